@@ -1,0 +1,17 @@
+import type { Config } from 'jest';
+
+const config: Config = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages'],
+  testMatch: ['**/test/**/*.test.ts'],
+  extensionsToTreatAsEsm: ['.ts'],
+  // Workspace packages resolve to their TypeScript sources, so tests need no build.
+  testEnvironmentOptions: { customExportConditions: ['@ace-rx/source', 'node', 'node-addons'] },
+  // Sources import siblings as `./x.js` (NodeNext); jest must find `./x.ts`.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.test.json' }],
+  },
+};
+
+export default config;

@@ -1,0 +1,215 @@
+// Engine → client lines: decoding (what a client reads) and encoding (what an engine,
+// such as the emulator, writes).
+import { type DecodeError, fail } from './errors.js';
+import { LoadResponseCodec } from './loadresp.js';
+import type { EngineKind, EngineMessage, Info, KnownEvent, Start, Status } from './messages.js';
+import { isKnownEventName } from './messages.js';
+import { writeParams, validationMessage, type Params, type ParamsSchema } from './params.js';
+import { commandOf, joinLine, nonEmpty, runParser, Words } from './reader.js';
+import { eventSchemas, helloTsSchema, startKeyedSchema, startPositionalSchema } from './schemas.js';
+import { formatStatusPart, parseStatusPart } from './status.js';
+import { parseInteger } from './text.js';
+import * as E from 'fp-ts/lib/Either.js';
+
+const KEYED = /^[A-Za-z_][A-Za-z0-9_]*=/;
+const AD_SEPARATOR = '|ad:';
+
+function noArgs<K extends EngineKind>(kind: K, words: Words): { kind: K } {
+  words.end();
+  return { kind };
+}
+
+function parseStatus(line: string, from: number): Status {
+  if (!line.startsWith('main:', from)) fail(from, 'main:<status>');
+  const mainAt = from + 5;
+  const adAt = line.indexOf(AD_SEPARATOR, mainAt);
+  if (adAt === -1) return { kind: 'STATUS', main: parseStatusPart(line.slice(mainAt), mainAt) };
+  const partAt = adAt + AD_SEPARATOR.length;
+  return {
+    kind: 'STATUS',
+    main: parseStatusPart(line.slice(mainAt, adAt), mainAt),
+    ad: parseStatusPart(line.slice(partAt), partAt),
+  };
+}
+
+/** Parses the JSON of LOADRESP or of a `##` answer to LOAD; `at` is its offset in the line. */
+export function parseLoadResponseJson(json: string, at: number) {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return fail(at, 'LOADRESP JSON');
+  }
+  const decoded = LoadResponseCodec.decode(value);
+  if (E.isLeft(decoded)) return fail(at, `LOADRESP JSON: ${validationMessage(decoded.left)}`);
+  return decoded.right;
+}
+
+function parseStart(words: Words): Start {
+  const first = words.peek();
+  if (first === undefined) return fail(words.position, 'a URL or url=');
+  const into: Record<string, unknown> = { kind: 'START' };
+  let extra: Params | undefined;
+  if (KEYED.test(first)) {
+    into['form'] = 'keyed';
+    extra = startKeyedSchema.read(words.rawParams(), into, words.position);
+  } else {
+    into['form'] = 'positional';
+    into['url'] = words.word('a URL');
+    extra = startPositionalSchema.read(words.rawParams(), into, words.position);
+  }
+  if (extra) into['extra'] = extra;
+  return into as unknown as Start;
+}
+
+function parseInfo(line: string, from: number): Info {
+  const semi = line.indexOf(';', from);
+  const idText = semi === -1 ? line.slice(from) : line.slice(from, semi);
+  return {
+    kind: 'INFO',
+    id: parseInteger(idText, from, 'message id'),
+    text: semi === -1 ? '' : line.slice(semi + 1),
+  };
+}
+
+function parseEvent(words: Words): EngineMessage {
+  const name = words.word('an event name');
+  if (!isKnownEventName(name)) return { kind: 'EVENT', name, params: words.params() };
+  const params: Record<string, unknown> = {};
+  const extra = (eventSchemas[name] as ParamsSchema<object>).read(words.rawParams(), params, words.line.length);
+  const event = { kind: 'EVENT', name, params } as Record<string, unknown>;
+  if (extra) event['extra'] = extra;
+  return event as unknown as KnownEvent;
+}
+
+function parseEngine(line: string): EngineMessage {
+  if (line.startsWith('##')) return { kind: 'SYNC', payload: line.slice(2) };
+  const { command, after } = commandOf(line);
+  switch (command) {
+    case 'STATUS':
+      return parseStatus(line, after);
+    case 'HELLOTS': {
+      const words = new Words(line, after);
+      const into: Record<string, unknown> = { kind: 'HELLOTS' };
+      const extra = helloTsSchema.read(words.rawParams(), into, line.length);
+      if (extra) into['extra'] = extra;
+      return into as unknown as EngineMessage;
+    }
+    case 'AUTH': {
+      const words = new Words(line, after);
+      const level = words.int('auth level');
+      words.end();
+      return { kind: 'AUTH', level };
+    }
+    case 'STATE': {
+      const words = new Words(line, after);
+      const state = words.int('state id');
+      words.end();
+      return { kind: 'STATE', state };
+    }
+    case 'LOADRESP': {
+      const words = new Words(line, after);
+      const requestId = words.int('request id');
+      const jsonAt = words.position;
+      return { kind: 'LOADRESP', requestId, response: parseLoadResponseJson(line.slice(jsonAt), jsonAt) };
+    }
+    case 'PLAY':
+    case 'PLAYAD':
+    case 'PLAYADI': {
+      const words = new Words(line, after);
+      const url = words.word('a URL');
+      const extra = nonEmpty(words.rawParams());
+      return extra ? { kind: command, url, extra } : { kind: command, url };
+    }
+    case 'START':
+      return parseStart(new Words(line, after));
+    case 'EVENT':
+      return parseEvent(new Words(line, after));
+    case 'INFO':
+      return parseInfo(line, after);
+    case 'NOTREADY':
+    case 'PAUSE':
+    case 'RESUME':
+    case 'STOP':
+    case 'SHUTDOWN':
+      return noArgs(command, new Words(line, after));
+    default:
+      return { kind: 'UNKNOWN', raw: line };
+  }
+}
+
+/**
+ * Decodes one line an engine sent (without its line ending). Never throws: a line
+ * whose command is unknown is `kind: 'UNKNOWN'`; a malformed known one is a `Left`
+ * saying what was expected and where.
+ *
+ * @example
+ * ```ts
+ * decodeEngineMessage('STATUS main:prebuf;45;30')
+ * // Right({ kind: 'STATUS', main: { state: 'prebuf', progress: 45, time: 30 } })
+ * ```
+ */
+export function decodeEngineMessage(line: string): E.Either<DecodeError, EngineMessage> {
+  return runParser(line, parseEngine);
+}
+
+type Encoders<M extends { kind: string }> = { readonly [K in M['kind']]: (message: Extract<M, { kind: K }>) => string };
+
+const paramsText = (extra: Params | undefined): string => (extra ? writeParams(Object.entries(extra)) : '');
+
+const engineEncoders = {
+  HELLOTS: (m) => joinLine('HELLOTS', writeParams(helloTsSchema.entries(m, m.extra))),
+  NOTREADY: () => 'NOTREADY',
+  AUTH: (m) => `AUTH ${m.level}`,
+  STATE: (m) => `STATE ${m.state}`,
+  STATUS: (m) => `STATUS main:${formatStatusPart(m.main)}${m.ad ? AD_SEPARATOR + formatStatusPart(m.ad) : ''}`,
+  LOADRESP: (m) => `LOADRESP ${m.requestId} ${JSON.stringify(LoadResponseCodec.encode(m.response))}`,
+  PLAY: (m) => joinLine('PLAY', m.url, paramsText(m.extra)),
+  PLAYAD: (m) => joinLine('PLAYAD', m.url, paramsText(m.extra)),
+  PLAYADI: (m) => joinLine('PLAYADI', m.url, paramsText(m.extra)),
+  START: (m) =>
+    m.form === 'keyed'
+      ? joinLine('START', writeParams(startKeyedSchema.entries(m, m.extra)))
+      : joinLine('START', m.url, writeParams(startPositionalSchema.entries(m, m.extra))),
+  PAUSE: () => 'PAUSE',
+  RESUME: () => 'RESUME',
+  STOP: () => 'STOP',
+  SHUTDOWN: () => 'SHUTDOWN',
+  INFO: (m) => `INFO ${m.id};${m.text}`,
+  EVENT: (m) => {
+    if (isKnownEventName(m.name)) {
+      const known = m as KnownEvent;
+      return joinLine('EVENT', known.name, writeParams((eventSchemas[known.name] as ParamsSchema<object>).entries(known.params, known.extra)));
+    }
+    return joinLine('EVENT', m.name, paramsText(m.params as Params));
+  },
+  SYNC: (m) => `##${m.payload}`,
+  UNKNOWN: (m) => m.raw,
+} satisfies Encoders<EngineMessage>;
+
+/**
+ * Encodes an engine message as one line, without `\r\n` (see {@link encodeFrame}).
+ * Text fields must not hold line breaks; positional fields (URLs, ids) no spaces.
+ *
+ * @example
+ * ```ts
+ * encodeEngineMessage({ kind: 'AUTH', level: 1 }) // 'AUTH 1'
+ * ```
+ */
+export function encodeEngineMessage(message: EngineMessage): string {
+  return (engineEncoders[message.kind] as (m: EngineMessage) => string)(message);
+}
+
+/**
+ * Decodes the JSON of a LOADRESP or of the `##` answer to a synchronous LOAD.
+ *
+ * @example
+ * ```ts
+ * decodeLoadResponse('{"status": 1, "files": [["a%20b.mp4", 0]]}')
+ * // Right({ status: 1, files: [{ name: 'a b.mp4', index: 0 }] })
+ * ```
+ */
+export function decodeLoadResponse(json: string) {
+  return runParser(json, (text) => parseLoadResponseJson(text, 0));
+}
+

@@ -1,0 +1,53 @@
+/**
+ * Why a line could not be decoded. A value, never thrown: decoders return it in
+ * the `Left` of an `Either`.
+ *
+ * @example
+ * ```ts
+ * decodeEngineMessage('AUTH x')
+ * // Left({ _tag: 'DecodeError', line: 'AUTH x', position: 5, expected: 'an integer (auth level)', ... })
+ * ```
+ */
+export interface DecodeError {
+  readonly _tag: 'DecodeError';
+  /** The whole line, without its line ending. */
+  readonly line: string;
+  /** 0-based offset (UTF-16 code units) in `line` where decoding failed. */
+  readonly position: number;
+  /** What the decoder expected at `position`, e.g. `an integer (auth level)`. */
+  readonly expected: string;
+  /** One readable sentence: what was expected, where, and an excerpt of the line. */
+  readonly message: string;
+}
+
+const EXCERPT = 40;
+
+/** Builds a {@link DecodeError} for `line`, failing at `position` because `expected` was not found. */
+export function decodeError(line: string, position: number, expected: string): DecodeError {
+  const at = Math.max(0, Math.min(position, line.length));
+  const excerpt = line.slice(at, at + EXCERPT);
+  const more = line.length > at + EXCERPT ? '…' : '';
+  return {
+    _tag: 'DecodeError',
+    line,
+    position: at,
+    expected,
+    message: `expected ${expected} at position ${at}: ${JSON.stringify(excerpt + more)}`,
+  };
+}
+
+/**
+ * Internal signal of a failed parse: position relative to the text being parsed.
+ * Not an `Error`, so throwing it costs no stack capture; it never leaves the codec.
+ */
+export class ParseFailure {
+  constructor(
+    readonly position: number,
+    readonly expected: string,
+  ) {}
+}
+
+/** Throws a {@link ParseFailure}; decoders catch it at their boundary. */
+export function fail(position: number, expected: string): never {
+  throw new ParseFailure(position, expected);
+}

@@ -1,0 +1,39 @@
+/**
+ * `@ace-rx/codec`: the Ace Stream TS Engine client API as typed messages. Pure and
+ * runtime-neutral: no I/O and no Node built-in, so it runs in Node, Bun and browsers.
+ *
+ * @packageDocumentation
+ */
+export { decodeClientMessage, encodeClientMessage, CLIENT_COMMANDS, UserDataCodec } from './client.js';
+export { decodeEngineMessage, encodeEngineMessage, decodeLoadResponse } from './engine.js';
+export { decodeError, type DecodeError } from './errors.js';
+export { DEFAULT_MAX_LINE_BYTES, encodeFrame, LineDecoder, type Frame, type LineDecoderOptions, type LineTooLong } from './framing.js';
+export { readyKey } from './handshake.js';
+export { LoadFileCodec, LoadResponseCodec, type LoadFile, type LoadResponse, type LoadResponseJson, type LoadStatus } from './loadresp.js';
+export * from './messages.js';
+export { isEmptyParams, makeParams, ParamsSchema, type FieldSpec, type FieldType, type Params } from './params.js';
+export { EventParamsCodecs } from './schemas.js';
+export {
+  COMMON_STATUS_FIELDS,
+  formatStatusPart,
+  isKnownStatusState,
+  parseStatusPart,
+  STATUS_LAYOUTS,
+  StatusPartCodec,
+  type BufStatus,
+  type CheckStatus,
+  type CommonStatusFields,
+  type DlStatus,
+  type ErrStatus,
+  type IdleStatus,
+  type KnownStatusState,
+  type LoadingStatus,
+  type PrebufStatus,
+  type SeekPrebufStatus,
+  type StartingStatus,
+  type StatusExtra,
+  type StatusPart,
+  type UnknownStatus,
+  type WaitStatus,
+} from './status.js';
+export { percentDecode, percentEncode } from './text.js';

@@ -1,0 +1,109 @@
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { ParseFailure } from './errors.js';
+import { percentDecode, percentEncode } from './text.js';
+
+/** LOADRESP status: -1 error (see `message`), 0 no video, 1 one video, 2 several. */
+export type LoadStatus = -1 | 0 | 1 | 2;
+
+/** One file of a loaded torrent: its name (URL-decoded) and its index for START. */
+export interface LoadFile {
+  readonly name: string;
+  readonly index: number;
+}
+
+/**
+ * The JSON answer to LOAD / LOADASYNC, typed. Keys other than the known ones are
+ * kept in `extra` (a prototype-free object).
+ */
+export interface LoadResponse {
+  readonly status: LoadStatus;
+  readonly infohash?: string;
+  readonly checksum?: string;
+  readonly message?: string;
+  /** Files in the engine's order; `[]` when the engine sent none. */
+  readonly files: readonly LoadFile[];
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/** The JSON object of a LOADRESP as it stands on the wire. */
+export interface LoadResponseJson {
+  readonly status: LoadStatus;
+  readonly infohash?: string;
+  readonly checksum?: string;
+  readonly message?: string;
+  readonly files: ReadonlyArray<readonly [string, number]>;
+  readonly [key: string]: unknown;
+}
+
+const StatusCodec = t.union([t.literal(-1), t.literal(0), t.literal(1), t.literal(2)]);
+
+/** io-ts codec of one `[urlencoded_name, index]` entry ⇄ {@link LoadFile}. */
+export const LoadFileCodec = new t.Type<LoadFile, readonly [string, number], unknown>(
+  'LoadFile',
+  (u): u is LoadFile => typeof u === 'object' && u !== null && 'name' in u && 'index' in u,
+  (u, context) => {
+    if (!Array.isArray(u) || u.length < 2) return t.failure(u, context, 'expected a [name, index] pair');
+    const [name, index] = u as unknown[];
+    if (typeof name !== 'string') return t.failure(u, context, 'expected a file name string');
+    if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) {
+      return t.failure(u, context, 'expected a non-negative integer file index');
+    }
+    try {
+      return t.success({ name: percentDecode(name), index });
+    } catch (e) {
+      if (e instanceof ParseFailure) return t.failure(u, context, `bad URL-encoding in file name at ${e.position}`);
+      throw e;
+    }
+  },
+  (file) => [percentEncode(file.name), file.index] as const,
+);
+
+const KnownKeys = t.intersection([
+  t.type({ status: StatusCodec }),
+  t.partial({ infohash: t.string, checksum: t.string, message: t.string, files: t.array(LoadFileCodec) }),
+]);
+
+const KNOWN = new Set(['status', 'infohash', 'checksum', 'message', 'files']);
+
+/** io-ts codec between the LOADRESP JSON object and {@link LoadResponse}. */
+export const LoadResponseCodec = new t.Type<LoadResponse, LoadResponseJson, unknown>(
+  'LoadResponse',
+  (u): u is LoadResponse => typeof u === 'object' && u !== null && 'status' in u && 'files' in u,
+  (u, context) => {
+    if (typeof u !== 'object' || u === null || Array.isArray(u)) return t.failure(u, context, 'expected a JSON object');
+    const known = KnownKeys.validate(u, context);
+    if (E.isLeft(known)) return known;
+    const { status, infohash, checksum, message, files } = known.right;
+    const out: { -readonly [K in keyof LoadResponse]: LoadResponse[K] } = { status, files: files ?? [] };
+    if (infohash !== undefined) out.infohash = infohash;
+    if (checksum !== undefined) out.checksum = checksum;
+    if (message !== undefined) out.message = message;
+    let extra: Record<string, unknown> | undefined;
+    for (const key of Object.keys(u)) {
+      if (KNOWN.has(key)) continue;
+      extra ??= Object.create(null) as Record<string, unknown>;
+      Object.defineProperty(extra, key, {
+        value: (u as Record<string, unknown>)[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    if (extra) out.extra = extra;
+    return t.success(out);
+  },
+  (response) => {
+    const json: Record<string, unknown> = { status: response.status };
+    if (response.infohash !== undefined) json['infohash'] = response.infohash;
+    if (response.checksum !== undefined) json['checksum'] = response.checksum;
+    if (response.message !== undefined) json['message'] = response.message;
+    json['files'] = response.files.map((file) => LoadFileCodec.encode(file));
+    if (response.extra) {
+      for (const key of Object.keys(response.extra)) {
+        Object.defineProperty(json, key, { value: response.extra[key], enumerable: true, writable: true, configurable: true });
+      }
+    }
+    return json as LoadResponseJson;
+  },
+);

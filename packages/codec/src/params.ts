@@ -1,0 +1,207 @@
+import * as t from 'io-ts';
+import { fail, ParseFailure } from './errors.js';
+import { formatDecimal, parseDecimal, parseInteger, percentDecode, percentEncode } from './text.js';
+
+/**
+ * `key=value` params of a line, values URL-decoded. The object has no prototype, so
+ * any key the engine sends (`__proto__`, `constructor`) is an ordinary own key and
+ * a missing key reads `undefined`.
+ */
+export type Params = Readonly<Record<string, string>>;
+
+/** Builds a prototype-free {@link Params} object; a later duplicate key wins. */
+export function makeParams(entries: Iterable<readonly [string, string]> = []): Params {
+  const params: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [key, value] of entries) {
+    Object.defineProperty(params, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return params;
+}
+
+/** Whether `params` has no key at all. */
+export function isEmptyParams(params: Params): boolean {
+  for (const _ in params) return false;
+  return true;
+}
+
+/** The wire type of one typed param: how its text reads and writes. */
+export type FieldType = 'string' | 'int' | 'number' | 'flag';
+
+interface FieldValue {
+  string: string;
+  int: number;
+  number: number;
+  flag: boolean;
+}
+
+/** One typed param: property name, wire key (and accepted aliases), type, whether required. */
+export interface FieldSpec {
+  readonly name: string;
+  readonly key: string;
+  readonly type: FieldType;
+  readonly required?: boolean;
+  /** Other wire keys read as this one (never written). */
+  readonly aliases?: readonly string[];
+}
+
+function readField(type: FieldType, raw: string, offset: number, key: string): FieldValue[FieldType] {
+  switch (type) {
+    case 'string':
+      return raw;
+    case 'int':
+      return parseInteger(raw, offset, key);
+    case 'number':
+      return parseDecimal(raw, offset, key);
+    case 'flag':
+      if (raw === '1') return true;
+      if (raw === '0') return false;
+      return fail(offset, `0 or 1 (${key})`);
+  }
+}
+
+function writeField(type: FieldType, value: unknown): string {
+  switch (type) {
+    case 'string':
+      return value as string;
+    case 'int':
+      return String(value);
+    case 'number':
+      return formatDecimal(value as number);
+    case 'flag':
+      return value ? '1' : '0';
+  }
+}
+
+/** A raw `key=value` token as read from a line: key, decoded value, offset of its value. */
+export interface RawParam {
+  readonly key: string;
+  readonly value: string;
+  readonly valueAt: number;
+}
+
+/**
+ * Reads `key=value` tokens (values percent-decoded). `at` is the offset of each
+ * token in the line, used for error positions.
+ */
+export function readRawParams(tokens: readonly string[], at: readonly number[]): RawParam[] {
+  const out: RawParam[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    const offset = at[i]!;
+    const eq = token.indexOf('=');
+    if (eq <= 0) fail(offset, 'key=value');
+    let value: string;
+    try {
+      value = percentDecode(token.slice(eq + 1));
+    } catch (e) {
+      if (e instanceof ParseFailure) fail(offset + eq + 1 + e.position, e.expected);
+      throw e;
+    }
+    out.push({ key: token.slice(0, eq), value, valueAt: offset + eq + 1 });
+  }
+  return out;
+}
+
+/** Writes params as `key=value` tokens joined by spaces, values percent-encoded. */
+export function writeParams(entries: Iterable<readonly [string, string]>): string {
+  let out = '';
+  for (const [key, value] of entries) out += (out ? ' ' : '') + key + '=' + percentEncode(value);
+  return out;
+}
+
+/**
+ * A table of typed params (the io-ts-free core): reads raw params into typed
+ * properties, keeps the rest in `extra`, and writes them back in table order.
+ */
+export class ParamsSchema<A extends object> {
+  private readonly byKey = new Map<string, FieldSpec>();
+
+  constructor(
+    /** Name used in error messages and by the io-ts codec. */
+    readonly name: string,
+    /** The typed fields, in the order they are written. */
+    readonly fields: readonly FieldSpec[],
+  ) {
+    for (const field of fields) {
+      this.byKey.set(field.key, field);
+      for (const alias of field.aliases ?? []) this.byKey.set(alias, field);
+    }
+  }
+
+  /** Whether `key` (or an alias) is one of the typed fields. */
+  isTyped(key: string): boolean {
+    return this.byKey.has(key);
+  }
+
+  /**
+   * Reads typed fields into `into` and returns the untyped rest, or `undefined` when
+   * there is none. `missingAt` is the position reported for a missing required field.
+   */
+  read(raw: readonly RawParam[], into: Record<string, unknown>, missingAt: number): Params | undefined {
+    let extra: [string, string][] | undefined;
+    for (const param of raw) {
+      const field = this.byKey.get(param.key);
+      if (field === undefined) (extra ??= []).push([param.key, param.value]);
+      else into[field.name] = readField(field.type, param.value, param.valueAt, param.key);
+    }
+    for (const field of this.fields) {
+      if (field.required && into[field.name] === undefined) fail(missingAt, `param ${field.key}= (${this.name})`);
+    }
+    return extra && makeParams(extra);
+  }
+
+  /** The typed fields of `value` then `extra`, as wire `[key, value]` pairs. */
+  entries(value: A, extra?: Params): [string, string][] {
+    const out: [string, string][] = [];
+    const record = value as Record<string, unknown>;
+    for (const field of this.fields) {
+      const v = record[field.name];
+      if (v !== undefined) out.push([field.key, writeField(field.type, v)]);
+    }
+    if (extra) for (const key in extra) out.push([key, extra[key]!]);
+    return out;
+  }
+
+  /**
+   * This table as an io-ts codec from {@link Params} to the typed object (untyped keys
+   * under `extra`), for users who hold params from elsewhere.
+   */
+  codec(): t.Type<A & { readonly extra?: Params }, Params, unknown> {
+    return new t.Type<A & { readonly extra?: Params }, Params, unknown>(
+      this.name,
+      (u): u is A & { readonly extra?: Params } => typeof u === 'object' && u !== null,
+      (u, context) => {
+        if (typeof u !== 'object' || u === null) return t.failure(u, context, 'expected a params object');
+        const raw: RawParam[] = [];
+        for (const [key, value] of Object.entries(u)) {
+          if (typeof value !== 'string') return t.failure(u, context, `param ${key} is not a string`);
+          raw.push({ key, value, valueAt: 0 });
+        }
+        const into: Record<string, unknown> = {};
+        try {
+          const extra = this.read(raw, into, 0);
+          if (extra) into['extra'] = extra;
+        } catch (e) {
+          if (e instanceof ParseFailure) return t.failure(u, context, `expected ${e.expected}`);
+          throw e;
+        }
+        return t.success(into as A & { readonly extra?: Params });
+      },
+      (a) => makeParams(this.entries(a, a.extra)),
+    );
+  }
+}
+
+/** Runs an io-ts validation and flattens its errors into one sentence. */
+export function validationMessage(errors: t.Errors): string {
+  return errors
+    .map((error) => {
+      const path = error.context
+        .map((entry) => entry.key)
+        .filter(Boolean)
+        .join('.');
+      return (error.message ?? `invalid value for ${error.context.at(-1)?.type.name ?? 'input'}`) + (path ? ` at ${path}` : '');
+    })
+    .join('; ');
+}
+

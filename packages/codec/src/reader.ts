@@ -1,0 +1,124 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { decodeError, type DecodeError, fail, ParseFailure } from './errors.js';
+import type { Params } from './params.js';
+import { makeParams, readRawParams, type RawParam } from './params.js';
+import { parseInteger } from './text.js';
+
+/**
+ * The space-separated words of a line after its command, with their offsets. Runs of
+ * spaces count as one separator. Every read fails with the offset it stopped at.
+ */
+export class Words {
+  private readonly words: string[] = [];
+  private readonly at: number[] = [];
+  private index = 0;
+
+  constructor(
+    readonly line: string,
+    from: number,
+  ) {
+    let start = from;
+    while (start < line.length) {
+      let end = line.indexOf(' ', start);
+      if (end === -1) end = line.length;
+      if (end > start) {
+        this.words.push(line.slice(start, end));
+        this.at.push(start);
+      }
+      start = end + 1;
+    }
+  }
+
+  /** Offset of the next word, or the end of the line. */
+  get position(): number {
+    return this.at[this.index] ?? this.line.length;
+  }
+
+  /** Whether words are left. */
+  get more(): boolean {
+    return this.index < this.words.length;
+  }
+
+  /** The next word without taking it. */
+  peek(): string | undefined {
+    return this.words[this.index];
+  }
+
+  /** Takes the next word; fails with `expected` at the end of the line. */
+  word(expected: string): string {
+    const word = this.words[this.index];
+    if (word === undefined) fail(this.line.length, expected);
+    this.index++;
+    return word;
+  }
+
+  /** Takes the next word as an integer. */
+  int(what: string): number {
+    const at = this.position;
+    return parseInteger(this.word(`an integer (${what})`), at, what);
+  }
+
+  /** Takes the next word as a non-negative integer. */
+  count(what: string): number {
+    const at = this.position;
+    const n = this.int(what);
+    if (n < 0) fail(at, `a non-negative integer (${what})`);
+    return n;
+  }
+
+  /** Takes every remaining word as `key=value`. */
+  rawParams(): RawParam[] {
+    const raw = readRawParams(this.words.slice(this.index), this.at.slice(this.index));
+    this.index = this.words.length;
+    return raw;
+  }
+
+  /** Takes every remaining word as `key=value` into {@link Params}. */
+  params(): Params {
+    return makeParams(this.rawParams().map((p) => [p.key, p.value] as const));
+  }
+
+  /** Takes every remaining word as it stands. */
+  rest(): string[] {
+    const rest = this.words.slice(this.index);
+    this.index = this.words.length;
+    return rest;
+  }
+
+  /** Fails unless every word was taken. */
+  end(): void {
+    if (this.more) fail(this.position, 'end of line');
+  }
+}
+
+/** `Params` when non-empty, else `undefined`: messages omit an empty `extra`. */
+export function nonEmpty(raw: readonly RawParam[]): Params | undefined {
+  return raw.length === 0 ? undefined : makeParams(raw.map((p) => [p.key, p.value] as const));
+}
+
+/**
+ * Runs a parser over a line, turning a {@link ParseFailure} into a `Left`. One
+ * trailing `\r` is dropped, so lines split on `\n` alone decode too.
+ */
+export function runParser<A>(line: string, parse: (line: string) => A): E.Either<DecodeError, A> {
+  const text = line.charCodeAt(line.length - 1) === 0x0d ? line.slice(0, -1) : line;
+  try {
+    return E.right(parse(text));
+  } catch (e) {
+    if (e instanceof ParseFailure) return E.left(decodeError(text, e.position, e.expected));
+    throw e;
+  }
+}
+
+/** The command word of a line and the offset just after it. */
+export function commandOf(line: string): { command: string; after: number } {
+  const space = line.indexOf(' ');
+  return space === -1 ? { command: line, after: line.length } : { command: line.slice(0, space), after: space + 1 };
+}
+
+/** Joins the non-empty parts of a line with single spaces. */
+export function joinLine(...parts: readonly string[]): string {
+  let out = '';
+  for (const part of parts) if (part !== '') out += (out === '' ? '' : ' ') + part;
+  return out;
+}
