@@ -213,3 +213,9 @@ export function decodeLoadResponse(json: string) {
   return runParser(json, (text) => parseLoadResponseJson(text, 0));
 }
 
+
+/** The command words of engine messages this codec knows (all but `SYNC` and `UNKNOWN`). */
+export const ENGINE_COMMANDS = Object.keys(engineEncoders).filter((k) => k !== 'UNKNOWN' && k !== 'SYNC') as Exclude<
+  EngineMessage['kind'],
+  'UNKNOWN' | 'SYNC'
+>[];

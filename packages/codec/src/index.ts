@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export { decodeClientMessage, encodeClientMessage, CLIENT_COMMANDS, UserDataCodec } from './client.js';
-export { decodeEngineMessage, encodeEngineMessage, decodeLoadResponse } from './engine.js';
+export { decodeEngineMessage, encodeEngineMessage, decodeLoadResponse, ENGINE_COMMANDS } from './engine.js';
 export { decodeError, type DecodeError } from './errors.js';
 export { DEFAULT_MAX_LINE_BYTES, encodeFrame, LineDecoder, type Frame, type LineDecoderOptions, type LineTooLong } from './framing.js';
 export { readyKey } from './handshake.js';

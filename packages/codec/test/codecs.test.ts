@@ -1,0 +1,140 @@
+// The io-ts codecs are public values too: users hold STATUS parts, LOADRESP JSON and
+// EVENT params from elsewhere (logs, the HTTP API) and validate them with these.
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import {
+  EventParamsCodecs,
+  formatStatusPart,
+  LoadResponseCodec,
+  makeParams,
+  parseStatusPart,
+  percentDecode,
+  percentEncode,
+  StatusPartCodec,
+  UserDataCodec,
+} from '@ace-rx/codec';
+import { arbLoadResponse, arbStatusPart, arbText } from '@ace-rx/codec/arbitraries';
+
+const RUNS = Number(process.env['FC_RUNS'] ?? (process.env['CI'] ? 2000 : 500));
+
+describe('StatusPartCodec', () => {
+  it('decodes a part and encodes it back', () => {
+    const part = StatusPartCodec.decode('buf;90;299;0;0;133;0;0;8;0;3866624;0;0');
+    expect(part).toEqual({
+      _tag: 'Right',
+      right: {
+        state: 'buf',
+        progress: 90,
+        time: 299,
+        totalProgress: 0,
+        immediateProgress: 0,
+        speedDown: 133,
+        httpSpeedDown: 0,
+        speedUp: 0,
+        peers: 8,
+        httpPeers: 0,
+        downloaded: 3866624,
+        httpDownloaded: 0,
+        uploaded: 0,
+      },
+    });
+    if (part._tag === 'Right') expect(StatusPartCodec.encode(part.right)).toBe('buf;90;299;0;0;133;0;0;8;0;3866624;0;0');
+  });
+
+  it('reads an empty field as absent and writes it back empty', () => {
+    expect(parseStatusPart('prebuf;;30', 0)).toEqual({ state: 'prebuf', time: 30 });
+    expect(formatStatusPart({ state: 'prebuf', time: 30 })).toBe('prebuf;;30');
+  });
+
+  it('fails on bad input with a message', () => {
+    expect(StatusPartCodec.decode(5)._tag).toBe('Left');
+    const bad = StatusPartCodec.decode('dl;x');
+    expect(bad._tag === 'Left' && bad.left[0]?.message).toBe('expected an integer (totalProgress) at 3');
+  });
+
+  it('round-trips every part', () => {
+    fc.assert(
+      fc.property(arbStatusPart, (part) => {
+        expect(StatusPartCodec.decode(StatusPartCodec.encode(part))).toEqual({ _tag: 'Right', right: part });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('LoadResponseCodec', () => {
+  it('round-trips through JSON text', () => {
+    fc.assert(
+      fc.property(arbLoadResponse, (response) => {
+        const json = JSON.parse(JSON.stringify(LoadResponseCodec.encode(response))) as unknown;
+        expect(LoadResponseCodec.decode(json)).toEqual({ _tag: 'Right', right: response });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('rejects a status outside -1..2 and an array', () => {
+    expect(LoadResponseCodec.decode({ status: 3 })._tag).toBe('Left');
+    expect(LoadResponseCodec.decode([])._tag).toBe('Left');
+  });
+});
+
+describe('EventParamsCodecs', () => {
+  it('types livepos params and keeps unknown ones', () => {
+    const params = makeParams([
+      ['last', '10'],
+      ['live_first', '1'],
+      ['pos', '9'],
+      ['first_ts', '100'],
+      ['last_ts', '110'],
+      ['is_live', '1'],
+      ['live_last', '10'],
+      ['buffer_pieces', '3'],
+      ['new_field', 'x'],
+    ]);
+    expect(EventParamsCodecs.livepos.decode(params)).toEqual({
+      _tag: 'Right',
+      right: { last: 10, liveFirst: 1, pos: 9, firstTs: 100, lastTs: 110, isLive: true, liveLast: 10, bufferPieces: 3, extra: makeParams([['new_field', 'x']]) },
+    });
+  });
+
+  it('fails on a missing required param or a bad number', () => {
+    expect(EventParamsCodecs.cansave.decode(makeParams([['infohash', 'a']]))._tag).toBe('Left');
+    expect(EventParamsCodecs.showurl.decode(makeParams([['type', 't'], ['url', 'u'], ['width', 'wide']]))._tag).toBe('Left');
+  });
+
+  it('encodes typed params back to wire keys', () => {
+    expect(EventParamsCodecs.download_stopped.encode({ reason: 'No seeds', option: 'x' })).toEqual(
+      makeParams([['reason', 'No seeds'], ['option', 'x']]),
+    );
+  });
+});
+
+describe('UserDataCodec', () => {
+  it('reads gender and age from the JSON array', () => {
+    expect(UserDataCodec.decode([{ gender: 2 }, { age: 5 }])).toEqual({ _tag: 'Right', right: { gender: 2, age: 5 } });
+    expect(UserDataCodec.decode([{ gender: 2 }])._tag).toBe('Left');
+  });
+});
+
+describe('percent-encoding', () => {
+  it('round-trips any text and leaves no separator bare', () => {
+    fc.assert(
+      fc.property(arbText, (text) => {
+        const encoded = percentEncode(text);
+        expect(encoded).toMatch(/^[A-Za-z0-9\-._~%]*$/);
+        expect(percentDecode(encoded)).toBe(text);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('agrees with decodeURIComponent on what both accept, and keeps + as +', () => {
+    expect(percentDecode('a%20b+c%D0%B0')).toBe(decodeURIComponent('a%20b+c%D0%B0'));
+    expect(percentDecode('plain')).toBe('plain');
+  });
+
+  it('turns invalid UTF-8 into U+FFFD instead of throwing', () => {
+    expect(percentDecode('%FF')).toBe('\uFFFD');
+  });
+});

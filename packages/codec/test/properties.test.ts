@@ -1,0 +1,92 @@
+// The codec's laws, checked for every message kind of both directions:
+// decode(encode(m)) = m, and no string makes a decoder throw.
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import {
+  decodeClientMessage,
+  decodeEngineMessage,
+  encodeClientMessage,
+  encodeEngineMessage,
+  type ClientMessage,
+  type EngineMessage,
+} from '@ace-rx/codec';
+import { clientMessageArbitraries, engineMessageArbitraries } from '@ace-rx/codec/arbitraries';
+
+// Thousands of runs per kind in CI; fewer locally keeps the loop fast.
+const RUNS = Number(process.env['FC_RUNS'] ?? (process.env['CI'] ? 2000 : 500));
+
+describe('decode ∘ encode is the identity (engine → client)', () => {
+  for (const [kind, arbitrary] of Object.entries(engineMessageArbitraries)) {
+    it(kind, () => {
+      fc.assert(
+        fc.property(arbitrary as fc.Arbitrary<EngineMessage>, (message) => {
+          const line = encodeEngineMessage(message);
+          expect(line).not.toMatch(/[\r\n]/);
+          expect(decodeEngineMessage(line)).toEqual({ _tag: 'Right', right: message });
+        }),
+        { numRuns: RUNS },
+      );
+    });
+  }
+});
+
+describe('decode ∘ encode is the identity (client → engine)', () => {
+  for (const [kind, arbitrary] of Object.entries(clientMessageArbitraries)) {
+    it(kind, () => {
+      fc.assert(
+        fc.property(arbitrary as fc.Arbitrary<ClientMessage>, (message) => {
+          const line = encodeClientMessage(message);
+          expect(line).not.toMatch(/[\r\n]/);
+          expect(decodeClientMessage(line)).toEqual({ _tag: 'Right', right: message });
+        }),
+        { numRuns: RUNS },
+      );
+    });
+  }
+});
+
+describe('decoders are total', () => {
+  // Lines built from protocol-ish pieces reach deep into every parser, which
+  // uniformly random strings rarely do.
+  const commands = ['HELLOTS', 'HELLOBG', 'READY', 'AUTH', 'STATE', 'STATUS', 'LOADRESP', 'LOAD', 'LOADASYNC', 'START', 'PLAY', 'PLAYAD', 'EVENT', 'INFO', 'GETPID', 'GETCID', 'DUR', 'PLAYBACK', 'LIVESEEK', 'USERDATA', 'SAVE', '##', 'NOTREADY'];
+  const pieces = fc.oneof(
+    fc.string({ unit: 'binary' }),
+    fc.constantFrom(' ', ';', '|ad:', 'main:', '=', '%', '%4', '%ZZ', '%E2%82', '{', '}', '[', ']', '"', ',', '0', '-1', '99999999999999999', 'url=', '__proto__=x', 'prebuf', 'err', 'livepos', 'TORRENT', 'PID'),
+  );
+  const lines = fc.tuple(fc.constantFrom(...commands), fc.array(pieces, { maxLength: 12 })).map(([c, ps]) => c + ' ' + ps.join(''));
+
+  it('decodeEngineMessage returns Right or Left for any string', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary' }), lines), (line) => {
+        const result = decodeEngineMessage(line);
+        expect(['Left', 'Right']).toContain(result._tag);
+        if (result._tag === 'Left') {
+          expect(result.left.position).toBeGreaterThanOrEqual(0);
+          expect(result.left.position).toBeLessThanOrEqual(result.left.line.length);
+        }
+      }),
+      { numRuns: RUNS * 10 },
+    );
+  });
+
+  it('decodeClientMessage returns Right or Left for any string', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary' }), lines), (line) => {
+        const result = decodeClientMessage(line);
+        expect(['Left', 'Right']).toContain(result._tag);
+      }),
+      { numRuns: RUNS * 10 },
+    );
+  });
+
+  it('does not leak into Object.prototype whatever the params', () => {
+    fc.assert(
+      fc.property(lines, (line) => {
+        decodeEngineMessage(line);
+        decodeClientMessage(line);
+        expect(({} as Record<string, unknown>)['x']).toBeUndefined();
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
