@@ -7,7 +7,7 @@ import { isKnownEventName } from './messages.js';
 import { writeParams, validationMessage, type Params, type ParamsSchema } from './params.js';
 import { commandOf, joinLine, nonEmpty, runParser, Words } from './reader.js';
 import { eventSchemas, helloTsSchema, startKeyedSchema, startPositionalSchema } from './schemas.js';
-import { formatStatusPart, parseStatusPart } from './status.js';
+import { formatStatusPart, parsePart } from './status.js';
 import { parseInteger } from './text.js';
 import * as E from 'fp-ts/lib/Either.js';
 
@@ -23,12 +23,11 @@ function parseStatus(line: string, from: number): Status {
   if (!line.startsWith('main:', from)) fail(from, 'main:<status>');
   const mainAt = from + 5;
   const adAt = line.indexOf(AD_SEPARATOR, mainAt);
-  if (adAt === -1) return { kind: 'STATUS', main: parseStatusPart(line.slice(mainAt), mainAt) };
-  const partAt = adAt + AD_SEPARATOR.length;
+  if (adAt === -1) return { kind: 'STATUS', main: parsePart(line, mainAt, line.length, 0) };
   return {
     kind: 'STATUS',
-    main: parseStatusPart(line.slice(mainAt, adAt), mainAt),
-    ad: parseStatusPart(line.slice(partAt), partAt),
+    main: parsePart(line, mainAt, adAt, 0),
+    ad: parsePart(line, adAt + AD_SEPARATOR.length, line.length, 0),
   };
 }
 
@@ -83,6 +82,8 @@ function parseEvent(words: Words): EngineMessage {
 }
 
 function parseEngine(line: string): EngineMessage {
+  // STATUS is most of the traffic: straight to it.
+  if (line.startsWith('STATUS ')) return parseStatus(line, 7);
   if (line.startsWith('##')) return { kind: 'SYNC', payload: line.slice(2) };
   const { command, after } = commandOf(line);
   switch (command) {

@@ -1,4 +1,3 @@
-import * as E from 'fp-ts/lib/Either.js';
 import { utf8Decode, utf8Encode } from './text.js';
 
 /** A line longer than the decoder's limit: dropped, the decoder resynchronises at the next newline. */
@@ -10,8 +9,12 @@ export interface LineTooLong {
   readonly offset: number;
 }
 
-/** What {@link LineDecoder} yields for each line: the decoded line, or why it was dropped. */
-export type Frame = E.Either<LineTooLong, string>;
+/**
+ * What {@link LineDecoder} yields for each line: the decoded line, or why it was
+ * dropped. A plain union (test with `typeof frame === 'string'`) rather than an
+ * `Either`, because framing runs once per line on the hot path.
+ */
+export type Frame = string | LineTooLong;
 
 /** Options of a {@link LineDecoder}. */
 export interface LineDecoderOptions {
@@ -38,7 +41,7 @@ const INITIAL_CAPACITY = 256;
  * ```ts
  * const lines = new LineDecoder();
  * socket.on('data', (chunk) => {
- *   for (const frame of lines.push(chunk)) if (frame._tag === 'Right') handle(frame.right);
+ *   for (const frame of lines.push(chunk)) if (typeof frame === 'string') handle(frame);
  * });
  * ```
  */
@@ -60,6 +63,56 @@ export class LineDecoder {
   /** Takes the next chunk of the stream; returns the lines it completed, in order. */
   push(chunk: Uint8Array): Frame[] {
     const out: Frame[] = [];
+    const last = chunk.lastIndexOf(LF);
+    // Lines shorter than the whole chunk need no length check one by one.
+    const fits = this.length + last <= this.maxLineBytes || this.fitsLimit(chunk, last);
+    if (last !== -1 && !this.skipping && fits) this.pushLines(out, chunk, last);
+    else this.pushEach(out, chunk);
+    this.consumed += chunk.length;
+    return out;
+  }
+
+  /** Whether every line completed in `chunk[0, last]` is within the limit. */
+  private fitsLimit(chunk: Uint8Array, last: number): boolean {
+    let start = 0;
+    let pending = this.length;
+    for (let newline = chunk.indexOf(LF); newline !== -1 && newline <= last; newline = chunk.indexOf(LF, start)) {
+      const end = newline > 0 && chunk[newline - 1] === CR ? newline - 1 : newline;
+      // The `\r` of a pending line just before a chunk that starts with `\n` is not content.
+      const content = pending + end - start - (newline === 0 && pending > 0 && this.buffer[pending - 1] === CR ? 1 : 0);
+      if (content > this.maxLineBytes) return false;
+      pending = 0;
+      start = newline + 1;
+    }
+    return true;
+  }
+
+  /**
+   * Fast path: every line ending in `chunk[0, last]` is within the limit, so the
+   * pending bytes and those lines are decoded in one call and split on `\n`. Cutting at
+   * `\n` bytes never cuts a UTF-8 character.
+   */
+  private pushLines(out: Frame[], chunk: Uint8Array, last: number): void {
+    let text: string;
+    if (this.length === 0) text = utf8Decode(chunk.subarray(0, last));
+    else {
+      const joined = new Uint8Array(this.length + last);
+      joined.set(this.buffer.subarray(0, this.length));
+      joined.set(chunk.subarray(0, last), this.length);
+      text = utf8Decode(joined);
+      this.length = 0;
+    }
+    for (const line of text.split('\n')) {
+      out.push(line.charCodeAt(line.length - 1) === 0x0d ? line.slice(0, -1) : line);
+    }
+    if (last + 1 < chunk.length) {
+      this.lineStart = this.consumed + last + 1;
+      this.append(out, chunk, last + 1, chunk.length);
+    }
+  }
+
+  /** Line by line: used when the chunk holds an over-long line or the decoder is skipping one. */
+  private pushEach(out: Frame[], chunk: Uint8Array): void {
     let start = 0;
     for (let newline = chunk.indexOf(LF); newline !== -1; newline = chunk.indexOf(LF, start)) {
       if (this.skipping) this.skipping = false;
@@ -74,8 +127,6 @@ export class LineDecoder {
       if (this.length === 0) this.lineStart = this.consumed + start;
       this.append(out, chunk, start, chunk.length);
     }
-    this.consumed += chunk.length;
-    return out;
   }
 
   /** Ends the stream: yields a last line that had no line ending, if any. */
@@ -101,8 +152,8 @@ export class LineDecoder {
 
   private emit(out: Frame[], bytes: Uint8Array, from: number, to: number, offset: number): void {
     const end = to > from && bytes[to - 1] === CR ? to - 1 : to;
-    if (end - from > this.maxLineBytes) out.push(E.left({ _tag: 'LineTooLong', limit: this.maxLineBytes, offset }));
-    else out.push(E.right(utf8Decode(bytes.subarray(from, end))));
+    if (end - from > this.maxLineBytes) out.push({ _tag: 'LineTooLong', limit: this.maxLineBytes, offset });
+    else out.push(utf8Decode(bytes.subarray(from, end)));
   }
 
   /** Appends to the partial line; past the limit, reports it, drops it and skips to the next newline. */
@@ -110,7 +161,7 @@ export class LineDecoder {
     const needed = this.length + (to - from);
     // One byte of slack for the `\r` of a line that is exactly at the limit.
     if (needed > this.maxLineBytes + 1) {
-      out.push(E.left({ _tag: 'LineTooLong', limit: this.maxLineBytes, offset: this.lineStart }));
+      out.push({ _tag: 'LineTooLong', limit: this.maxLineBytes, offset: this.lineStart });
       this.length = 0;
       this.skipping = to === chunk.length || chunk[to] !== LF;
       if (this.buffer.length > INITIAL_CAPACITY * 64) this.buffer = new Uint8Array(0);

@@ -11,10 +11,10 @@ export type Params = Readonly<Record<string, string>>;
 
 /** Builds a prototype-free {@link Params} object; a later duplicate key wins. */
 export function makeParams(entries: Iterable<readonly [string, string]> = []): Params {
+  // Without a prototype there is no `__proto__` accessor: assigning that key makes an
+  // ordinary own property, like any other.
   const params: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [key, value] of entries) {
-    Object.defineProperty(params, key, { value, enumerable: true, writable: true, configurable: true });
-  }
+  for (const [key, value] of entries) params[key] = value;
   return params;
 }
 

@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { ParseFailure } from './errors.js';
+import { fail, ParseFailure } from './errors.js';
 import { parseInteger } from './text.js';
 
 /**
@@ -131,38 +131,174 @@ export function isKnownStatusState(state: string): state is KnownStatusState {
   return state === 'err' || layouts.has(state);
 }
 
+const MAX_DIGITS = 15; // keeps every accepted value a safe integer
+// Tagged (not double) elements, so small integers read back unboxed and STATUS objects
+// keep small-integer fields; `undefined` marks an empty field.
+const scratch: (number | undefined)[] = new Array<number | undefined>(12).fill(undefined);
+
+/** The known state word at `line[from, to)`, matched in place (no substring), or undefined. */
+function stateWord(line: string, from: number, to: number): KnownStatusState | undefined {
+  const word = STATE_BY_LENGTH[to - from];
+  if (word === undefined) return undefined;
+  for (const candidate of word) if (line.startsWith(candidate, from)) return candidate;
+  return undefined;
+}
+
+const STATE_BY_LENGTH: (readonly KnownStatusState[] | undefined)[] = [];
+for (const state of [...Object.keys(STATUS_LAYOUTS), 'err'] as KnownStatusState[]) {
+  (STATE_BY_LENGTH[state.length] ??= [] as KnownStatusState[]);
+  (STATE_BY_LENGTH[state.length] as KnownStatusState[]).push(state);
+}
+
+// Where the last readField stopped (the `;` after the field, or the part's end), and
+// where it failed (-1 when it did not): one shared cursor instead of an object per
+// field (a const object, not module `let`s, which cost a hole check on every access).
+const cursor = { end: 0, bad: -1 };
+
+/** Reads the integer field starting at `start`; `undefined` for an empty field. */
+function readField(line: string, start: number, to: number): number | undefined {
+  let j = start;
+  const negative = j < to && line.charCodeAt(j) === 0x2d;
+  if (negative) j++;
+  const digitsFrom = j;
+  let n = 0;
+  for (; j < to; j++) {
+    const d = line.charCodeAt(j) - 0x30;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+  }
+  cursor.end = j;
+  const digits = j - digitsFrom;
+  if (j < to && line.charCodeAt(j) !== 0x3b) cursor.bad = j;
+  else if (digits === 0 ? negative : digits > MAX_DIGITS) cursor.bad = start;
+  if (digits === 0) return undefined;
+  return negative && n !== 0 ? -n : n;
+}
+
+/**
+ * A non-negative integer field at `at`, ending at `;` or `to`; -1 for anything else
+ * (empty, signed, too long, not digits), which sends the caller to the general path.
+ * Leaves the field's end in `cursor.end`.
+ */
+function plainField(line: string, at: number, to: number): number {
+  let n = 0;
+  let j = at;
+  for (; j < to; j++) {
+    const d = line.charCodeAt(j) - 0x30;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+  }
+  cursor.end = j;
+  return j === at || j - at > MAX_DIGITS || (j < to && line.charCodeAt(j) !== 0x3b) ? -1 : n;
+}
+
+/**
+ * `dl`, `prebuf` and `buf` with every field present, plain and nothing after: by far
+ * the most common parts, read into locals and built as one literal of a fixed shape
+ * per state, so V8 keeps them monomorphic. `undefined` sends the caller to the
+ * general path, which handles (and reports) everything else.
+ */
+function fastPart(line: string, state: 'dl' | 'prebuf' | 'buf', at: number, to: number): StatusPart | undefined {
+  let progress = 0;
+  let time = 0;
+  if (state !== 'dl') {
+    progress = plainField(line, at, to);
+    if (progress < 0 || cursor.end >= to) return undefined;
+    time = plainField(line, cursor.end + 1, to);
+    if (time < 0 || cursor.end >= to) return undefined;
+    at = cursor.end + 1;
+  }
+  const totalProgress = plainField(line, at, to);
+  if (totalProgress < 0 || cursor.end >= to) return undefined;
+  const immediateProgress = plainField(line, cursor.end + 1, to);
+  if (immediateProgress < 0 || cursor.end >= to) return undefined;
+  const speedDown = plainField(line, cursor.end + 1, to);
+  if (speedDown < 0 || cursor.end >= to) return undefined;
+  const httpSpeedDown = plainField(line, cursor.end + 1, to);
+  if (httpSpeedDown < 0 || cursor.end >= to) return undefined;
+  const speedUp = plainField(line, cursor.end + 1, to);
+  if (speedUp < 0 || cursor.end >= to) return undefined;
+  const peers = plainField(line, cursor.end + 1, to);
+  if (peers < 0 || cursor.end >= to) return undefined;
+  const httpPeers = plainField(line, cursor.end + 1, to);
+  if (httpPeers < 0 || cursor.end >= to) return undefined;
+  const downloaded = plainField(line, cursor.end + 1, to);
+  if (downloaded < 0 || cursor.end >= to) return undefined;
+  const httpDownloaded = plainField(line, cursor.end + 1, to);
+  if (httpDownloaded < 0 || cursor.end >= to) return undefined;
+  const uploaded = plainField(line, cursor.end + 1, to);
+  if (uploaded < 0 || cursor.end !== to) return undefined;
+  if (state === 'dl') {
+    return { state, totalProgress, immediateProgress, speedDown, httpSpeedDown, speedUp, peers, httpPeers, downloaded, httpDownloaded, uploaded };
+  }
+  return {
+    state,
+    progress,
+    time,
+    totalProgress,
+    immediateProgress,
+    speedDown,
+    httpSpeedDown,
+    speedUp,
+    peers,
+    httpPeers,
+    downloaded,
+    httpDownloaded,
+    uploaded,
+  };
+}
+
 /**
  * Parses one part's text (`prebuf;45;30;...`); positions in failures are relative to
  * `offset`. Integer fields only: the spec says every STATUS number is an integer.
  */
 export function parseStatusPart(text: string, offset: number): StatusPart {
-  let semi = text.indexOf(';');
-  const state = semi === -1 ? text : text.slice(0, semi);
-  if (state === 'err') {
-    if (semi === -1) return { state };
-    const next = text.indexOf(';', semi + 1);
-    const idText = next === -1 ? text.slice(semi + 1) : text.slice(semi + 1, next);
-    const part: { state: 'err'; errorId?: number; errorMessage?: string } = { state };
-    if (idText !== '') part.errorId = parseInteger(idText, offset + semi + 1, 'error id');
-    if (next !== -1) part.errorMessage = text.slice(next + 1);
+  return parsePart(text, 0, text.length, offset);
+}
+
+/**
+ * Parses `line[from, to)` as one part; failures are at `offset + index`. Fields are
+ * read in place (no substring per field): STATUS is most of what an engine sends.
+ */
+export function parsePart(line: string, from: number, to: number, offset: number): StatusPart {
+  let semi = line.indexOf(';', from);
+  if (semi >= to) semi = -1;
+  const stateEnd = semi === -1 ? to : semi;
+  const word = stateWord(line, from, stateEnd);
+  if (word === undefined) {
+    const name = line.slice(from, stateEnd);
+    return { state: 'unknown', name, fields: semi === -1 ? [] : line.slice(semi + 1, to).split(';') };
+  }
+  if (word === 'err') {
+    if (semi === -1) return { state: word };
+    let next = line.indexOf(';', semi + 1);
+    if (next >= to) next = -1;
+    const idEnd = next === -1 ? to : next;
+    const part: { state: 'err'; errorId?: number; errorMessage?: string } = { state: word };
+    if (idEnd > semi + 1) part.errorId = parseInteger(line.slice(semi + 1, idEnd), offset + semi + 1, 'error id');
+    if (next !== -1) part.errorMessage = line.slice(next + 1, to);
     return part;
   }
-  const layout = layouts.get(state);
-  if (layout === undefined) {
-    return { state: 'unknown', name: state, fields: semi === -1 ? [] : text.slice(semi + 1).split(';') };
+  if (semi !== -1 && (word === 'dl' || word === 'prebuf' || word === 'buf')) {
+    const whole = fastPart(line, word, semi + 1, to);
+    if (whole !== undefined) return whole;
   }
-  const part: Record<string, unknown> = { state };
-  let index = 0;
-  let extra: string[] | undefined;
-  while (semi !== -1) {
-    const start = semi + 1;
-    semi = text.indexOf(';', start);
-    const field = semi === -1 ? text.slice(start) : text.slice(start, semi);
-    const name = layout[index++];
-    if (name === undefined) (extra ??= []).push(field);
-    else if (field !== '') part[name] = parseInteger(field, offset + start, name);
+  const layout = STATUS_LAYOUTS[word];
+  const values = scratch;
+  let count = 0;
+  let missing = false;
+  let at = semi;
+  while (at !== -1 && count < layout.length) {
+    cursor.bad = -1;
+    const value = readField(line, at + 1, to);
+    if (cursor.bad !== -1) fail(offset + cursor.bad, `an integer (${layout[count]!})`);
+    if (value === undefined) missing = true;
+    values[count++] = value;
+    at = cursor.end < to ? cursor.end : -1;
   }
-  if (extra) part['extra'] = extra;
+  const part: Record<string, unknown> = { state: word };
+  for (let k = 0; k < count; k++) if (values[k] !== undefined) part[layout[k]!] = values[k];
+  if (at !== -1) part['extra'] = line.slice(at + 1, to).split(';');
   return part as unknown as StatusPart;
 }
 

@@ -20,8 +20,8 @@ function oracle(bytes: Uint8Array, limit: number): Frame[] {
     const terminated = end !== -1;
     if (!terminated) end = bytes.length;
     const contentEnd = end > start && bytes[end - 1] === 0x0d ? end - 1 : end;
-    if (contentEnd - start > limit) out.push({ _tag: 'Left', left: { _tag: 'LineTooLong', limit, offset: start } });
-    else out.push({ _tag: 'Right', right: new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(start, contentEnd)) });
+    if (contentEnd - start > limit) out.push({ _tag: 'LineTooLong', limit, offset: start });
+    else out.push(new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(start, contentEnd)));
     start = end + 1;
   }
   return out;
@@ -66,15 +66,15 @@ describe('LineDecoder', () => {
     const decoder = new LineDecoder();
     expect(decoder.push(utf8.encode('AUTH 1\r'))).toEqual([]);
     expect(decoder.push(utf8.encode('\nPAUSE\r\n'))).toEqual([
-      { _tag: 'Right', right: 'AUTH 1' },
-      { _tag: 'Right', right: 'PAUSE' },
+      'AUTH 1',
+      'PAUSE',
     ]);
   });
 
   it('accepts a bare \\n and keeps a lone \\r inside a line', () => {
     expect(feed(new LineDecoder(), [utf8.encode('a\rb\nc\n')])).toEqual([
-      { _tag: 'Right', right: 'a\rb' },
-      { _tag: 'Right', right: 'c' },
+      'a\rb',
+      'c',
     ]);
   });
 
@@ -83,14 +83,14 @@ describe('LineDecoder', () => {
     const cut = bytes.indexOf(0xf0) + 2; // inside the 4-byte emoji
     const decoder = new LineDecoder();
     expect(decoder.push(bytes.subarray(0, cut))).toEqual([]);
-    expect(decoder.push(bytes.subarray(cut))).toEqual([{ _tag: 'Right', right: 'INFO 1;привет 😀' }]);
+    expect(decoder.push(bytes.subarray(cut))).toEqual(['INFO 1;привет 😀']);
   });
 
   it('ignores empty chunks and yields an unterminated last line at end()', () => {
     const decoder = new LineDecoder();
     expect(decoder.push(new Uint8Array(0))).toEqual([]);
     expect(decoder.push(utf8.encode('STOP'))).toEqual([]);
-    expect(decoder.end()).toEqual([{ _tag: 'Right', right: 'STOP' }]);
+    expect(decoder.end()).toEqual(['STOP']);
     expect(decoder.end()).toEqual([]);
   });
 
@@ -99,8 +99,8 @@ describe('LineDecoder', () => {
     const decoder = new LineDecoder();
     const frames = [...bytes].flatMap((b) => decoder.push(Uint8Array.of(b)));
     expect(frames).toEqual([
-      { _tag: 'Right', right: 'HELLOTS key=a' },
-      { _tag: 'Right', right: 'AUTH 1' },
+      'HELLOTS key=a',
+      'AUTH 1',
     ]);
   });
 
@@ -115,17 +115,17 @@ describe('LineDecoder', () => {
     }
     frames.push(...decoder.push(utf8.encode('tail of the huge line\nAUTH 1\n')));
     expect(frames).toEqual([
-      { _tag: 'Left', left: { _tag: 'LineTooLong', limit, offset: 0 } },
-      { _tag: 'Right', right: 'AUTH 1' },
+      { _tag: 'LineTooLong', limit, offset: 0 },
+      'AUTH 1',
     ]);
   });
 
   it('accepts a line of exactly the limit, with or without \\r', () => {
     const decoder = new LineDecoder({ maxLineBytes: 4 });
     expect(feed(decoder, [utf8.encode('abcd\r'), utf8.encode('\nabcd\nabcde\n')])).toEqual([
-      { _tag: 'Right', right: 'abcd' },
-      { _tag: 'Right', right: 'abcd' },
-      { _tag: 'Left', left: { _tag: 'LineTooLong', limit: 4, offset: 11 } },
+      'abcd',
+      'abcd',
+      { _tag: 'LineTooLong', limit: 4, offset: 11 },
     ]);
   });
 
@@ -138,7 +138,7 @@ describe('LineDecoder', () => {
     const decoder = new LineDecoder();
     decoder.push(utf8.encode('half a li'));
     decoder.reset();
-    expect(feed(decoder, [utf8.encode('AUTH 0\n')])).toEqual([{ _tag: 'Right', right: 'AUTH 0' }]);
+    expect(feed(decoder, [utf8.encode('AUTH 0\n')])).toEqual(['AUTH 0']);
   });
 });
 

@@ -1,0 +1,93 @@
+// `pnpm bench`: typed decoding of a realistic engine session against a bare line
+// split of the same bytes, measured in the same run. Absolute rates on a shared
+// machine are noise; the ratio is the figure.
+import { decodeEngineMessage, LineDecoder } from '@ace-rx/codec';
+
+/** A session as an engine sends it: mostly periodic STATUS, some events and URLs. */
+export function sessionMix(lines: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; out.length < lines; i++) {
+    const n = i % 100;
+    const dl = 131072 * i;
+    if (n < 30) out.push(`STATUS main:prebuf;${n * 3};${2000 - n * 10};0;0;${29 + n};0;0;8;0;${dl};0;0`);
+    else if (n < 80) out.push(`STATUS main:dl;0;0;${110 + (n % 40)};0;0;${7 + (n % 3)};0;${dl};0;0`);
+    else if (n < 88) out.push(`STATUS main:buf;${n};315;0;0;130;0;0;8;0;${dl};0;0`);
+    else if (n < 92) out.push(`EVENT livepos last=${1500 + i} live_first=1400 pos=${1499 + i} first_ts=1700000000 last_ts=1700000100 is_live=1 live_last=${1500 + i} buffer_pieces=15`);
+    else if (n < 94) out.push('PAUSE', 'RESUME');
+    else if (n === 94) out.push(`LOADRESP ${i} {"status": 1, "files": [["Prey%202_%20E3%202011%20Official%20Trailer_2.mp4", 0]], "infohash": "4c78e1cf0df23b4f5a16a106829ebed710cb52e0"}`);
+    else if (n === 95) out.push(`START url=http%3A%2F%2F127.0.0.1%3A6878%2Fcontent%2F4c78e1cf0df23b4f5a16a106829ebed710cb52e0%2F0.${i} infohash=4c78e1cf0df23b4f5a16a106829ebed710cb52e0 file_index=0`);
+    else if (n === 96) out.push(`##${i}`);
+    else out.push(`STATUS main:prebuf;45;30|ad:buf;69`);
+  }
+  return out.slice(0, lines);
+}
+
+/** Cuts bytes into TCP-like chunks of varying size. */
+export function chunked(bytes: Uint8Array): Uint8Array[] {
+  const chunks: Uint8Array[] = [];
+  const sizes = [1460, 4096, 512, 2920, 65536, 733];
+  for (let at = 0, k = 0; at < bytes.length; k++) {
+    const size = sizes[k % sizes.length]!;
+    chunks.push(bytes.subarray(at, at + size));
+    at += size;
+  }
+  return chunks;
+}
+
+function bareSplit(chunks: readonly Uint8Array[]): number {
+  const decoder = new TextDecoder();
+  let tail = '';
+  let count = 0;
+  for (const chunk of chunks) {
+    const parts = (tail + decoder.decode(chunk, { stream: true })).split('\r\n');
+    tail = parts.pop()!;
+    count += parts.length;
+  }
+  return count;
+}
+
+function typedDecode(chunks: readonly Uint8Array[]): number {
+  const framer = new LineDecoder();
+  let count = 0;
+  for (const chunk of chunks) {
+    for (const frame of framer.push(chunk)) {
+      if (typeof frame === 'string' && decodeEngineMessage(frame)._tag === 'Right') count++;
+    }
+  }
+  return count;
+}
+
+function rate(run: (chunks: readonly Uint8Array[]) => number, chunks: readonly Uint8Array[], lines: number): number {
+  const start = performance.now();
+  const count = run(chunks);
+  const ms = performance.now() - start;
+  if (count !== lines) throw new Error(`decoded ${count} of ${lines} lines`);
+  return lines / (ms / 1000);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+export function benchDecode(lines = 200_000, rounds = 9) {
+  const bytes = new TextEncoder().encode(sessionMix(lines).join('\r\n') + '\r\n');
+  const chunks = chunked(bytes);
+  // Warm both paths, then alternate them so drift on a shared machine hits both alike.
+  rate(bareSplit, chunks, lines);
+  rate(typedDecode, chunks, lines);
+  const bare: number[] = [];
+  const typed: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    bare.push(rate(bareSplit, chunks, lines));
+    typed.push(rate(typedDecode, chunks, lines));
+  }
+  return { lines, bytes: bytes.length, bare: median(bare), typed: median(typed) };
+}
+
+/** Runs the codec benchmark and prints both rates and their ratio. */
+export function reportDecode(): void {
+const result = benchDecode();
+const fmt = (n: number) => `${(n / 1e6).toFixed(2)} M lines/s`;
+console.log(`codec decode bench: ${result.lines} lines, ${(result.bytes / 1e6).toFixed(1)} MB, session mix (mostly STATUS)`);
+console.log(`  baseline  bare TextDecoder + split('\\r\\n')      ${fmt(result.bare)}`);
+console.log(`  typed     LineDecoder + decodeEngineMessage     ${fmt(result.typed)}`);
+console.log(`  ratio     typed / baseline = ${((result.typed / result.bare) * 100).toFixed(1)} % (target >= 40 %)`);
+}
