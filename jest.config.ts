@@ -2,6 +2,7 @@ import type { Config } from 'jest';
 
 const config: Config = {
   testEnvironment: 'node',
+  reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
   roots: ['<rootDir>/packages'],
   testMatch: ['**/test/**/*.test.ts'],
   extensionsToTreatAsEsm: ['.ts'],
