@@ -1,0 +1,25 @@
+/**
+ * `@ace-rx/emulator`: a faithful, scriptable Ace Stream TS Engine on real sockets, the
+ * TCP API and the embedded HTTP server with Range support. For tests (yours and ours)
+ * and demos: the real engine is closed and cannot run everywhere.
+ *
+ * @packageDocumentation
+ */
+export { DEFAULT_PRODUCT_KEY, startEmulator, type Emulator, type EmulatorOptions } from './emulator.js';
+export {
+  Catalogue,
+  contentType,
+  DEFAULT_CATALOGUE,
+  fileBytes,
+  fileSize,
+  generatedBytes,
+  isVideo,
+  loadResponse,
+  seedOf,
+  type AdSpec,
+  type Content,
+  type ContentFile,
+} from './catalogue.js';
+export { GARBAGE_LINES, mergeFaults, type Faults } from './faults.js';
+export { createEngineHttpServer, resolveRange, servedFromDisk, servedGenerated, type RangeResult, type Served } from './http.js';
+export { DEFAULT_TIMING, formatTranscript, Session, type Generation, type SessionContext, type Timing, type TranscriptEntry } from './session.js';

@@ -1,0 +1,120 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { request } from 'node:http';
+import { fileBytes, resolveRange, type Emulator } from '@ace-rx/emulator';
+import { fastEmulator, handshake, isPlayback, urlOf } from './helpers.js';
+import type { RawClient } from './raw-client.js';
+
+let engine: Emulator | undefined;
+let client: RawClient | undefined;
+afterEach(async () => {
+  client?.close();
+  await engine?.close();
+  engine = undefined;
+});
+
+/** Starts a content's file and returns the URL the engine announced. */
+async function started(source: string): Promise<string> {
+  engine ??= await fastEmulator();
+  ({ client } = await handshake(engine));
+  client.send(`START ${source}`);
+  return urlOf((await client.until(isPlayback)).pop()!)!;
+}
+
+const SEED = '4c78e1cf0df23b4f5a16a106829ebed710cb52e0';
+const bytesOf = async (response: Response) => new Uint8Array(await response.arrayBuffer());
+
+/** A raw GET with a path as written (fetch would normalise `..` away before sending). */
+function rawGet(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('the embedded HTTP server', () => {
+  it('serves the announced file whole: the catalogue bytes, with type and length', async () => {
+    const url = await started(`INFOHASH ${SEED} 0 0 0 0`);
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('video/mp4');
+    expect(response.headers.get('accept-ranges')).toBe('bytes');
+    expect(response.headers.get('content-length')).toBe(String(8 * 1024 * 1024));
+    const content = engine!.catalogue.byHash(SEED)!;
+    expect(Buffer.compare(await bytesOf(response), fileBytes(content, 0))).toBe(0);
+  });
+
+  it.each([
+    ['start', 'bytes=0-99', 0, 99],
+    ['middle', 'bytes=4000000-4000999', 4000000, 4000999],
+    ['end, open-ended', `bytes=${8 * 1024 * 1024 - 10}-`, 8 * 1024 * 1024 - 10, 8 * 1024 * 1024 - 1],
+    ['end, suffix', 'bytes=-500', 8 * 1024 * 1024 - 500, 8 * 1024 * 1024 - 1],
+    ['past the end, clamped', `bytes=100-${10 ** 12}`, 100, 8 * 1024 * 1024 - 1],
+  ])('serves a range at the %s with 206 and Content-Range', async (_where, range, start, end) => {
+    const url = await started(`INFOHASH ${SEED} 0 0 0 0`);
+    const response = await fetch(url, { headers: { Range: range } });
+    expect(response.status).toBe(206);
+    expect(response.headers.get('content-range')).toBe(`bytes ${start}-${end}/${8 * 1024 * 1024}`);
+    expect(response.headers.get('content-length')).toBe(String(end - start + 1));
+    const body = await bytesOf(response);
+    expect(Buffer.compare(body, fileBytes(engine!.catalogue.byHash(SEED)!, 0, start, end + 1))).toBe(0);
+  });
+
+  it('answers an unsatisfiable range with 416 and the size', async () => {
+    const url = await started(`INFOHASH ${SEED} 0 0 0 0`);
+    for (const range of [`bytes=${8 * 1024 * 1024}-`, 'bytes=-0', 'bytes=500-100']) {
+      const response = await fetch(url, { headers: { Range: range } });
+      expect(response.status).toBe(416);
+      expect(response.headers.get('content-range')).toBe(`bytes */${8 * 1024 * 1024}`);
+      await response.arrayBuffer();
+    }
+  });
+
+  it('answers HEAD with the headers and no body', async () => {
+    const url = await started(`INFOHASH ${SEED} 0 0 0 0`);
+    const response = await fetch(url, { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-length')).toBe(String(8 * 1024 * 1024));
+    expect((await bytesOf(response)).length).toBe(0);
+  });
+
+  it('serves files with non-ASCII names under their type, and nothing that was not announced', async () => {
+    const url = await started('PID series 0');
+    const response = await fetch(url, { headers: { Range: 'bytes=0-15' } });
+    expect(response.headers.get('content-type')).toBe('video/x-matroska');
+    await response.arrayBuffer();
+    expect((await fetch(url.replace(/\/0$/, '/1'))).status).toBe(404); // file 1 was not started
+    expect((await fetch(`http://127.0.0.1:${engine!.httpPort}/`)).status).toBe(404);
+    expect((await fetch(url, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('reaches nothing outside the catalogue by path traversal', async () => {
+    const url = await started('PID series 0');
+    const { pathname } = new URL(url);
+    for (const path of [`${pathname}/../../../../etc/passwd`, '/../../etc/passwd', '/content/%2e%2e/%2e%2e/etc/passwd', `${pathname}%00`]) {
+      expect(await rawGet(engine!.httpPort, path)).toBe(404);
+    }
+  });
+
+  it('stops serving a file after STOP', async () => {
+    const url = await started(`INFOHASH ${SEED} 0 0 0 0`);
+    client!.send('STOP');
+    await client!.linesWithin(20);
+    expect((await fetch(url)).status).toBe(404);
+  });
+});
+
+describe('resolveRange', () => {
+  it('ignores what it does not support and clamps the end', () => {
+    expect(resolveRange(undefined, 10)).toEqual({ kind: 'full' });
+    expect(resolveRange('bytes=0-1,4-5', 10)).toEqual({ kind: 'full' });
+    expect(resolveRange('items=0-1', 10)).toEqual({ kind: 'full' });
+    expect(resolveRange('bytes=-', 10)).toEqual({ kind: 'full' });
+    expect(resolveRange('bytes=2-', 10)).toEqual({ kind: 'partial', start: 2, end: 9 });
+    expect(resolveRange('bytes=-20', 10)).toEqual({ kind: 'partial', start: 0, end: 9 });
+    expect(resolveRange('bytes=0-0', 0)).toEqual({ kind: 'unsatisfiable' });
+  });
+});
