@@ -1,5 +1,8 @@
 // `pnpm bench`: every benchmark of the repo, each reported as a ratio against a
 // baseline measured in the same run.
+import { reportClient } from './client.bench.js';
 import { reportDecode } from './decode.bench.js';
 
 reportDecode();
+await reportClient();
+process.exit(0);

@@ -63,10 +63,13 @@ function session(transport: Transport, endpoint: Endpoint, options: ConnectOptio
     const send = (message: ClientMessage) => {
       if (!ended) transport.send(encodeFrame(encodeClientMessage(message)));
     };
+    // messages$ completes whatever ends the connection: the failure itself is reported
+    // once, here on connect(), and flows still waiting turn the completion into
+    // EngineDisconnected.
     const end = (error: Error) => {
       if (ended) return;
       ended = true;
-      messages.error(error);
+      messages.complete();
       decodeErrors.complete();
       open?.dispose();
       subscriber.error(error);
@@ -137,7 +140,7 @@ function session(transport: Transport, endpoint: Endpoint, options: ConnectOptio
       if (!ended) {
         if (phase === 'open') send({ kind: 'SHUTDOWN' });
         ended = true;
-        messages.error(new EngineDisconnected('the session was closed'));
+        messages.complete();
         decodeErrors.complete();
         open?.dispose();
       }

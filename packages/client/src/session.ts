@@ -26,6 +26,8 @@ import {
   Subject,
   take,
   takeWhile,
+  tap,
+  endWith,
   throwError,
   throwIfEmpty,
   timeout,
@@ -124,7 +126,7 @@ export function rewritePlaybackUrl(url: string, engine: Pick<EngineInfo, 'host' 
  * they are subscribed.
  */
 export interface EngineSession {
-  /** Every message the engine sends from AUTH on (hot); errors with EngineDisconnected when the connection ends. */
+  /** Every message the engine sends from AUTH on (hot); completes when the connection ends, for whatever reason (the reason is `connect()`'s error). */
   readonly messages$: Observable<EngineMessage>;
   /** Lines that could not be decoded or framed (hot); the session lives on. */
   readonly decodeErrors$: Observable<DecodeError | LineTooLong>;
@@ -243,8 +245,9 @@ export class Session implements EngineSession {
 
   start(target: StartTarget, fileIndexes: readonly number[] = [0]): Observable<StartEvent> {
     const ms = this.timeouts.startMs;
-    return defer(() =>
-      merge(
+    return defer(() => {
+      let playing = false;
+      return merge(
         this.messages$.pipe(
           concatMap((m): Observable<StartEvent> => {
             switch (m.kind) {
@@ -269,11 +272,19 @@ export class Session implements EngineSession {
             }
           }),
           takeWhile((event) => event.type !== 'playing', true),
-          throwIfEmpty(() => new EngineDisconnected('the connection ended before playback')),
+          endWith(null),
+          concatMap((event) => {
+            if (event !== null) return of(event);
+            // The messages ended: fine after the main URL, a lost connection before it.
+            return playing ? EMPTY : throwError(() => new EngineDisconnected('the connection ended before playback'));
+          }),
+          tap((event) => {
+            if (event.type === 'playing') playing = true;
+          }),
         ),
         this.effect({ kind: 'START', source: startSource(target, fileIndexes) }).pipe(ignoreElements()),
-      ).pipe(timeout({ each: ms, scheduler: this.scheduler, with: () => throwError(() => new EngineTimeout('START', ms)) })),
-    );
+      ).pipe(timeout({ each: ms, scheduler: this.scheduler, with: () => throwError(() => new EngineTimeout('START', ms)) }));
+    });
   }
 
   /** Rewritten playback URLs back to the engine's own, which DUR and PLAYBACK must carry. */

@@ -216,6 +216,27 @@ describe('engine faults', () => {
     expect(sentKinds(e, e.sessions.length - 1).slice(0, 2)).toEqual(['HELLOBG', 'READY']);
   });
 
+  it('fails START with EngineDisconnected when the connection drops after some progress', async () => {
+    await emulator({ faults: { closeAfterLines: 5 } });
+    const session = await open().catch(() => undefined);
+    const events: StartEvent[] = [];
+    const outcome = new Promise<unknown>((resolve) => session!.start({ type: 'PID', playerId: 'series' }).subscribe({ next: (e) => events.push(e), error: resolve, complete: () => resolve('completed') }));
+    expect(await outcome).toBeInstanceOf(EngineDisconnected);
+    expect(events.length).toBeGreaterThan(0); // progress came, then the connection went
+  });
+
+  it('completes messages$ when the session closes, whoever closes it', async () => {
+    const e = await emulator();
+    const mine = await open();
+    const completedByUs = new Promise<string>((resolve) => mine.messages$.subscribe({ complete: () => resolve('completed'), error: () => resolve('errored') }));
+    subscriptions.splice(0).forEach((s) => s.unsubscribe());
+    expect(await completedByUs).toBe('completed');
+    const theirs = await open().catch(() => undefined);
+    const completedByEngine = new Promise<string>((resolve) => theirs!.messages$.subscribe({ complete: () => resolve('completed'), error: () => resolve('errored') }));
+    e.sessions.at(-1)!.destroy();
+    expect(await completedByEngine).toBe('completed');
+  });
+
   it('does not reconnect without retry: the session errors', async () => {
     const e = await emulator();
     const failure = new Promise<unknown>((resolve) => subscriptions.push(connect({ port: e.port, productKey: DEFAULT_PRODUCT_KEY }).subscribe({ error: resolve })));
