@@ -126,7 +126,12 @@ export function rewritePlaybackUrl(url: string, engine: Pick<EngineInfo, 'host' 
  * they are subscribed.
  */
 export interface EngineSession {
-  /** Every message the engine sends from AUTH on (hot); completes when the connection ends, for whatever reason (the reason is `connect()`'s error). */
+  /**
+   * Every message the engine sends after AUTH; completes when the connection ends, for
+   * whatever reason (the reason is `connect()`'s error). Hot: subscribe in the same tick
+   * the session is emitted (inside `switchMap`, not after an `await`) to miss nothing,
+   * since the engine's first messages may arrive with AUTH.
+   */
   readonly messages$: Observable<EngineMessage>;
   /** Lines that could not be decoded or framed (hot); the session lives on. */
   readonly decodeErrors$: Observable<DecodeError | LineTooLong>;
