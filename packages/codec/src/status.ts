@@ -21,7 +21,34 @@ export const COMMON_STATUS_FIELDS = [
 ] as const;
 
 /** The common STATUS fields as properties. Each is present only when the engine sent it. */
-export type CommonStatusFields = { readonly [K in (typeof COMMON_STATUS_FIELDS)[number]]?: number };
+export interface CommonStatusFields {
+  /** `total_progress`: how much of the file is downloaded, 0..100. */
+  readonly totalProgress?: number;
+  /** `immediate_progress`: how much uninterrupted data from the current position is downloaded, 0..100. */
+  readonly immediateProgress?: number;
+  /** `speed_down`: download speed from peers, KiB/s. */
+  readonly speedDown?: number;
+  /** `http_speed_down`: download speed from HTTP sources, KiB/s. */
+  readonly httpSpeedDown?: number;
+  /** `speed_up`: upload speed, KiB/s. */
+  readonly speedUp?: number;
+  /** `peers`: connected peers. */
+  readonly peers?: number;
+  /** `http_peers`: connected HTTP sources. */
+  readonly httpPeers?: number;
+  /** `downloaded`: bytes downloaded from peers. */
+  readonly downloaded?: number;
+  /** `http_downloaded`: bytes downloaded from HTTP sources. */
+  readonly httpDownloaded?: number;
+  /** `uploaded`: bytes uploaded. */
+  readonly uploaded?: number;
+}
+
+// Every common field is in the wire-order list above, and nothing else is.
+type Missing = Exclude<keyof CommonStatusFields, (typeof COMMON_STATUS_FIELDS)[number]>;
+type Extra = Exclude<(typeof COMMON_STATUS_FIELDS)[number], keyof CommonStatusFields>;
+const commonFieldsMatch: [Missing, Extra] extends [never, never] ? true : never = true;
+void commonFieldsMatch;
 
 /** Fields an engine appended beyond the known layout, kept as sent. */
 export interface StatusExtra {
