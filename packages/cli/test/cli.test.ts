@@ -105,6 +105,20 @@ describe('ace-rx play', () => {
     expect(run.stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/content\/0b3e8c1f5e2d4a6b8c0d2e4f6a8b0c2d4e6f8a0b\/0\n$/);
   }, 30_000);
 
+  it('launches a player on the URL and reports PLAYBACK 0 and 100 when it exits normally', async () => {
+    const e = await emulator();
+    scratch = mkdtempSync(join(tmpdir(), 'ace-rx-'));
+    const seen = join(scratch, 'player-saw.txt');
+    // A stand-in player: writes the URL it was given to a file and exits 0.
+    const player = `${process.execPath} -e require('fs').writeFileSync(${JSON.stringify(seen)},process.argv[1])`;
+    const run = await ace(['--port', String(e.port), 'play', 'series', '--player', player]);
+    expect(run.code).toBe(0);
+    const url = run.stdout.trim();
+    expect(readFileSync(seen, 'utf8')).toBe(url);
+    expect(sent(e).filter((l) => l.startsWith('PLAYBACK ')).map((l) => l.split(' ')[2])).toEqual(['0', '100']);
+    expect(run.stderr).toMatch(/exited with code 0/);
+  }, 30_000);
+
   it('stops cleanly on Ctrl-C, sending STOP and SHUTDOWN', async () => {
     const e = await emulator();
     let killed = false;

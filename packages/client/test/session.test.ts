@@ -8,13 +8,14 @@ import {
   HandshakeRefused,
   LoadFailed,
   ConnectionFailed,
+  livePosition,
   prebufferProgress,
   rewritePlaybackUrl,
   type EngineSession,
   type StartEvent,
 } from '@ace-rx/client';
 import { DEFAULT_PRODUCT_KEY, fileBytes, startEmulator, type Emulator, type EmulatorOptions } from '@ace-rx/emulator';
-import { firstValueFrom, lastValueFrom, share, Subscription, take, toArray, timer } from 'rxjs';
+import { filter, firstValueFrom, lastValueFrom, share, Subscription, take, toArray, timer } from 'rxjs';
 
 const FAST = { statusIntervalMs: 5, prebufferMs: 40, loadDelayMs: 5, bufferingAfterMs: 20, bufferingMs: 20, livePosIntervalMs: 10 };
 const SEED = '4c78e1cf0df23b4f5a16a106829ebed710cb52e0';
@@ -145,6 +146,30 @@ describe('flows', () => {
     await open({ userData: { gender: 2, age: 6 } });
     await waitFor(() => e.sessions[0]!.userData !== undefined);
     expect(e.sessions[0]!.userData).toEqual({ gender: 2, age: 6 });
+  });
+});
+
+describe('live streams and ids', () => {
+  it('follows EVENT livepos with livePosition() and seeks with liveSeek: the engine restarts at the new position', async () => {
+    const e = await emulator();
+    const session = await open();
+    const positions: number[] = [];
+    subscriptions.push(session.messages$.pipe(livePosition()).subscribe((p) => positions.push(p.pos)));
+    const playing = lastOf(await lastValueFrom(session.start({ type: 'PID', playerId: 'live' }).pipe(toArray())));
+    expect(playing).toMatchObject({ type: 'playing', live: true });
+    await waitFor(() => positions.length > 0);
+    const again = lastValueFrom(session.messages$.pipe(filter((m) => m.kind === 'START'), take(1)));
+    await firstValueFrom(session.liveSeek(positions[0]! - 3));
+    expect(await again).toMatchObject({ kind: 'START', url: expect.stringContaining(`?pos=${positions[0]! - 3}`) });
+    expect(sentKinds(e)).toContain('LIVESEEK');
+  });
+
+  it('gets a content id with getCid, and none for unknown content', async () => {
+    const e = await emulator();
+    const session = await open();
+    const series = e.catalogue.byHash('0b3e8c1f5e2d4a6b8c0d2e4f6a8b0c2d4e6f8a0b')!;
+    expect(await firstValueFrom(session.getCid({ infohash: series.infohash, checksum: series.infohash, developerId: 0, affiliateId: 0, zoneId: 0 }))).toBe(e.catalogue.contentId(series));
+    expect(await firstValueFrom(session.getCid({ infohash: 'e'.repeat(40) }))).toBeUndefined();
   });
 });
 

@@ -118,3 +118,41 @@ describe('resolveRange', () => {
     expect(resolveRange('bytes=0-0', 0)).toEqual({ kind: 'unsatisfiable' });
   });
 });
+
+describe('contents from disk and of every kind', () => {
+  it('serves a real file from disk, whole and by range', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'ace-rx-emulator-'));
+    try {
+      const path = join(dir, 'clip.webm');
+      const bytes = Uint8Array.from({ length: 100_000 }, (_, i) => (i * 7) & 0xff);
+      writeFileSync(path, bytes);
+      engine = await fastEmulator({ catalogue: [{ infohash: 'a'.repeat(40), playerId: 'disk', files: [{ name: 'clip.webm', path }] }] });
+      const url = await started('PID disk 0');
+      const whole = await fetch(url);
+      expect(whole.headers.get('content-type')).toBe('video/webm');
+      expect(Buffer.compare(await bytesOf(whole), bytes)).toBe(0);
+      const part = await fetch(url, { headers: { Range: 'bytes=99990-' } });
+      expect(part.headers.get('content-range')).toBe('bytes 99990-99999/100000');
+      expect(Buffer.compare(await bytesOf(part), bytes.subarray(99990))).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers LOADRESP status 0 for a content without video, and starts by RAW', async () => {
+    engine = await fastEmulator({
+      catalogue: [
+        { infohash: 'b'.repeat(40), playerId: 'docs', files: [{ name: 'notes.txt', size: 10 }] },
+        { infohash: 'c'.repeat(40), rawTorrent: 'cmF3IHRvcnJlbnQ=', files: [{ name: 'raw.mp4', size: 1000 }] },
+      ],
+    });
+    ({ client } = await handshake(engine));
+    client.send('LOADASYNC 3 PID docs');
+    expect(await client.message()).toMatchObject({ kind: 'LOADRESP', requestId: 3, response: { status: 0, files: [{ name: 'notes.txt', index: 0 }] } });
+    client.send('START RAW cmF3IHRvcnJlbnQ= 0 0 0 0');
+    expect(urlOf((await client.until(isPlayback)).pop()!)).toMatch(/\/content\/c{40}\/0$/);
+  });
+});
