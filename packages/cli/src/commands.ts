@@ -47,12 +47,16 @@ export async function info(engine: EngineOptions, io: Io, json: boolean): Promis
 
 /** `ace-rx watch`: every engine message, live, until Ctrl-C or the engine closes. */
 export async function watch(engine: EngineOptions, io: Io, json: boolean): Promise<void> {
+  // Before connecting: Ctrl-C as soon as output shows must still end cleanly.
+  const signal = interrupted();
   const subscriptions = new Subscription();
   const open = await openEngine(engine, (session) => {
     subscriptions.add(session.messages$.subscribe((m) => io.out(json ? JSON.stringify(m) : describeMessage(m))));
     subscriptions.add(session.decodeErrors$.subscribe((e) => io.err(`undecodable: ${'message' in e ? e.message : `line over ${e.limit} bytes`}`)));
+  }).catch((error: unknown) => {
+    signal.dispose();
+    throw error;
   });
-  const signal = interrupted();
   try {
     const outcome = await Promise.race([signal.promise, open.ended.then((error) => ({ error }))]);
     if (typeof outcome === 'object' && outcome.error !== undefined) throw outcome.error;
@@ -76,8 +80,11 @@ const PLAYERS: Readonly<Record<string, readonly string[]>> = { mpv: ['mpv'], vlc
 
 /** `ace-rx play <id>`: load, choose a file, prebuffer with progress, then play, save or print the URL. */
 export async function play(engine: EngineOptions, io: Io, target: StartTarget, options: PlayOptions): Promise<void> {
-  const open = await openEngine(engine);
   const signal = interrupted();
+  const open = await openEngine(engine).catch((error: unknown) => {
+    signal.dispose();
+    throw error;
+  });
   try {
     const fileIndex = await chooseFile(open.session, target, options.file, io);
     const url = await Promise.race([prebuffer(open.session, target, fileIndex, io), signal.promise.then(() => undefined), open.ended.then((e) => Promise.reject(e ?? new Error('engine closed')))]);

@@ -137,17 +137,23 @@ describe('ace-rx play', () => {
 });
 
 describe('ace-rx watch', () => {
-  it('prints every engine message, one JSON object per line with --json', async () => {
+  /** Runs `ace-rx watch` until its output shows `needle`, then presses Ctrl-C. */
+  async function watchUntil(args: string[], needle: string): Promise<{ run: Run; engine: Emulator }> {
     const e = await emulator({ askUserData: true });
-    let killed = false;
-    const run = await ace(['--port', String(e.port), 'watch', '--json'], {
+    let stopped = false;
+    const run = await ace(['--port', String(e.port), 'watch', ...args], {
       onStdout: (text, kill) => {
-        if (!killed && text.includes('getuserdata')) {
-          killed = true;
+        if (!stopped && text.includes(needle)) {
+          stopped = true;
           kill('SIGINT');
         }
       },
     });
+    return { run, engine: e };
+  }
+
+  it('prints every engine message, one JSON object per line with --json', async () => {
+    const { run, engine: e } = await watchUntil(['--json'], 'getuserdata');
     expect(run.code).toBe(0);
     const messages = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as unknown);
     expect(messages).toContainEqual({ kind: 'EVENT', name: 'getuserdata', params: {} });
@@ -155,16 +161,8 @@ describe('ace-rx watch', () => {
   }, 30_000);
 
   it('prints messages for people without --json', async () => {
-    const e = await emulator({ askUserData: true });
-    let killed = false;
-    const run = await ace(['--port', String(e.port), 'watch'], {
-      onStdout: (text, kill) => {
-        if (!killed && text.includes('getuserdata')) {
-          killed = true;
-          kill('SIGINT');
-        }
-      },
-    });
+    const { run } = await watchUntil([], 'getuserdata');
+    expect(run.code).toBe(0);
     expect(run.stdout).toContain('EVENT     getuserdata {}');
   }, 30_000);
 });

@@ -5,59 +5,31 @@ import {
   decodeClientMessage,
   decodeEngineMessage,
   decodeLoadResponse,
-  encodeClientMessage,
-  encodeEngineMessage,
   isEvent,
   type EngineMessage,
 } from '@ace-rx/codec';
-import { clientFixtures, engineFixtures, malformedClientLines, malformedEngineLines } from './fixtures.js';
+import { DIRECTIONS } from './directions.js';
 
-describe('engine → client fixtures', () => {
-  describe.each(engineFixtures.map((f) => [f.line, f] as const))('%s', (_line, fixture) => {
+describe.each(DIRECTIONS.map((d) => [d.name, d] as const))('%s', (_name, direction) => {
+  describe.each(direction.fixtures.map((f) => [f.line, f] as const))('fixture %s', (_line, fixture) => {
     it('decodes to the expected message', () => {
-      expect(decodeEngineMessage(fixture.line)).toEqual({ _tag: 'Right', right: fixture.message });
+      expect(direction.decode(fixture.line)).toEqual({ _tag: 'Right', right: fixture.message });
     });
     it('encodes to the canonical line', () => {
-      expect(encodeEngineMessage(fixture.message)).toBe(fixture.canonical ?? fixture.line);
+      expect(direction.encode(fixture.message)).toBe(fixture.canonical ?? fixture.line);
     });
     it('mirrors: decode(encode(m)) = m', () => {
-      expect(decodeEngineMessage(encodeEngineMessage(fixture.message))).toEqual({ _tag: 'Right', right: fixture.message });
+      expect(direction.decode(direction.encode(fixture.message))).toEqual({ _tag: 'Right', right: fixture.message });
     });
   });
-});
 
-describe('client → engine fixtures', () => {
-  describe.each(clientFixtures.map((f) => [f.line, f] as const))('%s', (_line, fixture) => {
-    it('decodes to the expected message', () => {
-      expect(decodeClientMessage(fixture.line)).toEqual({ _tag: 'Right', right: fixture.message });
-    });
-    it('encodes to the canonical line', () => {
-      expect(encodeClientMessage(fixture.message)).toBe(fixture.canonical ?? fixture.line);
-    });
-    it('mirrors: decode(encode(m)) = m', () => {
-      expect(decodeClientMessage(encodeClientMessage(fixture.message))).toEqual({ _tag: 'Right', right: fixture.message });
-    });
-  });
-});
-
-describe('malformed engine lines are typed errors with line and position', () => {
-  it.each(malformedEngineLines.map((m) => [m.line, m] as const))('%s', (_line, bad) => {
-    const result = decodeEngineMessage(bad.line);
+  it.each(direction.malformed.map((m) => [m.line, m] as const))('malformed %s is a typed error with line and position', (_line, bad) => {
+    const result = direction.decode(bad.line);
     expect(result._tag).toBe('Left');
     if (result._tag !== 'Left') return;
     expect(result.left).toMatchObject({ _tag: 'DecodeError', line: bad.line, position: bad.position });
     expect(result.left.expected.startsWith(bad.expected)).toBe(true);
     expect(result.left.message).toContain(`at position ${bad.position}`);
-  });
-});
-
-describe('malformed client lines are typed errors with line and position', () => {
-  it.each(malformedClientLines.map((m) => [m.line, m] as const))('%s', (_line, bad) => {
-    const result = decodeClientMessage(bad.line);
-    expect(result._tag).toBe('Left');
-    if (result._tag !== 'Left') return;
-    expect(result.left).toMatchObject({ _tag: 'DecodeError', line: bad.line, position: bad.position });
-    expect(result.left.expected.startsWith(bad.expected)).toBe(true);
   });
 });
 

@@ -2,47 +2,23 @@
 // decode(encode(m)) = m, and no string makes a decoder throw.
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import {
-  decodeClientMessage,
-  decodeEngineMessage,
-  encodeClientMessage,
-  encodeEngineMessage,
-  type ClientMessage,
-  type EngineMessage,
-} from '@ace-rx/codec';
-import { clientMessageArbitraries, engineMessageArbitraries } from '@ace-rx/codec/arbitraries';
+import { decodeClientMessage, decodeEngineMessage } from '@ace-rx/codec';
+import { DIRECTIONS } from './directions.js';
 
 // Thousands of runs per kind in CI; fewer locally keeps the loop fast.
 const RUNS = Number(process.env['FC_RUNS'] ?? (process.env['CI'] ? 2000 : 500));
 
-describe('decode ∘ encode is the identity (engine → client)', () => {
-  for (const [kind, arbitrary] of Object.entries(engineMessageArbitraries)) {
-    it(kind, () => {
-      fc.assert(
-        fc.property(arbitrary as fc.Arbitrary<EngineMessage>, (message) => {
-          const line = encodeEngineMessage(message);
-          expect(line).not.toMatch(/[\r\n]/);
-          expect(decodeEngineMessage(line)).toEqual({ _tag: 'Right', right: message });
-        }),
-        { numRuns: RUNS },
-      );
-    });
-  }
-});
-
-describe('decode ∘ encode is the identity (client → engine)', () => {
-  for (const [kind, arbitrary] of Object.entries(clientMessageArbitraries)) {
-    it(kind, () => {
-      fc.assert(
-        fc.property(arbitrary as fc.Arbitrary<ClientMessage>, (message) => {
-          const line = encodeClientMessage(message);
-          expect(line).not.toMatch(/[\r\n]/);
-          expect(decodeClientMessage(line)).toEqual({ _tag: 'Right', right: message });
-        }),
-        { numRuns: RUNS },
-      );
-    });
-  }
+describe.each(DIRECTIONS.map((d) => [d.name, d] as const))('decode ∘ encode is the identity (%s)', (_name, direction) => {
+  it.each(Object.entries(direction.arbitraries))('%s', (_kind, arbitrary) => {
+    fc.assert(
+      fc.property(arbitrary, (message) => {
+        const line = direction.encode(message);
+        expect(line).not.toMatch(/[\r\n]/);
+        expect(direction.decode(line)).toEqual({ _tag: 'Right', right: message });
+      }),
+      { numRuns: RUNS },
+    );
+  });
 });
 
 describe('decoders are total', () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { decodeEngineMessage, readyKey } from '@ace-rx/codec';
-import { DEFAULT_CATALOGUE, DEFAULT_PRODUCT_KEY, type Emulator } from '@ace-rx/emulator';
-import { fastEmulator, handshake } from './helpers.js';
+import { decodeEngineMessage } from '@ace-rx/codec';
+import { DEFAULT_CATALOGUE, type Emulator } from '@ace-rx/emulator';
+import { fastEmulator, handshake, sendHello } from './helpers.js';
 import { RawClient } from './raw-client.js';
 
 let engine: Emulator | undefined;
@@ -21,10 +21,7 @@ describe('fault injection, seen from the socket', () => {
   it('closes the connection after N lines', async () => {
     engine = await fastEmulator({ faults: { closeAfterLines: 2 } });
     const client = await connect();
-    client.send('HELLOBG version=4');
-    const hello = await client.message();
-    if (hello.kind !== 'HELLOTS') throw new Error('expected HELLOTS');
-    client.send(`READY key=${readyKey(hello.key!, DEFAULT_PRODUCT_KEY)}`);
+    await sendHello(client);
     await client.closed;
     expect(client.lines.map((l) => l.split(' ')[0])).toEqual(['HELLOTS', 'AUTH']);
   });
@@ -49,10 +46,7 @@ describe('fault injection, seen from the socket', () => {
   it('sends garbage lines between real ones, and the session goes on', async () => {
     engine = await fastEmulator({ faults: { garbageEvery: 2 } });
     const client = await connect();
-    client.send('HELLOBG version=4');
-    const hello = await client.message();
-    if (hello.kind !== 'HELLOTS') throw new Error('expected HELLOTS');
-    client.send(`READY key=${readyKey(hello.key!, DEFAULT_PRODUCT_KEY)}`);
+    await sendHello(client);
     client.send('START PID series 0');
     // Read raw lines until playback: garbage among them, the protocol intact around it.
     const seen: string[] = [];
@@ -70,8 +64,11 @@ describe('fault injection, seen from the socket', () => {
     const { client } = await handshake(engine);
     clients.push(client);
     expect(client.lines.slice(0, 2).map((l) => l.split(' ')[0])).toEqual(['HELLOTS', 'AUTH']);
-    expect(Math.max(...client.chunkSizes)).toBeLessThanOrEqual(3);
+    // Each piece is its own write; TCP may still merge two when the reader lags, so
+    // what the socket side sees is many chunks, nearly all of at most 3 bytes.
+    const tiny = client.chunkSizes.filter((n) => n <= 3).length;
     expect(client.chunkSizes.length).toBeGreaterThan(20);
+    expect(tiny / client.chunkSizes.length).toBeGreaterThanOrEqual(0.8);
   });
 
   it('delays ## answers', async () => {
@@ -87,10 +84,7 @@ describe('fault injection, seen from the socket', () => {
   it('restarts: every connection drops, the same port takes new ones', async () => {
     engine = await fastEmulator({ faults: { restartAfterLines: 2 } });
     const first = await connect();
-    first.send('HELLOBG version=4');
-    const hello = await first.message();
-    if (hello.kind !== 'HELLOTS') throw new Error('expected HELLOTS');
-    first.send(`READY key=${readyKey(hello.key!, DEFAULT_PRODUCT_KEY)}`);
+    await sendHello(first);
     await first.closed;
     engine.faults = {};
     const port = engine.port;

@@ -16,6 +16,18 @@ export function fastEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   return startEmulator({ ...options, timing: { ...FAST, ...options.timing } });
 }
 
+/**
+ * Sends HELLOBG and answers HELLOTS with the right READY, without waiting for AUTH
+ * (for faults that may never let it come). Returns the HELLOTS.
+ */
+export async function sendHello(client: RawClient, hello = 'HELLOBG version=4'): Promise<EngineMessage> {
+  client.send(hello);
+  const hellots = await client.message();
+  if (hellots.kind !== 'HELLOTS') throw new Error(`expected HELLOTS, got ${hellots.kind}`);
+  client.send(hellots.key === undefined ? 'READY' : `READY key=${readyKey(hellots.key, DEFAULT_PRODUCT_KEY)}`);
+  return hellots;
+}
+
 /** Connects and completes the handshake; returns the client and the HELLOTS. */
 export function handshake(engine: Emulator, hello = 'HELLOBG version=4'): Promise<{ client: RawClient; hello: EngineMessage }> {
   return handshakeOn(engine.port, hello);
@@ -24,10 +36,7 @@ export function handshake(engine: Emulator, hello = 'HELLOBG version=4'): Promis
 /** {@link handshake} with an engine on `port`. */
 export async function handshakeOn(port: number, hello = 'HELLOBG version=4'): Promise<{ client: RawClient; hello: EngineMessage }> {
   const client = await RawClient.connect(port);
-  client.send(hello);
-  const hellots = await client.message();
-  if (hellots.kind !== 'HELLOTS') throw new Error(`expected HELLOTS, got ${hellots.kind}`);
-  client.send(hellots.key === undefined ? 'READY' : `READY key=${readyKey(hellots.key, DEFAULT_PRODUCT_KEY)}`);
+  const hellots = await sendHello(client, hello);
   const auth = await client.message();
   if (auth.kind !== 'AUTH') throw new Error(`expected AUTH, got ${auth.kind}`);
   return { client, hello: hellots };
