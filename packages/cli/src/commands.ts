@@ -162,34 +162,108 @@ async function save(session: EngineSession, url: string, path: string, io: Io): 
   if (!response.ok || response.body === null) throw new Error(`the engine answered HTTP ${response.status}`);
   const total = Number(response.headers.get('content-length') ?? 0);
   const file = createWriteStream(path);
+  const reporter = new PlaybackReporter(session, url);
   let written = 0;
-  let reported = -1;
-  const report = (event: PlaybackEvent) => {
-    if (event <= reported) return;
-    reported = event;
-    session.playback(url, event).subscribe();
-  };
-  report(0);
+  reporter.report(0);
   for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
     if (!file.write(chunk)) await once(file, 'drain');
     written += chunk.length;
-    if (total > 0) for (const mark of [25, 50, 75] as const) if (written >= (total * mark) / 100) report(mark);
+    if (total > 0) reporter.position(Math.min(99, (written / total) * 100));
   }
   file.end();
   await once(file, 'finish');
-  report(100);
+  reporter.report(100);
   io.err(`saved ${written} bytes to ${path}`);
+}
+
+/**
+ * Reports playback the way a player does: DUR once the duration is known, PLAYBACK
+ * 0 at the start, then 25, 50 and 75 as the position passes them, and 100 at the end.
+ */
+class PlaybackReporter {
+  private reported = -1;
+  private durationSent = false;
+
+  constructor(
+    private readonly session: EngineSession,
+    private readonly url: string,
+  ) {}
+
+  duration(seconds: number): void {
+    if (this.durationSent || !(seconds > 0)) return;
+    this.durationSent = true;
+    this.session.duration(this.url, seconds * 1000).subscribe();
+  }
+
+  position(percent: number): void {
+    for (const mark of [0, 25, 50, 75, 100] as const) if (percent >= mark) this.report(mark);
+  }
+
+  report(event: PlaybackEvent): void {
+    if (event <= this.reported) return;
+    this.reported = event;
+    this.session.playback(this.url, event).subscribe();
+  }
+}
+
+/** Watches mpv through its JSON IPC socket: duration and position, as they change. */
+async function watchMpv(socketPath: string, reporter: PlaybackReporter, exited: Promise<unknown>): Promise<void> {
+  const { connect: connectSocket } = await import('node:net');
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const connected = await new Promise<import('node:net').Socket | undefined>((resolve) => {
+      const socket = connectSocket(socketPath);
+      socket.once('connect', () => resolve(socket));
+      socket.once('error', () => resolve(undefined));
+    });
+    if (connected) {
+      let pending = '';
+      connected.on('data', (chunk: Buffer) => {
+        pending += chunk.toString('utf8');
+        for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n')) {
+          const line = pending.slice(0, nl);
+          pending = pending.slice(nl + 1);
+          let event: { event?: string; name?: string; data?: unknown };
+          try {
+            event = JSON.parse(line) as typeof event;
+          } catch {
+            continue;
+          }
+          if (event.event !== 'property-change' || typeof event.data !== 'number') continue;
+          if (event.name === 'duration') reporter.duration(event.data);
+          if (event.name === 'percent-pos') reporter.position(event.data);
+        }
+      });
+      connected.on('error', () => undefined);
+      connected.write('{"command":["observe_property",1,"duration"]}\n{"command":["observe_property",2,"percent-pos"]}\n');
+      void exited.then(() => connected.destroy());
+      return;
+    }
+    if (await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 50))])) return;
+  }
 }
 
 async function launch(session: EngineSession, url: string, player: string, io: Io, stop: Promise<string>): Promise<void> {
   const [command, ...args] = PLAYERS[player] ?? player.split(' ').filter(Boolean);
   if (command === undefined) throw new Error('empty --player command');
+  const reporter = new PlaybackReporter(session, url);
+  // mpv says what it plays through its IPC socket, so DUR and PLAYBACK follow it closely.
+  const isMpv = command === 'mpv' || command.endsWith('/mpv');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const ipcDir = isMpv ? mkdtempSync(join(tmpdir(), 'ace-rx-mpv-')) : undefined;
+  const ipcPath = ipcDir === undefined ? undefined : join(ipcDir, 'ipc.sock');
   io.err(`starting ${command}`);
-  const child = spawn(command, [...args, url], { stdio: 'inherit' });
-  session.playback(url, 0).subscribe();
+  const child = spawn(command, [...args, ...(ipcPath ? [`--input-ipc-server=${ipcPath}`] : []), url], { stdio: 'inherit' });
+  reporter.report(0);
   const exit = once(child, 'exit').then(([code]) => code as number | null);
   const failed = once(child, 'error').then(([error]) => Promise.reject(error as Error));
-  const code = await Promise.race([exit, failed, stop.then(() => (child.kill(), null))]);
-  if (code === 0) session.playback(url, 100).subscribe();
-  io.err(`${command} exited${code === null ? '' : ` with code ${code}`}`);
+  if (ipcPath !== undefined) void watchMpv(ipcPath, reporter, exit.catch(() => undefined));
+  try {
+    const code = await Promise.race([exit, failed, stop.then(() => (child.kill(), null))]);
+    if (code === 0) reporter.report(100);
+    io.err(`${command} exited${code === null ? '' : ` with code ${code}`}`);
+  } finally {
+    if (ipcDir !== undefined) rmSync(ipcDir, { recursive: true, force: true });
+  }
 }

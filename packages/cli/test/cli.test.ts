@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PRODUCT_KEY, fileBytes, startEmulator, type Emulator, type EmulatorOptions } from '@ace-rx/emulator';
@@ -30,12 +30,15 @@ interface Run {
 }
 
 /** Runs the real `ace-rx` process (from source, so no build is needed). */
-function ace(args: string[], options: { onStdout?: (text: string, kill: (signal: NodeJS.Signals) => void) => void; timeoutMs?: number } = {}): Promise<Run> {
+function ace(
+  args: string[],
+  options: { onStdout?: (text: string, kill: (signal: NodeJS.Signals) => void) => void; timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@ace-rx/source', 'packages/cli/src/bin.ts', ...args], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ACE_RX_HOST: '', ACE_RX_PORT: '', ACE_RX_PRODUCT_KEY: '' },
+      env: { ...process.env, ACE_RX_HOST: '', ACE_RX_PORT: '', ACE_RX_PRODUCT_KEY: '', ...options.env },
     });
     let stdout = '';
     let stderr = '';
@@ -117,6 +120,38 @@ describe('ace-rx play', () => {
     expect(readFileSync(seen, 'utf8')).toBe(url);
     expect(sent(e).filter((l) => l.startsWith('PLAYBACK ')).map((l) => l.split(' ')[2])).toEqual(['0', '100']);
     expect(run.stderr).toMatch(/exited with code 0/);
+  }, 30_000);
+
+  it('follows mpv through its IPC socket: DUR once known, PLAYBACK as the position passes each quarter', async () => {
+    const e = await emulator();
+    scratch = mkdtempSync(join(tmpdir(), 'ace-rx-'));
+    // A stand-in mpv on PATH: serves mpv's JSON IPC, reports a duration and a rising position, exits 0.
+    const fakeMpv = join(scratch, 'mpv');
+    writeFileSync(
+      fakeMpv,
+      `#!${process.execPath}
+const net = require('net');
+const path = process.argv.find((a) => a.startsWith('--input-ipc-server=')).split('=')[1];
+const server = net.createServer((socket) => {
+  const send = (name, data) => socket.write(JSON.stringify({ event: 'property-change', id: 1, name, data }) + '\\n');
+  socket.once('data', async () => {
+    const later = (ms) => new Promise((r) => setTimeout(r, ms));
+    send('duration', 201.964);
+    for (const p of [10, 30, 55, 80, 100]) { await later(20); send('percent-pos', p); }
+    await later(50);
+    process.exit(0);
+  });
+});
+server.listen(path);
+`,
+    );
+    chmodSync(fakeMpv, 0o755);
+    const run = await ace(['--port', String(e.port), 'play', 'series', '--player', 'mpv'], { env: { PATH: `${scratch}:${process.env['PATH']}` } });
+    expect(run.code).toBe(0);
+    const url = run.stdout.trim();
+    const lines = sent(e);
+    expect(lines).toContain(`DUR ${url} 201964`);
+    expect(lines.filter((l) => l.startsWith('PLAYBACK ')).map((l) => l.split(' ')[2])).toEqual(['0', '25', '50', '75', '100']);
   }, 30_000);
 
   it('stops cleanly on Ctrl-C, sending STOP and SHUTDOWN', async () => {
