@@ -1,7 +1,7 @@
 import type { PrebufferProgress } from '@ace-rx/client';
 import type { EngineMessage, StatusPart } from '@ace-rx/codec';
 
-/** The user-facing wording of a STATUS part, as the spec gives it. */
+/** The user-facing wording of a STATUS part, as the spec gives it (empty for `dl` and `idle`). */
 export function describeStatus(part: StatusPart): string {
   switch (part.state) {
     case 'check':
@@ -15,7 +15,8 @@ export function describeStatus(part: StatusPart): string {
     case 'err':
       return `Error${part.errorId === undefined ? '' : ` ${part.errorId}`}: ${part.errorMessage ?? 'unknown'}`;
     case 'dl':
-      return 'Downloading';
+    case 'idle':
+      return ''; // the spec: nothing to say
     case 'unknown':
       return part.name;
     default:
@@ -32,7 +33,7 @@ function peers(part: StatusPart): string {
 export function describeMessage(message: EngineMessage): string {
   switch (message.kind) {
     case 'STATUS':
-      return `STATUS    ${describeStatus(message.main)}${peers(message.main)}${message.ad ? ` | ad: ${describeStatus(message.ad)}` : ''}`;
+      return `STATUS    ${describeStatus(message.main) || message.main.state}${peers(message.main)}${message.ad ? ` | ad: ${describeStatus(message.ad) || message.ad.state}` : ''}`;
     case 'LOADRESP':
       return `LOADRESP  #${message.requestId} status ${message.response.status}: ${message.response.files.map((f) => `[${f.index}] ${f.name}`).join(', ') || message.response.message || 'no files'}`;
     case 'START':
