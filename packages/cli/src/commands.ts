@@ -6,7 +6,7 @@ import type { EngineSession, StartEvent, StartTarget } from '@ace-rx/client';
 import type { PlaybackEvent } from '@ace-rx/codec';
 import { SingleBar } from 'cli-progress';
 import { firstValueFrom, Subscription } from 'rxjs';
-import { openEngine, type EngineOptions, type OpenSession } from './engine.js';
+import { openEngine, type EngineOptions } from './engine.js';
 import { describeMessage, describeProgress } from './format.js';
 
 /** Where a command writes: results on `out`, everything else on `err`. */

@@ -159,9 +159,6 @@ export function isKnownStatusState(state: string): state is KnownStatusState {
 }
 
 const MAX_DIGITS = 15; // keeps every accepted value a safe integer
-// Tagged (not double) elements, so small integers read back unboxed and STATUS objects
-// keep small-integer fields; `undefined` marks an empty field.
-const scratch: (number | undefined)[] = new Array<number | undefined>(12).fill(undefined);
 
 /** The known state word at `line[from, to)`, matched in place (no substring), or undefined. */
 function stateWord(line: string, from: number, to: number): KnownStatusState | undefined {
@@ -311,20 +308,17 @@ export function parsePart(line: string, from: number, to: number, offset: number
     if (whole !== undefined) return whole;
   }
   const layout = STATUS_LAYOUTS[word];
-  const values = scratch;
+  const part: Record<string, unknown> = { state: word };
   let count = 0;
-  let missing = false;
   let at = semi;
   while (at !== -1 && count < layout.length) {
     cursor.bad = -1;
     const value = readField(line, at + 1, to);
     if (cursor.bad !== -1) fail(offset + cursor.bad, `an integer (${layout[count]!})`);
-    if (value === undefined) missing = true;
-    values[count++] = value;
+    if (value !== undefined) part[layout[count]!] = value;
+    count++;
     at = cursor.end < to ? cursor.end : -1;
   }
-  const part: Record<string, unknown> = { state: word };
-  for (let k = 0; k < count; k++) if (values[k] !== undefined) part[layout[k]!] = values[k];
   if (at !== -1) part['extra'] = line.slice(at + 1, to).split(';');
   return part as unknown as StatusPart;
 }
