@@ -2,6 +2,10 @@ import type { Config } from 'jest';
 
 const config: Config = {
   testEnvironment: 'node',
+  // CI runs on shared 2-core machines where a cold start (ts-jest compiling, CLI tests
+  // spawning tsx processes beside fast-check runs) can stretch a 1-second test past
+  // jest's 5-second default. Tests that wait on the engine set their own deadlines.
+  testTimeout: 30_000,
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
   roots: ['<rootDir>/packages'],
   testMatch: ['**/test/**/*.test.ts'],
