@@ -108,7 +108,32 @@ export function benchDecode(lines = 200_000, rounds = 9) {
     typed.push(rate(typedDecode, chunks, lines));
     hand.push(rate(handParsed, chunks, lines));
   }
-  return { lines, bytes: bytes.length, bare: median(bare), typed: median(typed), hand: median(hand) };
+  return { lines, bytes: bytes.length, bare: median(bare), typed: median(typed), hand: median(hand), shares: decodeShares(lines) };
+}
+
+/**
+ * Where decoding time goes: each kind's share of the time to decode the mix, from
+ * decoding each kind's lines on their own (already split, so framing is left out).
+ */
+export function decodeShares(lines: number, rounds = 5): [kind: string, lineShare: number, timeShare: number][] {
+  const groups = new Map<string, string[]>();
+  for (const line of sessionMix(lines)) {
+    const kind = line.startsWith('##') ? 'SYNC' : line.slice(0, line.indexOf(' ') >>> 0);
+    const group = groups.get(kind) ?? [];
+    group.push(line);
+    groups.set(kind, group);
+  }
+  const costs = [...groups].map(([kind, group]) => {
+    const times: number[] = [];
+    for (let r = 0; r <= rounds; r++) {
+      const start = performance.now();
+      for (const line of group) if (decodeEngineMessage(line)._tag !== 'Right') throw new Error(`cannot decode ${line}`);
+      if (r > 0) times.push(performance.now() - start);
+    }
+    return [kind, group.length, median(times)] as const;
+  });
+  const total = costs.reduce((sum, [, , ms]) => sum + ms, 0);
+  return costs.map(([kind, count, ms]) => [kind, count / lines, ms / total]);
 }
 
 /** Runs the codec benchmark and prints the rates and their ratios. */
@@ -120,4 +145,7 @@ export function reportDecode(): void {
   console.log(`  typed     LineDecoder + decodeEngineMessage     ${fmt(result.typed)}`);
   console.log(`  ratio     typed / baseline = ${((result.typed / result.bare) * 100).toFixed(1)} % (target >= 40 %)`);
   console.log(`  context   split(' ')/split(';') + Number, untyped: ${fmt(result.hand)}; typed / that = ${((result.typed / result.hand) * 100).toFixed(0)} %`);
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`.padStart(7);
+  console.log('  where decode time goes (kind: share of lines, share of decode time):');
+  for (const [kind, lineShare, timeShare] of result.shares) console.log(`    ${kind.padEnd(9)} ${pct(lineShare)} ${pct(timeShare)}`);
 }
