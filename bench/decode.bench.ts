@@ -94,7 +94,8 @@ function rate(run: (chunks: readonly Uint8Array[]) => number, chunks: readonly U
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 export function benchDecode(lines = 200_000, rounds = 9) {
-  const bytes = new TextEncoder().encode(sessionMix(lines).join('\r\n') + '\r\n');
+  const mix = sessionMix(lines);
+  const bytes = new TextEncoder().encode(mix.join('\r\n') + '\r\n');
   const chunks = chunked(bytes);
   // Warm both paths, then alternate them so drift on a shared machine hits both alike.
   rate(bareSplit, chunks, lines);
@@ -108,17 +109,18 @@ export function benchDecode(lines = 200_000, rounds = 9) {
     typed.push(rate(typedDecode, chunks, lines));
     hand.push(rate(handParsed, chunks, lines));
   }
-  return { lines, bytes: bytes.length, bare: median(bare), typed: median(typed), hand: median(hand), shares: decodeShares(lines) };
+  return { lines, bytes: bytes.length, bare: median(bare), typed: median(typed), hand: median(hand), shares: decodeShares(mix) };
 }
 
 /**
  * Where decoding time goes: each kind's share of the time to decode the mix, from
  * decoding each kind's lines on their own (already split, so framing is left out).
  */
-export function decodeShares(lines: number, rounds = 5): [kind: string, lineShare: number, timeShare: number][] {
+export function decodeShares(mix: readonly string[], rounds = 5): [kind: string, lineShare: number, timeShare: number][] {
   const groups = new Map<string, string[]>();
-  for (const line of sessionMix(lines)) {
-    const kind = line.startsWith('##') ? 'SYNC' : line.slice(0, line.indexOf(' ') >>> 0);
+  for (const line of mix) {
+    const space = line.indexOf(' ');
+    const kind = line.startsWith('##') ? 'SYNC' : space === -1 ? line : line.slice(0, space);
     const group = groups.get(kind) ?? [];
     group.push(line);
     groups.set(kind, group);
@@ -133,7 +135,7 @@ export function decodeShares(lines: number, rounds = 5): [kind: string, lineShar
     return [kind, group.length, median(times)] as const;
   });
   const total = costs.reduce((sum, [, , ms]) => sum + ms, 0);
-  return costs.map(([kind, count, ms]) => [kind, count / lines, ms / total]);
+  return costs.map(([kind, count, ms]) => [kind, count / mix.length, ms / total]);
 }
 
 /** Runs the codec benchmark and prints the rates and their ratios. */
