@@ -76,27 +76,38 @@ export function percentDecode(text: string): string {
   if (pct === -1) return text;
   let out = text.slice(0, pct);
   let i = pct;
-  const bytes: number[] = [];
+  // Escaped bytes above 0x7F wait here for the rest of their UTF-8 sequence. An ASCII
+  // byte (escaped or bare) ends any sequence, so what is pending is decoded then.
+  const pending: number[] = [];
   while (i < text.length) {
     if (text.charCodeAt(i) === 0x25) {
       const hi = hexValue(text.charCodeAt(i + 1));
       const lo = hexValue(text.charCodeAt(i + 2));
       if (hi < 0 || lo < 0) fail(i, 'two hex digits after %');
-      bytes.push(hi * 16 + lo);
+      const byte = hi * 16 + lo;
+      if (byte >= 0x80) pending.push(byte);
+      else {
+        if (pending.length > 0) out += flushUtf8(pending);
+        out += String.fromCharCode(byte);
+      }
       i += 3;
       continue;
     }
-    if (bytes.length > 0) {
-      out += utf8Decode(Uint8Array.from(bytes));
-      bytes.length = 0;
-    }
+    if (pending.length > 0) out += flushUtf8(pending);
     pct = text.indexOf('%', i);
     const end = pct === -1 ? text.length : pct;
     out += text.slice(i, end);
     i = end;
   }
-  if (bytes.length > 0) out += utf8Decode(Uint8Array.from(bytes));
+  if (pending.length > 0) out += flushUtf8(pending);
   return out;
+}
+
+/** Decodes and empties `bytes`. */
+function flushUtf8(bytes: number[]): string {
+  const text = utf8Decode(Uint8Array.from(bytes));
+  bytes.length = 0;
+  return text;
 }
 
 const MAX_INT_DIGITS = 15; // keeps every accepted value a safe integer

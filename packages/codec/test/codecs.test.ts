@@ -136,5 +136,22 @@ describe('percent-encoding', () => {
 
   it('turns invalid UTF-8 into U+FFFD instead of throwing', () => {
     expect(percentDecode('%FF')).toBe('\uFFFD');
+    expect(percentDecode('%E2a%82%41')).toBe('\uFFFDa\uFFFDA');
+  });
+
+  it('decodes any mix of escaped and bare bytes as UTF-8-decoding the bytes they stand for', () => {
+    // Each piece is a byte written as an escape, or a bare ASCII character other than %.
+    const piece = fc.oneof(
+      fc.integer({ min: 0, max: 255 }).map((byte) => ({ byte, text: '%' + byte.toString(16).padStart(2, '0') })),
+      fc.integer({ min: 0x20, max: 0x7e }).filter((c) => c !== 0x25).map((byte) => ({ byte, text: String.fromCharCode(byte) })),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 24 }), (pieces) => {
+        const bytes = Uint8Array.from(pieces.map((p) => p.byte));
+        const reference = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
+        expect(percentDecode(pieces.map((p) => p.text).join(''))).toBe(reference);
+      }),
+      { numRuns: RUNS },
+    );
   });
 });
