@@ -75,7 +75,23 @@ describe('LoadResponseCodec', () => {
 
   it('rejects a status outside -1..2 and an array', () => {
     expect(LoadResponseCodec.decode({ status: 3 })._tag).toBe('Left');
+    expect(LoadResponseCodec.decode({ status: '1' })._tag).toBe('Left');
+    expect(LoadResponseCodec.decode({})._tag).toBe('Left');
     expect(LoadResponseCodec.decode([])._tag).toBe('Left');
+  });
+
+  it('says which key is wrong, and where in files', () => {
+    const why = (u: unknown) => {
+      const decoded = LoadResponseCodec.decode(u);
+      if (decoded._tag === 'Right') throw new Error(`accepted ${JSON.stringify(u)}`);
+      return decoded.left.map((e) => [e.context.map((c) => c.key).join('.'), e.message]);
+    };
+    expect(why({ status: 7 })).toEqual([['.status', 'expected status -1, 0, 1 or 2']]);
+    expect(why({ status: 1, infohash: 5 })).toEqual([['.infohash', 'expected infohash to be a string']]);
+    expect(why({ status: 1, message: null })).toEqual([['.message', 'expected message to be a string']]);
+    expect(why({ status: 1, files: {} })).toEqual([['.files', 'expected files to be an array']]);
+    expect(why({ status: 1, files: [['a', 0], ['b', 'x']] })).toEqual([['.files.1', 'expected a non-negative integer file index']]);
+    expect(why({ status: 1, files: [['a', 0], 'b'] })).toEqual([['.files.1', 'expected a [name, index] pair']]);
   });
 });
 
