@@ -80,26 +80,20 @@ export interface RawParam {
 }
 
 /**
- * Reads `key=value` tokens (values percent-decoded). `at` is the offset of each
- * token in the line, used for error positions.
+ * Reads the `key=value` token at `line[from, to)`, its value percent-decoded; errors
+ * are at their offset in the line.
  */
-export function readRawParams(tokens: readonly string[], at: readonly number[]): RawParam[] {
-  const out: RawParam[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i]!;
-    const offset = at[i]!;
-    const eq = token.indexOf('=');
-    if (eq <= 0) fail(offset, 'key=value');
-    let value: string;
-    try {
-      value = percentDecode(token.slice(eq + 1));
-    } catch (e) {
-      if (e instanceof ParseFailure) fail(offset + eq + 1 + e.position, e.expected);
-      throw e;
-    }
-    out.push({ key: token.slice(0, eq), value, valueAt: offset + eq + 1 });
+export function readRawParam(line: string, from: number, to: number): RawParam {
+  const eq = line.indexOf('=', from);
+  if (eq <= from || eq >= to) fail(from, 'key=value');
+  let value: string;
+  try {
+    value = percentDecode(line.slice(eq + 1, to));
+  } catch (e) {
+    if (e instanceof ParseFailure) fail(eq + 1 + e.position, e.expected);
+    throw e;
   }
-  return out;
+  return { key: line.slice(from, eq), value, valueAt: eq + 1 };
 }
 
 /** Writes params as `key=value` tokens joined by spaces, values percent-encoded. */

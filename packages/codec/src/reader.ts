@@ -1,54 +1,45 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { decodeError, type DecodeError, fail, ParseFailure } from './errors.js';
 import type { Params } from './params.js';
-import { makeParams, readRawParams, type RawParam } from './params.js';
+import { makeParams, readRawParam, type RawParam } from './params.js';
 import { parseInteger } from './text.js';
 
 /**
- * The space-separated words of a line after its command, with their offsets. Runs of
+ * The space-separated words of a line after its command, read one at a time (a
+ * cursor, so a long tail such as LOADRESP's JSON is never cut into words). Runs of
  * spaces count as one separator. Every read fails with the offset it stopped at.
  */
 export class Words {
-  private readonly words: string[] = [];
-  private readonly at: number[] = [];
-  private index = 0;
+  private next: number; // offset of the next word, or the line's length
 
   constructor(
     readonly line: string,
     from: number,
   ) {
-    let start = from;
-    while (start < line.length) {
-      let end = line.indexOf(' ', start);
-      if (end === -1) end = line.length;
-      if (end > start) {
-        this.words.push(line.slice(start, end));
-        this.at.push(start);
-      }
-      start = end + 1;
-    }
+    this.next = skipSpaces(line, from);
   }
 
   /** Offset of the next word, or the end of the line. */
   get position(): number {
-    return this.at[this.index] ?? this.line.length;
+    return this.next;
   }
 
   /** Whether words are left. */
   get more(): boolean {
-    return this.index < this.words.length;
+    return this.next < this.line.length;
   }
 
   /** The next word without taking it. */
   peek(): string | undefined {
-    return this.words[this.index];
+    return this.more ? this.line.slice(this.next, wordEnd(this.line, this.next)) : undefined;
   }
 
   /** Takes the next word; fails with `expected` at the end of the line. */
   word(expected: string): string {
-    const word = this.words[this.index];
-    if (word === undefined) fail(this.line.length, expected);
-    this.index++;
+    if (!this.more) fail(this.line.length, expected);
+    const end = wordEnd(this.line, this.next);
+    const word = this.line.slice(this.next, end);
+    this.next = skipSpaces(this.line, end);
     return word;
   }
 
@@ -68,9 +59,14 @@ export class Words {
 
   /** Takes every remaining word as `key=value`. */
   rawParams(): RawParam[] {
-    const raw = readRawParams(this.words.slice(this.index), this.at.slice(this.index));
-    this.index = this.words.length;
-    return raw;
+    const out: RawParam[] = [];
+    while (this.more) {
+      const at = this.next;
+      const end = wordEnd(this.line, at);
+      out.push(readRawParam(this.line, at, end));
+      this.next = skipSpaces(this.line, end);
+    }
+    return out;
   }
 
   /** Takes every remaining word as `key=value` into {@link Params}. */
@@ -80,8 +76,8 @@ export class Words {
 
   /** Takes every remaining word as it stands. */
   rest(): string[] {
-    const rest = this.words.slice(this.index);
-    this.index = this.words.length;
+    const rest: string[] = [];
+    while (this.more) rest.push(this.word(''));
     return rest;
   }
 
@@ -89,6 +85,16 @@ export class Words {
   end(): void {
     if (this.more) fail(this.position, 'end of line');
   }
+}
+
+function skipSpaces(line: string, from: number): number {
+  while (from < line.length && line.charCodeAt(from) === 0x20) from++;
+  return from;
+}
+
+function wordEnd(line: string, from: number): number {
+  const space = line.indexOf(' ', from);
+  return space === -1 ? line.length : space;
 }
 
 /** `Params` when non-empty, else `undefined`: messages omit an empty `extra`. */
