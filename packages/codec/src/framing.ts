@@ -33,36 +33,47 @@ const CR = 0x0d;
 const INITIAL_CAPACITY = 256;
 
 /**
- * Splits a byte stream into lines, however it is chunked: `\n` or `\r\n` end a line
- * (a lone `\r` does not), each line is UTF-8-decoded whole, so a character or a
- * `\r\n` cut across chunks is never damaged.
- *
- * @example
- * ```ts
- * const lines = new LineDecoder();
- * socket.on('data', (chunk) => {
- *   for (const frame of lines.push(chunk)) if (typeof frame === 'string') handle(frame);
- * });
- * ```
+ * What a {@link LineFramer} makes of lines (internal: {@link LineDecoder} makes strings,
+ * `EngineDecoder` messages).
  */
-export class LineDecoder {
-  /** The longest line accepted, in bytes. */
-  readonly maxLineBytes: number;
+export interface LineReader<T> {
+  /** One line's content, line ending removed, within the limit. */
+  line(bytes: Uint8Array, from: number, to: number): T;
+  /**
+   * Every line of `bytes[from, last]`, in order: `bytes[last]` is a `\n`, every line
+   * ends with one and is within the limit. The line endings are the reader's to strip.
+   */
+  lines(out: T[], bytes: Uint8Array, from: number, last: number): void;
+  /** A line longer than the limit, dropped. */
+  tooLong(limit: number, offset: number): T;
+}
+
+/**
+ * Splits a byte stream into lines however it is chunked and hands them to a
+ * {@link LineReader}: `\n` or `\r\n` end a line (a lone `\r` does not); a line
+ * longer than the limit is reported and skipped up to the next newline, buffering no
+ * more than the limit. Internal: the public face is {@link LineDecoder}.
+ */
+export class LineFramer<T> {
   private buffer = new Uint8Array(0);
   private length = 0;
   private skipping = false;
   private consumed = 0; // bytes of the stream before the current chunk
   private lineStart = 0; // stream offset of the line being buffered
 
-  constructor(options: LineDecoderOptions = {}) {
-    const max = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-    if (!Number.isSafeInteger(max) || max < 1) throw new RangeError(`maxLineBytes must be a positive integer, got ${max}`);
-    this.maxLineBytes = max;
+  constructor(
+    private readonly reader: LineReader<T>,
+    /** The longest line accepted, in bytes. */
+    readonly maxLineBytes: number,
+  ) {
+    if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 1) {
+      throw new RangeError(`maxLineBytes must be a positive integer, got ${maxLineBytes}`);
+    }
   }
 
-  /** Takes the next chunk of the stream; returns the lines it completed, in order. */
-  push(chunk: Uint8Array): Frame[] {
-    const out: Frame[] = [];
+  /** Takes the next chunk of the stream; returns what its completed lines read as, in order. */
+  push(chunk: Uint8Array): T[] {
+    const out: T[] = [];
     const last = chunk.lastIndexOf(LF);
     // Lines shorter than the whole chunk need no length check one by one.
     const fits = this.length + last <= this.maxLineBytes || this.fitsLimit(chunk, last);
@@ -88,31 +99,27 @@ export class LineDecoder {
   }
 
   /**
-   * Fast path: every line ending in `chunk[0, last]` is within the limit, so the
-   * pending bytes and those lines are decoded in one call and split on `\n`. Cutting at
-   * `\n` bytes never cuts a UTF-8 character.
+   * Fast path: every line ending in `chunk[0, last]` is within the limit. The pending
+   * line is completed alone, the lines whole in the chunk go to the reader at once.
    */
-  private pushLines(out: Frame[], chunk: Uint8Array, last: number): void {
-    let text: string;
-    if (this.length === 0) text = utf8Decode(chunk.subarray(0, last));
-    else {
-      const joined = new Uint8Array(this.length + last);
-      joined.set(this.buffer.subarray(0, this.length));
-      joined.set(chunk.subarray(0, last), this.length);
-      text = utf8Decode(joined);
+  private pushLines(out: T[], chunk: Uint8Array, last: number): void {
+    let from = 0;
+    if (this.length > 0) {
+      const first = chunk.indexOf(LF);
+      this.append(out, chunk, 0, first);
+      this.emit(out, this.buffer, 0, this.length, this.lineStart);
       this.length = 0;
+      from = first + 1;
     }
-    for (const line of text.split('\n')) {
-      out.push(line.charCodeAt(line.length - 1) === 0x0d ? line.slice(0, -1) : line);
-    }
+    if (from <= last) this.reader.lines(out, chunk, from, last);
     if (last + 1 < chunk.length) {
       this.lineStart = this.consumed + last + 1;
       this.append(out, chunk, last + 1, chunk.length);
     }
   }
 
-  /** Line by line: used when the chunk holds an over-long line or the decoder is skipping one. */
-  private pushEach(out: Frame[], chunk: Uint8Array): void {
+  /** Line by line: used when the chunk holds an over-long line or the framer is skipping one. */
+  private pushEach(out: T[], chunk: Uint8Array): void {
     let start = 0;
     for (let newline = chunk.indexOf(LF); newline !== -1; newline = chunk.indexOf(LF, start)) {
       if (this.skipping) this.skipping = false;
@@ -129,9 +136,9 @@ export class LineDecoder {
     }
   }
 
-  /** Ends the stream: yields a last line that had no line ending, if any. */
-  end(): Frame[] {
-    const out: Frame[] = [];
+  /** Ends the stream: a last line that had no line ending, if any. */
+  end(): T[] {
+    const out: T[] = [];
     if (this.length > 0) this.emit(out, this.buffer, 0, this.length, this.lineStart);
     this.reset();
     return out;
@@ -150,18 +157,18 @@ export class LineDecoder {
     return this.length;
   }
 
-  private emit(out: Frame[], bytes: Uint8Array, from: number, to: number, offset: number): void {
+  private emit(out: T[], bytes: Uint8Array, from: number, to: number, offset: number): void {
     const end = to > from && bytes[to - 1] === CR ? to - 1 : to;
-    if (end - from > this.maxLineBytes) out.push({ _tag: 'LineTooLong', limit: this.maxLineBytes, offset });
-    else out.push(utf8Decode(bytes.subarray(from, end)));
+    if (end - from > this.maxLineBytes) out.push(this.reader.tooLong(this.maxLineBytes, offset));
+    else out.push(this.reader.line(bytes, from, end));
   }
 
   /** Appends to the partial line; past the limit, reports it, drops it and skips to the next newline. */
-  private append(out: Frame[], chunk: Uint8Array, from: number, to: number): boolean {
+  private append(out: T[], chunk: Uint8Array, from: number, to: number): boolean {
     const needed = this.length + (to - from);
     // One byte of slack for the `\r` of a line that is exactly at the limit.
     if (needed > this.maxLineBytes + 1) {
-      out.push({ _tag: 'LineTooLong', limit: this.maxLineBytes, offset: this.lineStart });
+      out.push(this.reader.tooLong(this.maxLineBytes, this.lineStart));
       this.length = 0;
       this.skipping = to === chunk.length || chunk[to] !== LF;
       if (this.buffer.length > INITIAL_CAPACITY * 64) this.buffer = new Uint8Array(0);
@@ -177,6 +184,67 @@ export class LineDecoder {
     this.buffer.set(chunk.subarray(from, to), this.length);
     this.length = needed;
     return true;
+  }
+}
+
+/** The content of a line: `\r` before its `\n` dropped. */
+function withoutCr(line: string): string {
+  return line.charCodeAt(line.length - 1) === 0x0d ? line.slice(0, -1) : line;
+}
+
+const stringLines: LineReader<Frame> = {
+  line: (bytes, from, to) => utf8Decode(bytes.subarray(from, to)),
+  // One decode for all the chunk's whole lines, then a split: cutting at `\n` bytes
+  // never cuts a UTF-8 character.
+  lines(out, bytes, from, last) {
+    for (const line of utf8Decode(bytes.subarray(from, last)).split('\n')) out.push(withoutCr(line));
+  },
+  tooLong: (limit, offset) => ({ _tag: 'LineTooLong', limit, offset }),
+};
+
+/**
+ * Splits a byte stream into lines, however it is chunked: `\n` or `\r\n` end a line
+ * (a lone `\r` does not), each line is UTF-8-decoded whole, so a character or a
+ * `\r\n` cut across chunks is never damaged.
+ *
+ * @example
+ * ```ts
+ * const lines = new LineDecoder();
+ * socket.on('data', (chunk) => {
+ *   for (const frame of lines.push(chunk)) if (typeof frame === 'string') handle(frame);
+ * });
+ * ```
+ */
+export class LineDecoder {
+  private readonly framer: LineFramer<Frame>;
+
+  constructor(options: LineDecoderOptions = {}) {
+    this.framer = new LineFramer(stringLines, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+  }
+
+  /** The longest line accepted, in bytes. */
+  get maxLineBytes(): number {
+    return this.framer.maxLineBytes;
+  }
+
+  /** Takes the next chunk of the stream; returns the lines it completed, in order. */
+  push(chunk: Uint8Array): Frame[] {
+    return this.framer.push(chunk);
+  }
+
+  /** Ends the stream: yields a last line that had no line ending, if any. */
+  end(): Frame[] {
+    return this.framer.end();
+  }
+
+  /** Forgets any partial line, e.g. after a reconnect. */
+  reset(): void {
+    this.framer.reset();
+  }
+
+  /** Bytes held for the unfinished line. */
+  get buffered(): number {
+    return this.framer.buffered;
   }
 }
 
