@@ -33,8 +33,8 @@ const CR = 0x0d;
 const INITIAL_CAPACITY = 256;
 
 /**
- * What a {@link LineFramer} makes of lines (internal: {@link LineDecoder} makes strings,
- * `EngineDecoder` messages).
+ * What a {@link LineFramer} makes of lines: {@link LineDecoder}'s reader makes strings,
+ * `EngineDecoder`'s messages.
  */
 export interface LineReader<T> {
   /** One line's content, line ending removed, within the limit. */
@@ -52,7 +52,8 @@ export interface LineReader<T> {
  * Splits a byte stream into lines however it is chunked and hands them to a
  * {@link LineReader}: `\n` or `\r\n` end a line (a lone `\r` does not); a line
  * longer than the limit is reported and skipped up to the next newline, buffering no
- * more than the limit. Internal: the public face is {@link LineDecoder}.
+ * more than the limit. The base of {@link LineDecoder} and `EngineDecoder`; extend it
+ * to read lines into something else.
  */
 export class LineFramer<T> {
   private buffer = new Uint8Array(0);
@@ -215,36 +216,9 @@ const stringLines: LineReader<Frame> = {
  * });
  * ```
  */
-export class LineDecoder {
-  private readonly framer: LineFramer<Frame>;
-
+export class LineDecoder extends LineFramer<Frame> {
   constructor(options: LineDecoderOptions = {}) {
-    this.framer = new LineFramer(stringLines, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
-  }
-
-  /** The longest line accepted, in bytes. */
-  get maxLineBytes(): number {
-    return this.framer.maxLineBytes;
-  }
-
-  /** Takes the next chunk of the stream; returns the lines it completed, in order. */
-  push(chunk: Uint8Array): Frame[] {
-    return this.framer.push(chunk);
-  }
-
-  /** Ends the stream: yields a last line that had no line ending, if any. */
-  end(): Frame[] {
-    return this.framer.end();
-  }
-
-  /** Forgets any partial line, e.g. after a reconnect. */
-  reset(): void {
-    this.framer.reset();
-  }
-
-  /** Bytes held for the unfinished line. */
-  get buffered(): number {
-    return this.framer.buffered;
+    super(stringLines, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
   }
 }
 

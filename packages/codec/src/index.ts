@@ -7,8 +7,18 @@
 export { decodeClientMessage, encodeClientMessage, CLIENT_COMMANDS, UserDataCodec } from './client.js';
 export { decodeEngineMessage, encodeEngineMessage, decodeLoadResponse, ENGINE_COMMANDS } from './engine.js';
 export { decodeError, type DecodeError } from './errors.js';
-export { DEFAULT_MAX_LINE_BYTES, encodeFrame, LineDecoder, type Frame, type LineDecoderOptions, type LineTooLong } from './framing.js';
+export {
+  DEFAULT_MAX_LINE_BYTES,
+  encodeFrame,
+  LineDecoder,
+  LineFramer,
+  type Frame,
+  type LineDecoderOptions,
+  type LineReader,
+  type LineTooLong,
+} from './framing.js';
 export { readyKey } from './handshake.js';
+export { EngineDecoder, type EngineFrame } from './stream.js';
 export { LoadFileCodec, LoadResponseCodec, type LoadFile, type LoadResponse, type LoadResponseJson, type LoadStatus } from './loadresp.js';
 export * from './messages.js';
 export { isEmptyParams, makeParams, ParamsSchema, type FieldSpec, type FieldType, type Params } from './params.js';

@@ -199,77 +199,135 @@ function readField(line: string, start: number, to: number): number | undefined 
   return negative && n !== 0 ? -n : n;
 }
 
+// The fast path: `dl`, `prebuf` and `buf` parts with every field present as plain
+// digits and nothing after, by far the most common parts. Their fields are read into
+// `plain` (from a string or straight from bytes), then built by plainPart as one
+// literal of a fixed shape per state, so V8 keeps the objects monomorphic. Anything
+// else goes to the general path, which handles (and reports) it.
+type PlainState = 'dl' | 'prebuf' | 'buf';
+const plain: number[] = new Array<number>(12).fill(0);
+const plainCount = (state: PlainState) => STATUS_LAYOUTS[state].length;
+const SEMI = 0x3b;
+const CR_BYTE = 0x0d;
+const LF_BYTE = 0x0a;
+
 /**
- * A non-negative integer field at `at`, ending at `;` or `to`; -1 for anything else
- * (empty, signed, too long, not digits), which sends the caller to the general path.
- * Leaves the field's end in `cursor.end`.
+ * Reads `count` plain fields (1 to 15 digits, `;` between them) of `line` from `at`,
+ * into `plain`; true when they end exactly at `to`.
  */
-function plainField(line: string, at: number, to: number): number {
-  let n = 0;
-  let j = at;
-  for (; j < to; j++) {
-    const d = line.charCodeAt(j) - 0x30;
-    if (d < 0 || d > 9) break;
-    n = n * 10 + d;
+function readPlain(line: string, at: number, to: number, count: number): boolean {
+  for (let k = 0; k < count; k++) {
+    if (k > 0) {
+      if (at >= to || line.charCodeAt(at) !== SEMI) return false;
+      at++;
+    }
+    const start = at;
+    let n = 0;
+    for (; at < to; at++) {
+      const d = line.charCodeAt(at) - 0x30;
+      if (d < 0 || d > 9) break;
+      n = n * 10 + d;
+    }
+    if (at === start || at - start > MAX_DIGITS) return false;
+    plain[k] = n;
   }
-  cursor.end = j;
-  return j === at || j - at > MAX_DIGITS || (j < to && line.charCodeAt(j) !== 0x3b) ? -1 : n;
+  return at === to;
 }
 
 /**
- * `dl`, `prebuf` and `buf` with every field present, plain and nothing after: by far
- * the most common parts, read into locals and built as one literal of a fixed shape
- * per state, so V8 keeps them monomorphic. `undefined` sends the caller to the
- * general path, which handles (and reports) everything else.
+ * {@link readPlain} over UTF-8 bytes: reads `count` plain fields of `bytes` from `at`,
+ * never past `to`; returns the offset where they end, or -1.
  */
-function fastPart(line: string, state: 'dl' | 'prebuf' | 'buf', at: number, to: number): StatusPart | undefined {
-  let progress = 0;
-  let time = 0;
-  if (state !== 'dl') {
-    progress = plainField(line, at, to);
-    if (progress < 0 || cursor.end >= to) return undefined;
-    time = plainField(line, cursor.end + 1, to);
-    if (time < 0 || cursor.end >= to) return undefined;
-    at = cursor.end + 1;
+function readPlainBytes(bytes: Uint8Array, at: number, to: number, count: number): number {
+  for (let k = 0; k < count; k++) {
+    if (k > 0) {
+      if (at >= to || bytes[at] !== SEMI) return -1;
+      at++;
+    }
+    const start = at;
+    let n = 0;
+    for (; at < to; at++) {
+      const d = bytes[at]! - 0x30;
+      if (d < 0 || d > 9) break;
+      n = n * 10 + d;
+    }
+    if (at === start || at - start > MAX_DIGITS) return -1;
+    plain[k] = n;
   }
-  const totalProgress = plainField(line, at, to);
-  if (totalProgress < 0 || cursor.end >= to) return undefined;
-  const immediateProgress = plainField(line, cursor.end + 1, to);
-  if (immediateProgress < 0 || cursor.end >= to) return undefined;
-  const speedDown = plainField(line, cursor.end + 1, to);
-  if (speedDown < 0 || cursor.end >= to) return undefined;
-  const httpSpeedDown = plainField(line, cursor.end + 1, to);
-  if (httpSpeedDown < 0 || cursor.end >= to) return undefined;
-  const speedUp = plainField(line, cursor.end + 1, to);
-  if (speedUp < 0 || cursor.end >= to) return undefined;
-  const peers = plainField(line, cursor.end + 1, to);
-  if (peers < 0 || cursor.end >= to) return undefined;
-  const httpPeers = plainField(line, cursor.end + 1, to);
-  if (httpPeers < 0 || cursor.end >= to) return undefined;
-  const downloaded = plainField(line, cursor.end + 1, to);
-  if (downloaded < 0 || cursor.end >= to) return undefined;
-  const httpDownloaded = plainField(line, cursor.end + 1, to);
-  if (httpDownloaded < 0 || cursor.end >= to) return undefined;
-  const uploaded = plainField(line, cursor.end + 1, to);
-  if (uploaded < 0 || cursor.end !== to) return undefined;
+  return at;
+}
+
+/** The part whose fields {@link readPlain} or {@link readPlainBytes} just read. */
+function plainPart(state: PlainState): StatusPart {
+  const p = plain;
   if (state === 'dl') {
-    return { state, totalProgress, immediateProgress, speedDown, httpSpeedDown, speedUp, peers, httpPeers, downloaded, httpDownloaded, uploaded };
+    return {
+      state,
+      totalProgress: p[0]!,
+      immediateProgress: p[1]!,
+      speedDown: p[2]!,
+      httpSpeedDown: p[3]!,
+      speedUp: p[4]!,
+      peers: p[5]!,
+      httpPeers: p[6]!,
+      downloaded: p[7]!,
+      httpDownloaded: p[8]!,
+      uploaded: p[9]!,
+    };
   }
   return {
     state,
-    progress,
-    time,
-    totalProgress,
-    immediateProgress,
-    speedDown,
-    httpSpeedDown,
-    speedUp,
-    peers,
-    httpPeers,
-    downloaded,
-    httpDownloaded,
-    uploaded,
+    progress: p[0]!,
+    time: p[1]!,
+    totalProgress: p[2]!,
+    immediateProgress: p[3]!,
+    speedDown: p[4]!,
+    httpSpeedDown: p[5]!,
+    speedUp: p[6]!,
+    peers: p[7]!,
+    httpPeers: p[8]!,
+    downloaded: p[9]!,
+    httpDownloaded: p[10]!,
+    uploaded: p[11]!,
   };
+}
+
+const STATUS_MAIN = [...'STATUS main:'].map((c) => c.charCodeAt(0));
+
+/** The plain state word (with its `;`) at `bytes[at]`, or undefined. */
+function plainStateAt(bytes: Uint8Array, at: number): PlainState | undefined {
+  const c = bytes[at];
+  if (c === 0x64) return bytes[at + 1] === 0x6c && bytes[at + 2] === SEMI ? 'dl' : undefined;
+  if (c === 0x62) return bytes[at + 1] === 0x75 && bytes[at + 2] === 0x66 && bytes[at + 3] === SEMI ? 'buf' : undefined;
+  if (c !== 0x70) return undefined;
+  return bytes[at + 1] === 0x72 && bytes[at + 2] === 0x65 && bytes[at + 3] === 0x62 && bytes[at + 4] === 0x75 && bytes[at + 5] === 0x66 && bytes[at + 6] === SEMI
+    ? 'prebuf'
+    : undefined;
+}
+
+/** Where the line read by the last successful {@link plainStatusLine} ended: just past its `\n`. */
+export const plainStatusEnd = { next: 0 };
+
+/**
+ * The fast path straight from bytes: the line at `bytes[from]`, when it is `STATUS
+ * main:` with a plain part and nothing else, up to its `\n` (at most two `\r` before
+ * it, as the framer and `decodeEngineMessage` each drop one), within
+ * `bytes[from, to)`. Sets {@link plainStatusEnd}. Undefined for any other line, which
+ * the caller decodes as text: the result is always what decoding the text would give.
+ */
+export function plainStatusLine(bytes: Uint8Array, from: number, to: number): { kind: 'STATUS'; main: StatusPart } | undefined {
+  if (to - from < STATUS_MAIN.length + 3) return undefined;
+  for (let i = 0; i < STATUS_MAIN.length; i++) if (bytes[from + i] !== STATUS_MAIN[i]) return undefined;
+  const at = from + STATUS_MAIN.length;
+  const state = plainStateAt(bytes, at);
+  if (state === undefined) return undefined;
+  let end = readPlainBytes(bytes, at + state.length + 1, to, plainCount(state));
+  if (end === -1) return undefined;
+  if (end < to && bytes[end] === CR_BYTE) end++;
+  if (end < to && bytes[end] === CR_BYTE) end++;
+  if (end >= to || bytes[end] !== LF_BYTE) return undefined;
+  plainStatusEnd.next = end + 1;
+  return { kind: 'STATUS', main: plainPart(state) };
 }
 
 /**
@@ -303,9 +361,8 @@ export function parsePart(line: string, from: number, to: number, offset: number
     if (next !== -1) part.errorMessage = line.slice(next + 1, to);
     return part;
   }
-  if (semi !== -1 && (word === 'dl' || word === 'prebuf' || word === 'buf')) {
-    const whole = fastPart(line, word, semi + 1, to);
-    if (whole !== undefined) return whole;
+  if (semi !== -1 && (word === 'dl' || word === 'prebuf' || word === 'buf') && readPlain(line, semi + 1, to, plainCount(word))) {
+    return plainPart(word);
   }
   const layout = STATUS_LAYOUTS[word];
   const part: Record<string, unknown> = { state: word };

@@ -1,13 +1,15 @@
 // The codec's tests that must hold in a browser too: every fixture of the spec both
 // ways, every malformed line, the laws for every message kind, framing against its
-// oracle, and the handshake key. Bundled by scripts/test-browser.ts and run in
-// headless Chromium; jest runs the same tables in Node.
+// oracle, EngineDecoder against decoding line by line, and the handshake key.
+// Bundled by scripts/test-browser.ts and run in headless Chromium; jest runs the same
+// tables in Node.
 import fc from 'fast-check';
 import {
   decodeClientMessage,
   decodeEngineMessage,
   encodeClientMessage,
   encodeEngineMessage,
+  EngineDecoder,
   LineDecoder,
   percentDecode,
   percentEncode,
@@ -15,7 +17,7 @@ import {
   type ClientMessage,
   type EngineMessage,
 } from '@ace-rx/codec';
-import { arbChunks, arbText, clientMessageArbitraries, engineMessageArbitraries } from '@ace-rx/codec/arbitraries';
+import { arbChunks, arbEngineMessage, arbText, clientMessageArbitraries, engineMessageArbitraries } from '@ace-rx/codec/arbitraries';
 import { clientFixtures, engineFixtures, malformedClientLines, malformedEngineLines } from '../fixtures.js';
 
 /** Own enumerable keys and values alike, whatever the prototypes. */
@@ -106,6 +108,19 @@ test('framing: any chunking gives the one-shot split', () => {
       const whole = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes).split('\n');
       if (whole[whole.length - 1] === '') whole.pop();
       expectEqual(got, whole.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l)), 'lines');
+    }),
+    { numRuns: RUNS },
+  );
+});
+test('EngineDecoder: any chunking gives each line decoded', () => {
+  const plainStatus = fc.array(fc.nat(), { minLength: 10, maxLength: 10 }).map((n) => `STATUS main:dl;${n.join(';')}`);
+  const lines = fc.array(fc.oneof(plainStatus, arbEngineMessage.map(encodeEngineMessage)), { maxLength: 6 });
+  const stream = lines.map((ls) => ({ lines: ls, bytes: new TextEncoder().encode(ls.map((l) => l + '\r\n').join('')) }));
+  fc.assert(
+    fc.property(stream.chain((s) => fc.tuple(fc.constant(s), arbChunks(s.bytes))), ([s, chunks]) => {
+      const decoder = new EngineDecoder();
+      const got = [...chunks.flatMap((c) => decoder.push(c)), ...decoder.end()];
+      expectEqual(got, s.lines.map((l) => decodeEngineMessage(l)), 'frames');
     }),
     { numRuns: RUNS },
   );

@@ -1,0 +1,107 @@
+// EngineDecoder proven against its definition: LineDecoder, then decodeEngineMessage.
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { decodeEngineMessage, encodeEngineMessage, EngineDecoder, LineDecoder, type EngineFrame } from '@ace-rx/codec';
+import { arbChunks, arbEngineMessage } from '@ace-rx/codec/arbitraries';
+
+const RUNS = Number(process.env['FC_RUNS'] ?? (process.env['CI'] ? 2000 : 500));
+const utf8 = new TextEncoder();
+
+function feed(decoder: EngineDecoder, chunks: readonly Uint8Array[]): EngineFrame[] {
+  return [...chunks.flatMap((chunk) => decoder.push(chunk)), ...decoder.end()];
+}
+
+/** The definition: frame the whole stream as one chunk, then decode each line. */
+function oracle(bytes: Uint8Array, limit: number): EngineFrame[] {
+  const lines = new LineDecoder({ maxLineBytes: limit });
+  return [...lines.push(bytes), ...lines.end()].map((frame) =>
+    typeof frame === 'string' ? decodeEngineMessage(frame) : { _tag: 'Left', left: frame },
+  );
+}
+
+// STATUS lines near the fast path's edges: plain ones, and ones with a piece changed.
+// Fields of 1 to 17 digits (15 is the most a field may have), as many as the fast
+// path's states take (10 for dl, 12 for prebuf and buf) or any other count.
+const digits = fc.integer({ min: 1, max: 17 }).chain((n) => fc.stringMatching(new RegExp(`^[0-9]{${n}}$`)));
+const fieldCount = fc.oneof(fc.constant(10), fc.constant(12), fc.integer({ min: 0, max: 13 }));
+const plainStatus = fc
+  .tuple(fc.constantFrom('dl', 'prebuf', 'buf', 'wait', 'check'), fieldCount)
+  .chain(([state, count]) => fc.array(digits, { minLength: count, maxLength: count }).map((fields) => [state, ...fields]))
+  .map((words) => `STATUS main:${words.join(';')}`);
+const piece = fc.constantFrom('STATUS main:', 'STATUS ', 'main:', 'dl;', 'buf;', 'prebuf;', '0', '7', '12', ';', ';;', '-', '|ad:', ' ', 'é', '\r', '\n', '\r\n');
+const line = fc.oneof(
+  plainStatus,
+  fc.tuple(plainStatus, fc.array(piece, { maxLength: 4 }), fc.nat()).map(([text, extra, at]) => {
+    const cut = at % (text.length + 1);
+    return text.slice(0, cut) + extra.join('') + text.slice(cut);
+  }),
+  arbEngineMessage.map(encodeEngineMessage),
+);
+const ending = fc.constantFrom('\r\n', '\n', '\r\r\n', '\r\r\r\n');
+const arbStream = fc
+  .array(fc.tuple(line, ending), { maxLength: 8 })
+  .map((lines) => utf8.encode(lines.map(([text, end]) => text + end).join('')));
+
+describe('EngineDecoder', () => {
+  it('gives what LineDecoder then decodeEngineMessage give, however the stream is chunked', () => {
+    fc.assert(
+      fc.property(
+        arbStream.chain((bytes) => fc.tuple(fc.constant(bytes), arbChunks(bytes))),
+        ([bytes, chunks]) => {
+          expect(feed(new EngineDecoder(), chunks)).toEqual(oracle(bytes, 1024 * 1024));
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('reports too-long lines as LineDecoder does, STATUS lines included', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 80 }),
+        arbStream.chain((bytes) => fc.tuple(fc.constant(bytes), arbChunks(bytes))),
+        (limit, [bytes, chunks]) => {
+          expect(feed(new EngineDecoder({ maxLineBytes: limit }), chunks)).toEqual(oracle(bytes, limit));
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('decodes a session as typed messages, a malformed line as a DecodeError', () => {
+    const bytes = utf8.encode('STATUS main:dl;0;0;110;0;0;7;0;131072;0;0\r\nSTATUS main:buf;x\r\nPAUSE\r\n');
+    expect(feed(new EngineDecoder(), [bytes])).toEqual([
+      {
+        _tag: 'Right',
+        right: {
+          kind: 'STATUS',
+          main: {
+            state: 'dl',
+            totalProgress: 0,
+            immediateProgress: 0,
+            speedDown: 110,
+            httpSpeedDown: 0,
+            speedUp: 0,
+            peers: 7,
+            httpPeers: 0,
+            downloaded: 131072,
+            httpDownloaded: 0,
+            uploaded: 0,
+          },
+        },
+      },
+      decodeEngineMessage('STATUS main:buf;x'),
+      { _tag: 'Right', right: { kind: 'PAUSE' } },
+    ]);
+    expect(decodeEngineMessage('STATUS main:buf;x')._tag).toBe('Left');
+  });
+
+  it('keeps a partial line across chunks and forgets it on reset()', () => {
+    const decoder = new EngineDecoder();
+    expect(decoder.push(utf8.encode('STATUS main:prebuf;4'))).toEqual([]);
+    expect(decoder.buffered).toBe(20);
+    decoder.reset();
+    expect(decoder.buffered).toBe(0);
+    expect(feed(decoder, [utf8.encode('AUTH 1\n')])).toEqual([{ _tag: 'Right', right: { kind: 'AUTH', level: 1 } }]);
+  });
+});
