@@ -1,8 +1,7 @@
 import {
-  decodeEngineMessage,
   encodeClientMessage,
   encodeFrame,
-  LineDecoder,
+  EngineDecoder,
   readyKey,
   type ClientMessage,
   type DecodeError,
@@ -57,7 +56,7 @@ function session(transport: Transport, endpoint: Endpoint, options: ConnectOptio
     const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     const messages = new Subject<EngineMessage>();
     const decodeErrors = new Subject<DecodeError | LineTooLong>();
-    const lines = new LineDecoder(options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes });
+    const decoder = new EngineDecoder(options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes });
     let open: Session | undefined;
     let ended = false;
     const send = (message: ClientMessage) => {
@@ -117,14 +116,9 @@ function session(transport: Transport, endpoint: Endpoint, options: ConnectOptio
 
     const data = transport.data$.subscribe({
       next: (chunk) => {
-        for (const frame of lines.push(chunk)) {
-          if (typeof frame !== 'string') {
-            decodeErrors.next(frame);
-            continue;
-          }
-          const decoded = decodeEngineMessage(frame);
-          if (decoded._tag === 'Left') decodeErrors.next(decoded.left);
-          else messages.next(decoded.right);
+        for (const frame of decoder.push(chunk)) {
+          if (frame._tag === 'Left') decodeErrors.next(frame.left);
+          else messages.next(frame.right);
         }
       },
       error: (error: unknown) => end(error instanceof EngineDisconnected ? error : new EngineDisconnected('the connection to the engine failed', error)),
