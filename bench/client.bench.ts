@@ -5,10 +5,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { connect, type EngineSession } from '@ace-rx/client';
-import { decodeEngineMessage, encodeEngineMessage, encodeFrame, LineDecoder } from '@ace-rx/codec';
+import { encodeEngineMessage, encodeFrame } from '@ace-rx/codec';
 import { DEFAULT_PRODUCT_KEY } from '@ace-rx/emulator';
 import { firstValueFrom, Subscription } from 'rxjs';
-import { chunked, sessionMix } from './decode.bench.js';
+import { chunked, sessionMix, typedDecode } from './decode.bench.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
@@ -42,13 +42,6 @@ async function blastingEngine(payload: Uint8Array): Promise<{ port: number; clos
   };
 }
 
-function codecOnly(chunks: readonly Uint8Array[]): number {
-  const framer = new LineDecoder();
-  let count = 0;
-  for (const chunk of chunks) for (const frame of framer.push(chunk)) if (typeof frame === 'string' && decodeEngineMessage(frame)._tag === 'Right') count++;
-  return count;
-}
-
 async function throughClient(port: number, lines: number): Promise<number> {
   let subscription: Subscription | undefined;
   const ms = await new Promise<number>((resolve, reject) => {
@@ -80,7 +73,7 @@ export async function benchClientThroughput(lines = 200_000, rounds = 5) {
     for (let i = 0; i < rounds; i++) {
       client.push(lines / ((await throughClient(engine.port, lines)) / 1000));
       const start = performance.now();
-      if (codecOnly(chunks) !== lines) throw new Error('codec decoded a different count');
+      if (typedDecode(chunks) !== lines) throw new Error('codec decoded a different count');
       codec.push(lines / ((performance.now() - start) / 1000));
     }
   } finally {
@@ -125,7 +118,7 @@ export async function reportClient(): Promise<void> {
   const t = await benchClientThroughput();
   const fmt = (n: number) => `${(n / 1e6).toFixed(2)} M msg/s`;
   console.log(`\nclient throughput bench: ${t.lines} messages over loopback TCP (session mix, mostly STATUS)`);
-  console.log(`  baseline  codec only (LineDecoder + decode)     ${fmt(t.codec)}`);
+  console.log(`  baseline  codec only (EngineDecoder)           ${fmt(t.codec)}`);
   console.log(`  client    connect() -> session.messages$       ${fmt(t.client)}`);
   console.log(`  ratio     client / codec = ${((t.client / t.codec) * 100).toFixed(1)} % (target >= 50 %)`);
   const m = await benchSessionMemory();
