@@ -16,21 +16,31 @@ const CR = 0x0d;
 
 const decodeBytes = (bytes: Uint8Array, from: number, to: number): EngineFrame => decodeEngineMessage(utf8Decode(bytes.subarray(from, to)));
 
+/** Decodes the whole lines of `bytes[from, to)` (`to` just past a `\n`) as text: one UTF-8 decode for them all. */
+function decodeText(out: EngineFrame[], bytes: Uint8Array, from: number, to: number): void {
+  const text = utf8Decode(bytes.subarray(from, to - 1));
+  for (const line of text.split('\n')) {
+    out.push(decodeEngineMessage(line.charCodeAt(line.length - 1) === CR ? line.slice(0, -1) : line));
+  }
+}
+
 const engineLines: LineReader<EngineFrame> = {
   line: decodeBytes,
   lines(out, bytes, from, last) {
     const to = last + 1;
+    // Lines the fast path does not take are decoded as text, a run of them at a time.
+    let text = from;
     while (from < to) {
       const status = plainStatusLine(bytes, from, to);
-      if (status !== undefined) {
-        out.push(E.right(status));
-        from = plainStatusEnd.next;
+      if (status === undefined) {
+        from = bytes.indexOf(LF, from) + 1;
         continue;
       }
-      const newline = bytes.indexOf(LF, from);
-      out.push(decodeBytes(bytes, from, newline > from && bytes[newline - 1] === CR ? newline - 1 : newline));
-      from = newline + 1;
+      if (text < from) decodeText(out, bytes, text, from);
+      out.push(E.right(status));
+      from = text = plainStatusEnd.next;
     }
+    if (text < to) decodeText(out, bytes, text, to);
   },
   tooLong: (limit, offset) => E.left({ _tag: 'LineTooLong', limit, offset }),
 };
