@@ -108,23 +108,47 @@ export function writeParams(entries: Iterable<readonly [string, string]>): strin
  * properties, keeps the rest in `extra`, and writes them back in table order.
  */
 export class ParamsSchema<A extends object> {
-  private readonly byKey = new Map<string, FieldSpec>();
+  // Wire keys then aliases, with the index of their field. Searched in a line rather
+  // than hashed: engines send a message's params in one order, so the key after the
+  // last one found is nearly always the next, and comparing two short strings costs
+  // less than hashing a fresh one.
+  private readonly keys: string[] = [];
+  private readonly index: number[] = [];
+  private readonly required: number; // bit i: fields[i] is required
 
   constructor(
     /** Name used in error messages and by the io-ts codec. */
     readonly name: string,
-    /** The typed fields, in the order they are written. */
+    /** The typed fields, in the order they are written (at most 31). */
     readonly fields: readonly FieldSpec[],
   ) {
-    for (const field of fields) {
-      this.byKey.set(field.key, field);
-      for (const alias of field.aliases ?? []) this.byKey.set(alias, field);
-    }
+    if (fields.length > 31) throw new RangeError(`${name}: at most 31 typed fields, got ${fields.length}`);
+    let required = 0;
+    fields.forEach((field, i) => {
+      this.keys.push(field.key);
+      this.index.push(i);
+      if (field.required) required |= 1 << i;
+    });
+    fields.forEach((field, i) => {
+      for (const alias of field.aliases ?? []) {
+        this.keys.push(alias);
+        this.index.push(i);
+      }
+    });
+    this.required = required;
   }
 
   /** Whether `key` (or an alias) is one of the typed fields. */
   isTyped(key: string): boolean {
-    return this.byKey.has(key);
+    return this.find(key, 0) !== -1;
+  }
+
+  /** The position of `key` in `keys`, looked for from `from` round to just before it; -1 if absent. */
+  private find(key: string, from: number): number {
+    const keys = this.keys;
+    for (let k = from; k < keys.length; k++) if (keys[k] === key) return k;
+    for (let k = 0; k < from; k++) if (keys[k] === key) return k;
+    return -1;
   }
 
   /**
@@ -133,13 +157,22 @@ export class ParamsSchema<A extends object> {
    */
   read(raw: readonly RawParam[], into: Record<string, unknown>, missingAt: number): Params | undefined {
     let extra: [string, string][] | undefined;
+    let seen = 0;
+    let next = 0;
     for (const param of raw) {
-      const field = this.byKey.get(param.key);
-      if (field === undefined) (extra ??= []).push([param.key, param.value]);
-      else into[field.name] = readField(field.type, param.value, param.valueAt, param.key);
+      const k = this.find(param.key, next);
+      if (k === -1) (extra ??= []).push([param.key, param.value]);
+      else {
+        const i = this.index[k]!;
+        const field = this.fields[i]!;
+        into[field.name] = readField(field.type, param.value, param.valueAt, param.key);
+        seen |= 1 << i;
+        next = k + 1 === this.keys.length ? 0 : k + 1;
+      }
     }
-    for (const field of this.fields) {
-      if (field.required && into[field.name] === undefined) fail(missingAt, `param ${field.key}= (${this.name})`);
+    if ((seen & this.required) !== this.required) {
+      const missing = this.fields.find((field, i) => field.required && (seen & (1 << i)) === 0)!;
+      fail(missingAt, `param ${missing.key}= (${this.name})`);
     }
     return extra && makeParams(extra);
   }
