@@ -142,6 +142,16 @@ export const engineFixtures: readonly Fixture<EngineMessage>[] = [
     message: { kind: 'STATUS', main: { state: 'dl', ...common(0, 0, 110, 0, 0, 8, 0, 1622016, 0, 0), extra: ['77', 'x'] } },
   },
   {
+    // Appended fields that look like the ones before them are kept too.
+    line: 'STATUS main:dl;0;0;110;0;0;8;0;1622016;0;0;77',
+    message: { kind: 'STATUS', main: { state: 'dl', ...common(0, 0, 110, 0, 0, 8, 0, 1622016, 0, 0), extra: ['77'] } },
+  },
+  { line: 'STATUS main:check;37;5', message: { kind: 'STATUS', main: { state: 'check', progress: 37, extra: ['5'] } } },
+  {
+    line: 'STATUS main:buf;20;3|ad:check;37;5',
+    message: { kind: 'STATUS', main: { state: 'buf', progress: 20, time: 3 }, ad: { state: 'check', progress: 37, extra: ['5'] } },
+  },
+  {
     line: 'STATUS main:nextgen;1;2',
     message: { kind: 'STATUS', main: { state: 'unknown', name: 'nextgen', fields: ['1', '2'] } },
   },

@@ -3,6 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { decodeEngineMessage, encodeEngineMessage, EngineDecoder, LineDecoder, type EngineFrame } from '@ace-rx/codec';
 import { arbChunks, arbEngineMessage } from '@ace-rx/codec/arbitraries';
+import { engineFixtures } from './fixtures.js';
 
 const RUNS = Number(process.env['FC_RUNS'] ?? (process.env['CI'] ? 2000 : 500));
 const utf8 = new TextEncoder();
@@ -19,15 +20,19 @@ function oracle(bytes: Uint8Array, limit: number): EngineFrame[] {
   );
 }
 
-// STATUS lines near the fast path's edges: plain ones, and ones with a piece changed.
-// Fields of 1 to 17 digits (15 is the most a field may have), as many as the fast
-// path's states take (10 for dl, 12 for prebuf and buf) or any other count.
+// STATUS lines near the fast path's edges: parts of every state with plain fields
+// (1 to 17 digits; 15 is the most a field may have), as many as the layouts take
+// (10 for dl, 12 for prebuf and buf) or any other count, with or without an ad part;
+// then the same with a piece changed.
 const digits = fc.integer({ min: 1, max: 17 }).chain((n) => fc.stringMatching(new RegExp(`^[0-9]{${n}}$`)));
 const fieldCount = fc.oneof(fc.constant(10), fc.constant(12), fc.integer({ min: 0, max: 13 }));
+const states = ['dl', 'prebuf', 'buf', 'wait', 'check', 'seekprebuf', 'idle', 'starting', 'loading', 'err', 'prebu', 'x'];
+const plainPart = fc
+  .tuple(fc.constantFrom(...states), fieldCount)
+  .chain(([state, count]) => fc.array(digits, { minLength: count, maxLength: count }).map((fields) => [state, ...fields].join(';')));
 const plainStatus = fc
-  .tuple(fc.constantFrom('dl', 'prebuf', 'buf', 'wait', 'check'), fieldCount)
-  .chain(([state, count]) => fc.array(digits, { minLength: count, maxLength: count }).map((fields) => [state, ...fields]))
-  .map((words) => `STATUS main:${words.join(';')}`);
+  .tuple(plainPart, fc.option(plainPart, { nil: undefined }))
+  .map(([main, ad]) => `STATUS main:${main}${ad === undefined ? '' : `|ad:${ad}`}`);
 const piece = fc.constantFrom('STATUS main:', 'STATUS ', 'main:', 'dl;', 'buf;', 'prebuf;', '0', '7', '12', ';', ';;', '-', '|ad:', ' ', 'é', '\r', '\n', '\r\n');
 const line = fc.oneof(
   plainStatus,
@@ -66,6 +71,11 @@ describe('EngineDecoder', () => {
       ),
       { numRuns: RUNS },
     );
+  });
+
+  it('decodes every engine fixture of the spec to its expected message', () => {
+    const bytes = utf8.encode(engineFixtures.map((f) => f.line + '\r\n').join(''));
+    expect(feed(new EngineDecoder(), [bytes])).toEqual(engineFixtures.map((f) => ({ _tag: 'Right', right: f.message })));
   });
 
   it('decodes a session as typed messages, a malformed line as a DecodeError', () => {
