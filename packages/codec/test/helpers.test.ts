@@ -11,6 +11,7 @@ import {
   isKnownEventName,
   isKnownStatusState,
   makeParams,
+  ParamsSchema,
 } from '@ace-rx/codec';
 import { arbCommonStatusFields, arbLoadSource, arbStartSource, CLIENT_KINDS, ENGINE_KINDS } from '@ace-rx/codec/arbitraries';
 
@@ -57,5 +58,33 @@ describe('source and STATUS arbitraries', () => {
       { numRuns: 300 },
     );
     fc.assert(fc.property(arbCommonStatusFields, (fields) => expect(Object.keys(fields)).toHaveLength(10)), { numRuns: 50 });
+  });
+});
+
+describe('ParamsSchema', () => {
+  const schema = new ParamsSchema('T', [
+    { name: 'a', key: 'a_key', type: 'int', required: true },
+    { name: 'b', key: 'b_key', type: 'string', aliases: ['b_old'] },
+    { name: 'c', key: 'c_key', type: 'flag', required: true },
+  ]);
+  const raw = (...pairs: [string, string][]) => pairs.map(([key, value]) => ({ key, value, valueAt: 0 }));
+
+  it('reads params in any order, aliases too; a later duplicate wins; the rest is extra', () => {
+    const into: Record<string, unknown> = {};
+    const extra = schema.read(raw(['c_key', '1'], ['x', 'y'], ['b_old', 'old'], ['a_key', '5'], ['a_key', '6']), into, 0);
+    expect(into).toEqual({ a: 6, b: 'old', c: true });
+    expect(extra).toEqual(makeParams([['x', 'y']]));
+    expect(schema.isTyped('b_old') && schema.isTyped('c_key') && !schema.isTyped('b')).toBe(true);
+  });
+
+  it('names the first missing required param', () => {
+    expect(() => schema.read(raw(['b_key', 'x']), {}, 3)).toThrow(expect.objectContaining({ position: 3, expected: 'param a_key= (T)' }));
+    expect(() => schema.read(raw(['a_key', '1']), {}, 3)).toThrow(expect.objectContaining({ expected: 'param c_key= (T)' }));
+  });
+
+  it('takes at most 31 typed fields', () => {
+    const fields = Array.from({ length: 32 }, (_, i) => ({ name: `f${i}`, key: `k${i}`, type: 'int' as const }));
+    expect(() => new ParamsSchema('big', fields)).toThrow(RangeError);
+    expect(() => new ParamsSchema('fits', fields.slice(0, 31))).not.toThrow();
   });
 });
