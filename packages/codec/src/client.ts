@@ -151,7 +151,7 @@ function parseClient(line: string): ClientMessage {
     case 'SAVE': {
       const schema = { HELLOBG: helloBgSchema, READY: readySchema, GETCID: getCidSchema, SAVE: saveSchema }[command];
       const into: Record<string, unknown> = {};
-      const extra = schema.read(words.rawParams(), into, line.length);
+      const extra = schema.readLine(line, words.position, into, line.length);
       return withParams({ kind: command }, into, extra) as ClientMessage;
     }
     case 'USERDATA':

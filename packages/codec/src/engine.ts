@@ -2,13 +2,14 @@
 // such as the emulator, writes).
 import { type DecodeError, fail } from './errors.js';
 import { LoadResponseCodec } from './loadresp.js';
-import type { EngineKind, EngineMessage, Info, KnownEvent, Start, Status } from './messages.js';
+import type { EngineKind, EngineMessage, Info, KnownEvent, KnownEventName, Start, Status } from './messages.js';
 import { isKnownEventName } from './messages.js';
 import { writeParams, validationMessage, type Params, type ParamsSchema } from './params.js';
 import { commandOf, joinLine, nonEmpty, runParser, Words } from './reader.js';
 import { eventSchemas, helloTsSchema, startKeyedSchema, startPositionalSchema } from './schemas.js';
 import { formatStatusPart, parsePart } from './status.js';
-import { parseInteger } from './text.js';
+import { bytesAt, endsLine } from './fastpath.js';
+import { parseInteger, utf8Encode } from './text.js';
 import * as E from 'fp-ts/lib/Either.js';
 
 const KEYED = /^[A-Za-z_][A-Za-z0-9_]*=/;
@@ -51,11 +52,11 @@ function parseStart(words: Words): Start {
   let extra: Params | undefined;
   if (KEYED.test(first)) {
     into['form'] = 'keyed';
-    extra = startKeyedSchema.read(words.rawParams(), into, words.position);
+    extra = startKeyedSchema.readLine(words.line, words.position, into, words.line.length);
   } else {
     into['form'] = 'positional';
     into['url'] = words.word('a URL');
-    extra = startPositionalSchema.read(words.rawParams(), into, words.position);
+    extra = startPositionalSchema.readLine(words.line, words.position, into, words.line.length);
   }
   if (extra) into['extra'] = extra;
   return into as unknown as Start;
@@ -71,12 +72,43 @@ function parseInfo(line: string, from: number): Info {
   };
 }
 
+// The named EVENTs and their tables, matched against a line in place: hashing a fresh
+// name to look it up costs more than comparing it with five.
+const knownEvents = Object.entries(eventSchemas) as [KnownEventName, ParamsSchema<object>][];
+
+const EVENT_PREFIX = utf8Encode('EVENT ');
+// The named EVENTs whose params are all numbers, with their names as bytes.
+const numericEvents = knownEvents.filter(([, schema]) => schema.numeric).map(([name, schema]) => [name, utf8Encode(name), schema] as const);
+
+/**
+ * The byte-level fast path for EVENTs whose params are all numbers (`livepos`): the
+ * line at `bytes[from]`, up to its `\n` within `bytes[from, to)`, when it is such an
+ * EVENT in its commonest shape (see `ParamsSchema.readBytes`). Sets `fastPathEnd`.
+ * Undefined for any other line, which the caller decodes as text: the result is
+ * always what decoding the text would give.
+ */
+export function plainEventLine(bytes: Uint8Array, from: number, to: number): KnownEvent | undefined {
+  if (!bytesAt(bytes, from, to, EVENT_PREFIX)) return undefined;
+  const at = from + EVENT_PREFIX.length;
+  for (const [name, nameBytes, schema] of numericEvents) {
+    if (!bytesAt(bytes, at, to, nameBytes)) continue;
+    const params: Record<string, unknown> = {};
+    const end = schema.readBytes(bytes, at + nameBytes.length, to, params);
+    if (end === -1 || !endsLine(bytes, end, to)) return undefined;
+    return { kind: 'EVENT', name, params } as unknown as KnownEvent;
+  }
+  return undefined;
+}
+
 function parseEvent(words: Words): EngineMessage {
+  const at = words.position;
   const name = words.word('an event name');
-  if (!isKnownEventName(name)) return { kind: 'EVENT', name, params: words.params() };
+  const line = words.line;
+  const known = knownEvents.find(([known]) => known.length === name.length && line.startsWith(known, at));
+  if (known === undefined) return { kind: 'EVENT', name, params: words.params() };
   const params: Record<string, unknown> = {};
-  const extra = (eventSchemas[name] as ParamsSchema<object>).read(words.rawParams(), params, words.line.length);
-  const event = { kind: 'EVENT', name, params } as Record<string, unknown>;
+  const extra = known[1].readLine(line, words.position, params, line.length);
+  const event = { kind: 'EVENT', name: known[0], params } as Record<string, unknown>;
   if (extra) event['extra'] = extra;
   return event as unknown as KnownEvent;
 }
@@ -90,9 +122,8 @@ function parseEngine(line: string): EngineMessage {
     case 'STATUS':
       return parseStatus(line, after);
     case 'HELLOTS': {
-      const words = new Words(line, after);
       const into: Record<string, unknown> = { kind: 'HELLOTS' };
-      const extra = helloTsSchema.read(words.rawParams(), into, line.length);
+      const extra = helloTsSchema.readLine(line, after, into, line.length);
       if (extra) into['extra'] = extra;
       return into as unknown as EngineMessage;
     }

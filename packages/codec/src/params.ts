@@ -1,6 +1,7 @@
 import * as t from 'io-ts';
 import { fail, ParseFailure } from './errors.js';
-import { formatDecimal, parseDecimal, parseInteger, percentDecode, percentEncode } from './text.js';
+import { bytesAt } from './fastpath.js';
+import { formatDecimal, MAX_INT_DIGITS, parseDecimal, parseInteger, percentDecode, percentEncode, readInteger, skipSpaces, utf8Encode, wordEnd } from './text.js';
 
 /**
  * `key=value` params of a line, values URL-decoded. The object has no prototype, so
@@ -84,16 +85,43 @@ export interface RawParam {
  * are at their offset in the line.
  */
 export function readRawParam(line: string, from: number, to: number): RawParam {
+  const eq = keyEnd(line, from, to);
+  return { key: line.slice(from, eq), value: decodeValue(line, eq + 1, to), valueAt: eq + 1 };
+}
+
+/** The `=` of the `key=value` token at `line[from, to)`; fails at `from` if there is none or no key. */
+function keyEnd(line: string, from: number, to: number): number {
   const eq = line.indexOf('=', from);
   if (eq <= from || eq >= to) fail(from, 'key=value');
-  let value: string;
+  return eq;
+}
+
+/** The percent-decoded value at `line[from, to)`; errors at their offset in the line. */
+function decodeValue(line: string, from: number, to: number): string {
   try {
-    value = percentDecode(line.slice(eq + 1, to));
+    return percentDecode(line.slice(from, to));
   } catch (e) {
-    if (e instanceof ParseFailure) fail(eq + 1 + e.position, e.expected);
+    if (e instanceof ParseFailure) fail(from + e.position, e.expected);
     throw e;
   }
-  return { key: line.slice(from, eq), value, valueAt: eq + 1 };
+}
+
+/**
+ * An `int` param's value at `line[from, to)`, read in place unless it is
+ * percent-encoded; what {@link readField} gives for its decoded text.
+ */
+function intValue(line: string, from: number, to: number, key: string): number {
+  for (let i = from; i < to; i++) if (line.charCodeAt(i) === 0x25) return parseInteger(decodeValue(line, from, to), from, key);
+  return readInteger(line, from, to, from, key);
+}
+
+const SPACE = 0x20;
+const DIGIT_0 = 0x30;
+
+/** Whether `line` holds `word` at `at` (a loop TurboFan inlines, unlike `startsWith`). */
+function sameAt(line: string, at: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++) if (line.charCodeAt(at + i) !== word.charCodeAt(i)) return false;
+  return true;
 }
 
 /** Writes params as `key=value` tokens joined by spaces, values percent-encoded. */
@@ -113,8 +141,11 @@ export class ParamsSchema<A extends object> {
   // last one found is nearly always the next, and comparing two short strings costs
   // less than hashing a fresh one.
   private readonly keys: string[] = [];
+  private readonly keyBytes: Uint8Array[] = []; // keys then `=`, for readBytes
   private readonly index: number[] = [];
   private readonly required: number; // bit i: fields[i] is required
+  /** Whether every typed field is an `int` or a `flag`: only then does {@link readBytes} take a line. */
+  readonly numeric: boolean;
 
   constructor(
     /** Name used in error messages and by the io-ts codec. */
@@ -136,6 +167,8 @@ export class ParamsSchema<A extends object> {
       }
     });
     this.required = required;
+    this.keyBytes = this.keys.map((key) => utf8Encode(key + '='));
+    this.numeric = fields.every((field) => field.type === 'int' || field.type === 'flag');
   }
 
   /** Whether `key` (or an alias) is one of the typed fields. */
@@ -148,6 +181,15 @@ export class ParamsSchema<A extends object> {
     const keys = this.keys;
     for (let k = from; k < keys.length; k++) if (keys[k] === key) return k;
     for (let k = 0; k < from; k++) if (keys[k] === key) return k;
+    return -1;
+  }
+
+  /** {@link find} for the key at `line[at, eq)`, compared in place (no substring). */
+  private findIn(line: string, at: number, eq: number, from: number): number {
+    const keys = this.keys;
+    const length = eq - at;
+    for (let k = from; k < keys.length; k++) if (keys[k]!.length === length && sameAt(line, at, keys[k]!)) return k;
+    for (let k = 0; k < from; k++) if (keys[k]!.length === length && sameAt(line, at, keys[k]!)) return k;
     return -1;
   }
 
@@ -170,11 +212,94 @@ export class ParamsSchema<A extends object> {
         next = k + 1 === this.keys.length ? 0 : k + 1;
       }
     }
+    this.checkRequired(seen, missingAt);
+    return extra && makeParams(extra);
+  }
+
+  /**
+   * {@link read} straight from a line: the space-separated `key=value` tokens of `line`
+   * from `from` to its end, with no intermediate {@link RawParam}s; errors are at
+   * their offset in the line, the leftmost first.
+   */
+  readLine(line: string, from: number, into: Record<string, unknown>, missingAt: number): Params | undefined {
+    let extra: [string, string][] | undefined;
+    let seen = 0;
+    let next = 0;
+    for (let at = skipSpaces(line, from); at < line.length; ) {
+      const end = wordEnd(line, at);
+      const eq = keyEnd(line, at, end);
+      const k = this.findIn(line, at, eq, next);
+      if (k === -1) (extra ??= []).push([line.slice(at, eq), decodeValue(line, eq + 1, end)]);
+      else {
+        const i = this.index[k]!;
+        const field = this.fields[i]!;
+        const key = this.keys[k]!;
+        into[field.name] =
+          field.type === 'int' ? intValue(line, eq + 1, end, key) : readField(field.type, decodeValue(line, eq + 1, end), eq + 1, key);
+        seen |= 1 << i;
+        next = k + 1 === this.keys.length ? 0 : k + 1;
+      }
+      at = skipSpaces(line, end);
+    }
+    this.checkRequired(seen, missingAt);
+    return extra && makeParams(extra);
+  }
+
+  /**
+   * The fast path of {@link readLine}, straight from UTF-8 bytes, for a
+   * {@link numeric} table: reads ` key=value` tokens from `bytes[at]` while a space
+   * starts one, into `into`, and returns the offset after the last, where the line
+   * should end. Takes only the commonest shape: every key typed, one
+   * space before each, ints as 1 to 15 plain digits, flags as `0` or `1`, every
+   * required key there; returns -1 for anything else, which `readLine` then reads
+   * (and reports) from the text. What it takes, `readLine` reads the same.
+   */
+  readBytes(bytes: Uint8Array, at: number, to: number, into: Record<string, unknown>): number {
+    if (!this.numeric) return -1;
+    let seen = 0;
+    let next = 0;
+    while (at < to && bytes[at] === SPACE) {
+      const k = this.findBytes(bytes, at + 1, to, next);
+      if (k === -1) return -1;
+      const i = this.index[k]!;
+      seen |= 1 << i;
+      next = k + 1 === this.keys.length ? 0 : k + 1;
+      const field = this.fields[i]!;
+      at += 1 + this.keyBytes[k]!.length;
+      if (field.type === 'flag') {
+        const c = bytes[at];
+        if (at >= to || (c !== DIGIT_0 && c !== DIGIT_0 + 1)) return -1;
+        into[field.name] = c !== DIGIT_0;
+        at++;
+      } else {
+        const start = at;
+        let n = 0;
+        for (; at < to; at++) {
+          const d = bytes[at]! - DIGIT_0;
+          if (d < 0 || d > 9) break;
+          n = n * 10 + d;
+        }
+        if (at === start || at - start > MAX_INT_DIGITS) return -1;
+        into[field.name] = n;
+      }
+    }
+    return (seen & this.required) === this.required ? at : -1;
+  }
+
+  /** {@link findIn} over bytes: the key, with its `=`, at `bytes[at]`. */
+  private findBytes(bytes: Uint8Array, at: number, to: number, from: number): number {
+    const keys = this.keyBytes;
+    for (let k = from; k < keys.length; k++) if (bytesAt(bytes, at, to, keys[k]!)) return k;
+    for (let k = 0; k < from; k++) if (bytesAt(bytes, at, to, keys[k]!)) return k;
+    return -1;
+  }
+
+  /** Fails at `missingAt` naming the first required field not in `seen`. */
+  private checkRequired(seen: number, missingAt: number): void {
     if ((seen & this.required) !== this.required) {
       const missing = this.fields.find((field, i) => field.required && (seen & (1 << i)) === 0)!;
       fail(missingAt, `param ${missing.key}= (${this.name})`);
     }
-    return extra && makeParams(extra);
   }
 
   /** The typed fields of `value` then `extra`, as wire `[key, value]` pairs. */

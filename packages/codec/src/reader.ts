@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { decodeError, type DecodeError, fail, ParseFailure } from './errors.js';
 import type { Params } from './params.js';
 import { makeParams, readRawParam, type RawParam } from './params.js';
-import { parseInteger } from './text.js';
+import { parseInteger, skipSpaces, wordEnd } from './text.js';
 
 /**
  * The space-separated words of a line after its command, read one at a time (a
@@ -85,16 +85,6 @@ export class Words {
   end(): void {
     if (this.more) fail(this.position, 'end of line');
   }
-}
-
-function skipSpaces(line: string, from: number): number {
-  while (from < line.length && line.charCodeAt(from) === 0x20) from++;
-  return from;
-}
-
-function wordEnd(line: string, from: number): number {
-  const space = line.indexOf(' ', from);
-  return space === -1 ? line.length : space;
 }
 
 /** `Params` when non-empty, else `undefined`: messages omit an empty `extra`. */

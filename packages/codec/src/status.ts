@@ -1,6 +1,7 @@
 import * as t from 'io-ts';
 import { fail, ParseFailure } from './errors.js';
-import { parseInteger } from './text.js';
+import { bytesAt, endsLine } from './fastpath.js';
+import { MAX_INT_DIGITS, parseInteger, utf8Encode } from './text.js';
 
 /**
  * The ten fields engines append to most states, in wire order (`total_progress;
@@ -158,7 +159,6 @@ export function isKnownStatusState(state: string): state is KnownStatusState {
   return state === 'err' || layouts.has(state);
 }
 
-const MAX_DIGITS = 15; // keeps every accepted value a safe integer
 
 /** The known state word at `line[from, to)`, matched in place (no substring), or undefined. */
 function stateWord(line: string, from: number, to: number): KnownStatusState | undefined {
@@ -194,7 +194,7 @@ function readField(line: string, start: number, to: number): number | undefined 
   cursor.end = j;
   const digits = j - digitsFrom;
   if (j < to && line.charCodeAt(j) !== 0x3b) cursor.bad = j;
-  else if (digits === 0 ? negative : digits > MAX_DIGITS) cursor.bad = start;
+  else if (digits === 0 ? negative : digits > MAX_INT_DIGITS) cursor.bad = start;
   if (digits === 0) return undefined;
   return negative && n !== 0 ? -n : n;
 }
@@ -208,8 +208,6 @@ type PlainState = 'dl' | 'prebuf' | 'buf';
 const plain: number[] = new Array<number>(12).fill(0);
 const plainCount = (state: PlainState) => STATUS_LAYOUTS[state].length;
 const SEMI = 0x3b;
-const CR_BYTE = 0x0d;
-const LF_BYTE = 0x0a;
 
 /**
  * Reads `count` plain fields (1 to 15 digits, `;` between them) of `line` from `at`,
@@ -228,7 +226,7 @@ function readPlain(line: string, at: number, to: number, count: number): boolean
       if (d < 0 || d > 9) break;
       n = n * 10 + d;
     }
-    if (at === start || at - start > MAX_DIGITS) return false;
+    if (at === start || at - start > MAX_INT_DIGITS) return false;
     plain[k] = n;
   }
   return at === to;
@@ -251,7 +249,7 @@ function readPlainBytes(bytes: Uint8Array, at: number, to: number, count: number
       if (d < 0 || d > 9) break;
       n = n * 10 + d;
     }
-    if (at === start || at - start > MAX_DIGITS) return -1;
+    if (at === start || at - start > MAX_INT_DIGITS) return -1;
     plain[k] = n;
   }
   return at;
@@ -292,7 +290,7 @@ function plainPart(state: PlainState): StatusPart {
   };
 }
 
-const STATUS_MAIN = [...'STATUS main:'].map((c) => c.charCodeAt(0));
+const STATUS_MAIN = utf8Encode('STATUS main:');
 
 /** The plain state word (with its `;`) at `bytes[at]`, or undefined. */
 function plainStateAt(bytes: Uint8Array, at: number): PlainState | undefined {
@@ -305,28 +303,20 @@ function plainStateAt(bytes: Uint8Array, at: number): PlainState | undefined {
     : undefined;
 }
 
-/** Where the line read by the last successful {@link plainStatusLine} ended: just past its `\n`. */
-export const plainStatusEnd = { next: 0 };
-
 /**
  * The fast path straight from bytes: the line at `bytes[from]`, when it is `STATUS
  * main:` with a plain part and nothing else, up to its `\n` (at most two `\r` before
  * it, as the framer and `decodeEngineMessage` each drop one), within
- * `bytes[from, to)`. Sets {@link plainStatusEnd}. Undefined for any other line, which
+ * `bytes[from, to)`. Sets `fastPathEnd`. Undefined for any other line, which
  * the caller decodes as text: the result is always what decoding the text would give.
  */
 export function plainStatusLine(bytes: Uint8Array, from: number, to: number): { kind: 'STATUS'; main: StatusPart } | undefined {
-  if (to - from < STATUS_MAIN.length + 3) return undefined;
-  for (let i = 0; i < STATUS_MAIN.length; i++) if (bytes[from + i] !== STATUS_MAIN[i]) return undefined;
+  if (!bytesAt(bytes, from, to, STATUS_MAIN)) return undefined;
   const at = from + STATUS_MAIN.length;
   const state = plainStateAt(bytes, at);
   if (state === undefined) return undefined;
-  let end = readPlainBytes(bytes, at + state.length + 1, to, plainCount(state));
-  if (end === -1) return undefined;
-  if (end < to && bytes[end] === CR_BYTE) end++;
-  if (end < to && bytes[end] === CR_BYTE) end++;
-  if (end >= to || bytes[end] !== LF_BYTE) return undefined;
-  plainStatusEnd.next = end + 1;
+  const end = readPlainBytes(bytes, at + state.length + 1, to, plainCount(state));
+  if (end === -1 || !endsLine(bytes, end, to)) return undefined;
   return { kind: 'STATUS', main: plainPart(state) };
 }
 

@@ -1,11 +1,12 @@
 // Bytes straight to engine messages: the framing of LineDecoder, with the commonest
 // STATUS lines read from the bytes without making a string of them first.
 import * as E from 'fp-ts/lib/Either.js';
-import { decodeEngineMessage } from './engine.js';
 import type { DecodeError } from './errors.js';
 import { DEFAULT_MAX_LINE_BYTES, LineFramer, type LineDecoderOptions, type LineReader, type LineTooLong } from './framing.js';
 import type { EngineMessage } from './messages.js';
-import { plainStatusEnd, plainStatusLine } from './status.js';
+import { decodeEngineMessage, plainEventLine } from './engine.js';
+import { fastPathEnd } from './fastpath.js';
+import { plainStatusLine } from './status.js';
 import { utf8Decode } from './text.js';
 
 /** What an {@link EngineDecoder} yields for each line: the message, or why there is none. */
@@ -31,14 +32,14 @@ const engineLines: LineReader<EngineFrame> = {
     // Lines the fast path does not take are decoded as text, a run of them at a time.
     let text = from;
     while (from < to) {
-      const status = plainStatusLine(bytes, from, to);
-      if (status === undefined) {
+      const message = plainStatusLine(bytes, from, to) ?? plainEventLine(bytes, from, to);
+      if (message === undefined) {
         from = bytes.indexOf(LF, from) + 1;
         continue;
       }
       if (text < from) decodeText(out, bytes, text, from);
-      out.push(E.right(status));
-      from = text = plainStatusEnd.next;
+      out.push(E.right(message));
+      from = text = fastPathEnd.next;
     }
     if (text < to) decodeText(out, bytes, text, to);
   },

@@ -110,21 +110,30 @@ function flushUtf8(bytes: number[]): string {
   return text;
 }
 
-const MAX_INT_DIGITS = 15; // keeps every accepted value a safe integer
+/** The most digits an integer field may have: keeps every accepted value a safe integer. */
+export const MAX_INT_DIGITS = 15;
 
 /**
  * Parses a decimal integer (`-?[0-9]+`, at most 15 digits); fails at `offset` otherwise.
  * `-0` reads as `0` so that decode and encode stay inverse.
  */
 export function parseInteger(text: string, offset: number, what: string): number {
-  const negative = text.charCodeAt(0) === 0x2d;
-  const start = negative ? 1 : 0;
-  const digits = text.length - start;
+  return readInteger(text, 0, text.length, offset, what);
+}
+
+/**
+ * {@link parseInteger} over `text[from, to)` in place (no substring); failures are at
+ * `offset` plus their index from `from`.
+ */
+export function readInteger(text: string, from: number, to: number, offset: number, what: string): number {
+  const negative = from < to && text.charCodeAt(from) === 0x2d;
+  const start = negative ? from + 1 : from;
+  const digits = to - start;
   if (digits === 0 || digits > MAX_INT_DIGITS) fail(offset, `an integer (${what})`);
   let n = 0;
-  for (let i = start; i < text.length; i++) {
+  for (let i = start; i < to; i++) {
     const d = text.charCodeAt(i) - 0x30;
-    if (d < 0 || d > 9) fail(offset + i, `an integer (${what})`);
+    if (d < 0 || d > 9) fail(offset + i - from, `an integer (${what})`);
     n = n * 10 + d;
   }
   return negative && n !== 0 ? -n : n;
@@ -156,4 +165,16 @@ export function formatDecimal(n: number): string {
   let end = fixed.length;
   while (fixed.charCodeAt(end - 1) === 0x30) end--;
   return fixed.charCodeAt(end - 1) === 0x2e ? fixed.slice(0, end - 1) : fixed.slice(0, end);
+}
+
+/** The offset of the first non-space at or after `from` (or the line's length). */
+export function skipSpaces(line: string, from: number): number {
+  while (from < line.length && line.charCodeAt(from) === 0x20) from++;
+  return from;
+}
+
+/** The offset of the space ending the word at `from` (or the line's length). */
+export function wordEnd(line: string, from: number): number {
+  const space = line.indexOf(' ', from);
+  return space === -1 ? line.length : space;
 }

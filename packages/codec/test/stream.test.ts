@@ -34,10 +34,30 @@ const plainPart = fc
 const plainStatus = fc
   .tuple(plainPart, fc.option(plainPart, { nil: undefined }))
   .map(([main, ad]) => `STATUS main:${main}${ad === undefined ? '' : `|ad:${ad}`}`);
-const piece = fc.constantFrom('STATUS main:', 'STATUS ', 'main:', 'dl;', 'buf;', 'prebuf;', '0', '7', '12', ';', ';;', '-', '|ad:', ' ', 'é', '\r', '\n', '\r\n');
+// EVENTs near the edges of their fast path: livepos params (digits, flags and a few
+// other values) in order or shuffled, some left out or repeated; numberless names.
+const liveposKeys = ['last', 'live_first', 'pos', 'first_ts', 'last_ts', 'is_live', 'live_last', 'buffer_pieces'];
+const odd = fc.constantFrom('2', '-3', '%31', '', '1x');
+const paramValue = fc.oneof({ arbitrary: digits, weight: 12 }, { arbitrary: odd, weight: 1 });
+const flagValue = fc.oneof({ arbitrary: fc.constantFrom('0', '1'), weight: 12 }, { arbitrary: odd, weight: 1 });
+const sentKeys = fc.oneof(
+  { arbitrary: fc.constant(liveposKeys), weight: 3 },
+  { arbitrary: fc.shuffledSubarray(liveposKeys, { minLength: 6 }), weight: 1 },
+);
+const plainEvent = fc.oneof(
+  fc
+    .tuple(sentKeys, fc.array(paramValue, { minLength: 8, maxLength: 8 }), flagValue)
+    .map(([keys, values, flag]) => `EVENT livepos ${keys.map((key, i) => `${key}=${key === 'is_live' ? flag : values[i]}`).join(' ')}`),
+  fc.constantFrom('EVENT getuserdata', 'EVENT getuserdata x=1', 'EVENT livepos', 'EVENT liveposx last=1', 'EVENT cansave infohash=a index=0 format=plain'),
+);
+const piece = fc.constantFrom(
+  'STATUS main:', 'STATUS ', 'main:', 'dl;', 'buf;', 'prebuf;', '0', '7', '12', ';', ';;', '-', '|ad:', ' ', 'é', '\r', '\n', '\r\n',
+  'EVENT ', 'livepos ', 'pos=', 'last=', '=', 'is_live=1',
+);
+const edgeLine = fc.oneof(plainStatus, plainEvent);
 const line = fc.oneof(
-  plainStatus,
-  fc.tuple(plainStatus, fc.array(piece, { maxLength: 4 }), fc.nat()).map(([text, extra, at]) => {
+  edgeLine,
+  fc.tuple(edgeLine, fc.array(piece, { maxLength: 4 }), fc.nat()).map(([text, extra, at]) => {
     const cut = at % (text.length + 1);
     return text.slice(0, cut) + extra.join('') + text.slice(cut);
   }),
