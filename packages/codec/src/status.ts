@@ -206,7 +206,11 @@ function readField(line: string, start: number, to: number): number | undefined 
 // else goes to the general path, which handles (and reports) it.
 type PlainState = 'dl' | 'prebuf' | 'buf';
 const plain: number[] = new Array<number>(12).fill(0);
-const plainCount = (state: PlainState) => STATUS_LAYOUTS[state].length;
+// How many fields each plain state has (its layout's length), without a keyed lookup.
+const DL_FIELDS = STATUS_LAYOUTS.dl.length;
+const BUF_FIELDS = STATUS_LAYOUTS.buf.length;
+const PREBUF_FIELDS = STATUS_LAYOUTS.prebuf.length;
+const plainCount = (state: PlainState) => (state === 'dl' ? DL_FIELDS : state === 'buf' ? BUF_FIELDS : PREBUF_FIELDS);
 const SEMI = 0x3b;
 
 /**
