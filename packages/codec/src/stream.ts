@@ -1,5 +1,6 @@
 // Bytes straight to engine messages: the framing of LineDecoder, with the commonest
-// STATUS lines read from the bytes without making a string of them first.
+// lines (plain STATUS, numeric EVENTs) read from the bytes without making a string of
+// them first.
 import * as E from 'fp-ts/lib/Either.js';
 import type { DecodeError } from './errors.js';
 import { DEFAULT_MAX_LINE_BYTES, LineFramer, type LineDecoderOptions, type LineReader, type LineTooLong } from './framing.js';
@@ -52,8 +53,8 @@ const engineLines: LineReader<EngineFrame> = {
 /**
  * Decodes an engine's byte stream into messages, however it is chunked: what
  * {@link LineDecoder} then {@link decodeEngineMessage} give, line for line, in one
- * step. Faster than the two: the periodic STATUS lines that are most of the traffic
- * are read from the bytes directly.
+ * step. Faster than the two: the periodic lines that are most of the traffic (plain
+ * STATUS, numeric EVENTs such as `livepos`) are read from the bytes directly.
  *
  * @example
  * ```ts

@@ -82,6 +82,51 @@ describe('ParamsSchema', () => {
     expect(() => schema.read(raw(['a_key', '1']), {}, 3)).toThrow(expect.objectContaining({ expected: 'param c_key= (T)' }));
   });
 
+  it('reads a line in place as read() reads its tokens, errors at their offset, leftmost first', () => {
+    const line = 'CMD c_key=1  x=%41 b_old=a%20b a_key=-7';
+    const into: Record<string, unknown> = {};
+    expect(schema.readLine(line, 4, into, line.length)).toEqual(makeParams([['x', 'A']]));
+    expect(into).toEqual({ c: true, b: 'a b', a: -7 });
+    const failure = (text: string) => {
+      try {
+        schema.readLine(text, 4, {}, text.length);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    };
+    expect(failure('CMD a_key=1x c_key=1')).toEqual(expect.objectContaining({ position: 11, expected: 'an integer (a_key)' }));
+    expect(failure('CMD a_key=%3x c_key=1')).toEqual(expect.objectContaining({ position: 10, expected: 'two hex digits after %' }));
+    expect(failure('CMD c_key=2 novalue a_key=1')).toEqual(expect.objectContaining({ position: 10, expected: '0 or 1 (c_key)' }));
+    expect(failure('CMD a_key=1 novalue')).toEqual(expect.objectContaining({ position: 12, expected: 'key=value' }));
+    expect(failure('CMD =1')).toEqual(expect.objectContaining({ position: 4, expected: 'key=value' }));
+    expect(failure('CMD a_key=1')).toEqual(expect.objectContaining({ position: 11, expected: 'param c_key= (T)' }));
+  });
+
+  it('reads a numeric table from bytes as readLine does, and declines any other shape', () => {
+    const numeric = new ParamsSchema('N', [
+      { name: 'n', key: 'n', type: 'int', required: true },
+      { name: 'f', key: 'f', type: 'flag' },
+    ]);
+    expect(schema.numeric).toBe(false);
+    expect(numeric.numeric).toBe(true);
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    const read = (table: ParamsSchema<object>, text: string) => {
+      const into: Record<string, unknown> = {};
+      const end = table.readBytes(bytes(text), 0, text.length, into);
+      return end === -1 ? undefined : { end, into };
+    };
+    expect(read(numeric, ' n=42 f=0\r\n')).toEqual({ end: 9, into: { n: 42, f: false } });
+    expect(read(numeric, ' f=1 n=007 n=3')).toEqual({ end: 14, into: { f: true, n: 3 } });
+    expect(read(numeric, ' n=123456789012345')).toEqual({ end: 18, into: { n: 123456789012345 } });
+    // Left to the text path: too many digits, a sign, an escape, a bad flag, an
+    // unknown key, two spaces, a missing required key, a table with a string field.
+    for (const text of [' n=1234567890123456', ' n=-1', ' n=%31', ' n=1 f=2', ' n=1 x=1', '  n=1', ' f=1', '']) {
+      expect(read(numeric, text)).toBeUndefined();
+    }
+    expect(read(schema, ' a_key=1 c_key=1')).toBeUndefined();
+  });
+
   it('takes at most 31 typed fields', () => {
     const fields = Array.from({ length: 32 }, (_, i) => ({ name: `f${i}`, key: `k${i}`, type: 'int' as const }));
     expect(() => new ParamsSchema('big', fields)).toThrow(RangeError);
