@@ -218,7 +218,7 @@ export class ParamsSchema<A extends object> {
 
   /**
    * {@link read} straight from a line: the space-separated `key=value` tokens of `line`
-   * from `from` to its end, with no intermediate {@link RawParam}s; errors are at
+   * from `from` to its end, with no intermediate `RawParam`s; errors are at
    * their offset in the line, the leftmost first.
    */
   readLine(line: string, from: number, into: Record<string, unknown>, missingAt: number): Params | undefined {
