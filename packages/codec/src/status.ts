@@ -159,7 +159,6 @@ export function isKnownStatusState(state: string): state is KnownStatusState {
   return state === 'err' || layouts.has(state);
 }
 
-
 /** The known state word at `line[from, to)`, matched in place (no substring), or undefined. */
 function stateWord(line: string, from: number, to: number): KnownStatusState | undefined {
   const word = STATE_BY_LENGTH[to - from];
