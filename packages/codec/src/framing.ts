@@ -1,4 +1,4 @@
-import { utf8Decode, utf8Encode } from './text.js';
+import { utf8Decode, utf8Encode, withoutCr } from './text.js';
 
 /** A line longer than the decoder's limit: dropped, the decoder resynchronises at the next newline. */
 export interface LineTooLong {
@@ -186,11 +186,6 @@ export class LineFramer<T> {
     this.length = needed;
     return true;
   }
-}
-
-/** The content of a line: `\r` before its `\n` dropped. */
-function withoutCr(line: string): string {
-  return line.charCodeAt(line.length - 1) === 0x0d ? line.slice(0, -1) : line;
 }
 
 const stringLines: LineReader<Frame> = {

@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { decodeError, type DecodeError, fail, ParseFailure } from './errors.js';
 import type { Params } from './params.js';
 import { makeParams, readRawParam, type RawParam } from './params.js';
-import { parseInteger, skipSpaces, wordEnd } from './text.js';
+import { parseInteger, skipSpaces, wordEnd, withoutCr } from './text.js';
 
 /**
  * The space-separated words of a line after its command, read one at a time (a
@@ -97,7 +97,7 @@ export function nonEmpty(raw: readonly RawParam[]): Params | undefined {
  * trailing `\r` is dropped, so lines split on `\n` alone decode too.
  */
 export function runParser<A>(line: string, parse: (line: string) => A): E.Either<DecodeError, A> {
-  const text = line.charCodeAt(line.length - 1) === 0x0d ? line.slice(0, -1) : line;
+  const text = withoutCr(line);
   try {
     return E.right(parse(text));
   } catch (e) {

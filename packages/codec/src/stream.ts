@@ -8,13 +8,12 @@ import type { EngineMessage } from './messages.js';
 import { decodeEngineMessage, plainEventLine } from './engine.js';
 import { fastPathEnd } from './fastpath.js';
 import { plainStatusLine } from './status.js';
-import { utf8Decode } from './text.js';
+import { utf8Decode, withoutCr } from './text.js';
 
 /** What an {@link EngineDecoder} yields for each line: the message, or why there is none. */
 export type EngineFrame = E.Either<DecodeError | LineTooLong, EngineMessage>;
 
 const LF = 0x0a;
-const CR = 0x0d;
 
 /** `E.right`, local: a namespace property read per line costs in bundles that wrap CommonJS modules. */
 const right = (message: EngineMessage): EngineFrame => ({ _tag: 'Right', right: message });
@@ -25,7 +24,7 @@ const decodeBytes = (bytes: Uint8Array, from: number, to: number): EngineFrame =
 function decodeText(out: EngineFrame[], bytes: Uint8Array, from: number, to: number): void {
   const text = utf8Decode(bytes.subarray(from, to - 1));
   for (const line of text.split('\n')) {
-    out.push(decodeEngineMessage(line.charCodeAt(line.length - 1) === CR ? line.slice(0, -1) : line));
+    out.push(decodeEngineMessage(withoutCr(line)));
   }
 }
 

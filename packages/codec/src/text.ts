@@ -167,6 +167,11 @@ export function formatDecimal(n: number): string {
   return fixed.charCodeAt(end - 1) === 0x2e ? fixed.slice(0, end - 1) : fixed.slice(0, end);
 }
 
+/** A line without one trailing `\r`, if it has one. */
+export function withoutCr(line: string): string {
+  return line.charCodeAt(line.length - 1) === 0x0d ? line.slice(0, -1) : line;
+}
+
 /** The offset of the first non-space at or after `from` (or the line's length). */
 export function skipSpaces(line: string, from: number): number {
   while (from < line.length && line.charCodeAt(from) === 0x20) from++;
