@@ -2,6 +2,7 @@ import * as t from 'io-ts';
 import { fail, ParseFailure } from './errors.js';
 import { bytesAt, endsLine } from './fastpath.js';
 import { MAX_INT_DIGITS, parseInteger, utf8Encode } from './text.js';
+import type { Status } from './messages.js';
 
 /**
  * The ten fields engines append to most states, in wire order (`total_progress;
@@ -198,68 +199,87 @@ function readField(line: string, start: number, to: number): number | undefined 
   return negative && n !== 0 ? -n : n;
 }
 
-// The fast path: `dl`, `prebuf` and `buf` parts with every field present as plain
-// digits and nothing after, by far the most common parts. Their fields are read into
-// `plain` (from a string or straight from bytes), then built by plainPart as one
-// literal of a fixed shape per state, so V8 keeps the objects monomorphic. Anything
-// else goes to the general path, which handles (and reports) it.
+// The fast path: `dl`, `prebuf` and `buf` parts whose fields are plain digits, all
+// of them or the first few (engines abbreviate parts: `ad:buf;69`), with nothing
+// after, by far the most common parts. Their fields are read into `plain` (from a
+// string or straight from bytes), then built by plainPart: a whole part as one literal
+// of a fixed shape per state, so V8 keeps the objects monomorphic. Anything else goes
+// to the general path, which handles (and reports) it.
 type PlainState = 'dl' | 'prebuf' | 'buf';
 const plain: number[] = new Array<number>(12).fill(0);
+// How many fields the last readPlain or readPlainBytes read.
+const plainRead = { count: 0 };
 // How many fields each plain state has (its layout's length), without a keyed lookup.
 const DL_FIELDS = STATUS_LAYOUTS.dl.length;
 const BUF_FIELDS = STATUS_LAYOUTS.buf.length;
 const PREBUF_FIELDS = STATUS_LAYOUTS.prebuf.length;
 const plainCount = (state: PlainState) => (state === 'dl' ? DL_FIELDS : state === 'buf' ? BUF_FIELDS : PREBUF_FIELDS);
 const SEMI = 0x3b;
+const PIPE = 0x7c;
 
 /**
- * Reads `count` plain fields (1 to 15 digits, `;` between them) of `line` from `at`,
- * into `plain`; true when they end exactly at `to`.
+ * Reads 1 to `count` plain fields (1 to 15 digits, `;` between them) of `line` from
+ * `at` into `plain`, as many as there are; true when they end exactly at `to`.
  */
 function readPlain(line: string, at: number, to: number, count: number): boolean {
-  for (let k = 0; k < count; k++) {
-    if (k > 0) {
-      if (at >= to || line.charCodeAt(at) !== SEMI) return false;
-      at++;
-    }
+  let k = 0;
+  for (;;) {
     const start = at;
     let n = 0;
     for (; at < to; at++) {
       const d = line.charCodeAt(at) - 0x30;
-      if (d < 0 || d > 9) break;
+      if (d >>> 0 > 9) break;
       n = n * 10 + d;
     }
     if (at === start || at - start > MAX_INT_DIGITS) return false;
-    plain[k] = n;
+    plain[k++] = n;
+    if (k === count || at >= to || line.charCodeAt(at) !== SEMI) break;
+    at++;
   }
+  plainRead.count = k;
   return at === to;
 }
 
 /**
- * {@link readPlain} over UTF-8 bytes: reads `count` plain fields of `bytes` from `at`,
- * never past `to`; returns the offset where they end, or -1.
+ * {@link readPlain} over UTF-8 bytes: reads 1 to `count` plain fields of `bytes` from
+ * `at`, never past `to`; returns the offset where they end, or -1.
  */
 function readPlainBytes(bytes: Uint8Array, at: number, to: number, count: number): number {
-  for (let k = 0; k < count; k++) {
-    if (k > 0) {
-      if (at >= to || bytes[at] !== SEMI) return -1;
-      at++;
-    }
+  let k = 0;
+  for (;;) {
     const start = at;
+    // Up to 9 digits in int32 arithmetic (no overflow check, no float), then the rest
+    // of a longer field in doubles.
+    const short = Math.min(at + 9, to);
     let n = 0;
-    for (; at < to; at++) {
+    for (; at < short; at++) {
       const d = bytes[at]! - 0x30;
-      if (d < 0 || d > 9) break;
-      n = n * 10 + d;
+      if (d >>> 0 > 9) break;
+      n = (n * 10 + d) | 0;
+    }
+    let value = n;
+    if (at === short) {
+      for (; at < to; at++) {
+        const d = bytes[at]! - 0x30;
+        if (d >>> 0 > 9) break;
+        value = value * 10 + d;
+      }
     }
     if (at === start || at - start > MAX_INT_DIGITS) return -1;
-    plain[k] = n;
+    plain[k++] = value;
+    if (k === count || at >= to || bytes[at] !== SEMI) break;
+    at++;
   }
+  plainRead.count = k;
   return at;
 }
 
-/** The part whose fields {@link readPlain} or {@link readPlainBytes} just read. */
+/**
+ * The part whose fields {@link readPlain} or {@link readPlainBytes} just read: what
+ * the general path of {@link parsePart} gives for the same text.
+ */
 function plainPart(state: PlainState): StatusPart {
+  if (plainRead.count !== plainCount(state)) return abbreviatedPart(state);
   const p = plain;
   if (state === 'dl') {
     return {
@@ -293,7 +313,16 @@ function plainPart(state: PlainState): StatusPart {
   };
 }
 
+/** {@link plainPart} for a part with fewer fields than its layout: only those sent. */
+function abbreviatedPart(state: PlainState): StatusPart {
+  const layout = STATUS_LAYOUTS[state];
+  const part: Record<string, unknown> = { state };
+  for (let k = 0; k < plainRead.count; k++) part[layout[k]!] = plain[k];
+  return part as unknown as StatusPart;
+}
+
 const STATUS_MAIN = utf8Encode('STATUS main:');
+const AD = utf8Encode('|ad:');
 
 /** The plain state word (with its `;`) at `bytes[at]`, or undefined. */
 function plainStateAt(bytes: Uint8Array, at: number): PlainState | undefined {
@@ -306,21 +335,45 @@ function plainStateAt(bytes: Uint8Array, at: number): PlainState | undefined {
     : undefined;
 }
 
+// Where the part read by the last plainPartBytes ended.
+const partEnd = { at: 0 };
+
+/** The plain part at `bytes[at]` (state word, `;`, plain fields), read before `to`; sets partEnd. */
+function plainPartBytes(bytes: Uint8Array, at: number, to: number): StatusPart | undefined {
+  const state = plainStateAt(bytes, at);
+  if (state === undefined) return undefined;
+  const end = readPlainBytes(bytes, at + state.length + 1, to, plainCount(state));
+  if (end === -1) return undefined;
+  partEnd.at = end;
+  return plainPart(state);
+}
+
 /**
  * The fast path straight from bytes: the line at `bytes[from]`, when it is `STATUS
- * main:` with a plain part and nothing else, up to its `\n` (at most two `\r` before
- * it, as the framer and `decodeEngineMessage` each drop one), within
- * `bytes[from, to)`. Sets `fastPathEnd`. Undefined for any other line, which
+ * main:` with a plain part and at most a plain `|ad:` part after it, up to its `\n`
+ * (at most two `\r` before it, as the framer and `decodeEngineMessage` each drop one),
+ * within `bytes[from, to)`. Sets `fastPathEnd`. Undefined for any other line, which
  * the caller decodes as text: the result is always what decoding the text would give.
  */
-export function plainStatusLine(bytes: Uint8Array, from: number, to: number): { kind: 'STATUS'; main: StatusPart } | undefined {
+export function plainStatusLine(bytes: Uint8Array, from: number, to: number): Status | undefined {
   if (!bytesAt(bytes, from, to, STATUS_MAIN)) return undefined;
   const at = from + STATUS_MAIN.length;
   const state = plainStateAt(bytes, at);
   if (state === undefined) return undefined;
   const end = readPlainBytes(bytes, at + state.length + 1, to, plainCount(state));
-  if (end === -1 || !endsLine(bytes, end, to)) return undefined;
-  return { kind: 'STATUS', main: plainPart(state) };
+  if (end === -1) return undefined;
+  if (plainRead.count === plainCount(state) && endsLine(bytes, end, to)) return { kind: 'STATUS', main: plainPart(state) };
+  return shortStatusLine(bytes, state, end, to);
+}
+
+/** The rest of {@link plainStatusLine}: a main part with fewer fields, or an ad part after it. */
+function shortStatusLine(bytes: Uint8Array, state: PlainState, end: number, to: number): Status | undefined {
+  const main = plainPart(state);
+  if (bytes[end] !== PIPE) return endsLine(bytes, end, to) ? { kind: 'STATUS', main } : undefined;
+  if (!bytesAt(bytes, end, to, AD)) return undefined;
+  const ad = plainPartBytes(bytes, end + AD.length, to);
+  if (ad === undefined || !endsLine(bytes, partEnd.at, to)) return undefined;
+  return { kind: 'STATUS', main, ad };
 }
 
 /**
