@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { decodeError, type DecodeError, fail, ParseFailure } from './errors.js';
 import type { Params } from './params.js';
 import { makeParams, readRawParam, type RawParam } from './params.js';
-import { parseInteger, skipSpaces, wordEnd, withoutCr } from './text.js';
+import { readInteger, skipSpaces, wordEnd, withoutCr } from './text.js';
 
 /**
  * The space-separated words of a line after its command, read one at a time (a
@@ -43,10 +43,14 @@ export class Words {
     return word;
   }
 
-  /** Takes the next word as an integer. */
+  /** Takes the next word as an integer (read in place: no substring, no message unless it fails). */
   int(what: string): number {
-    const at = this.position;
-    return parseInteger(this.word(`an integer (${what})`), at, what);
+    const at = this.next;
+    if (!this.more) fail(this.line.length, `an integer (${what})`);
+    const end = wordEnd(this.line, at);
+    const n = readInteger(this.line, at, end, at, what);
+    this.next = skipSpaces(this.line, end);
+    return n;
   }
 
   /** Takes the next word as a non-negative integer. */
