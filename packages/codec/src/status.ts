@@ -357,6 +357,8 @@ function plainPartBytes(bytes: Uint8Array, at: number, to: number): StatusPart |
  */
 export function plainStatusLine(bytes: Uint8Array, from: number, to: number): Status | undefined {
   if (!bytesAt(bytes, from, to, STATUS_MAIN)) return undefined;
+  // The main part read here rather than by plainPartBytes: the commonest line (one
+  // whole part) then builds its part only once it is known to end the line.
   const at = from + STATUS_MAIN.length;
   const state = plainStateAt(bytes, at);
   if (state === undefined) return undefined;
