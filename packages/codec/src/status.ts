@@ -357,8 +357,9 @@ function plainPartBytes(bytes: Uint8Array, at: number, to: number): StatusPart |
  */
 export function plainStatusLine(bytes: Uint8Array, from: number, to: number): Status | undefined {
   if (!bytesAt(bytes, from, to, STATUS_MAIN)) return undefined;
-  // The main part read here rather than by plainPartBytes: the commonest line (one
-  // whole part) then builds its part only once it is known to end the line.
+  // The main part read here, not by plainPartBytes (its twin for the ad part): on the
+  // commonest line the extra call, or a helper that reads without building, measured
+  // 0.5-0.9 points slower in `pnpm bench` (4 of 4 runs in turn).
   const at = from + STATUS_MAIN.length;
   const state = plainStateAt(bytes, at);
   if (state === undefined) return undefined;
