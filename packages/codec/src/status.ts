@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import { fail, ParseFailure } from './errors.js';
-import { bytesAt, endsLine } from './fastpath.js';
+import { bytesAt, endsLine, fastPathEnd } from './fastpath.js';
 import { MAX_INT_DIGITS, parseInteger, utf8Encode } from './text.js';
 import type { Status } from './messages.js';
 
@@ -216,6 +216,8 @@ const PREBUF_FIELDS = STATUS_LAYOUTS.prebuf.length;
 const plainCount = (state: PlainState) => (state === 'dl' ? DL_FIELDS : state === 'buf' ? BUF_FIELDS : PREBUF_FIELDS);
 const SEMI = 0x3b;
 const PIPE = 0x7c;
+const CR = 0x0d;
+const LF = 0x0a;
 
 /**
  * Reads 1 to `count` plain fields (1 to 15 digits, `;` between them) of `line` from
@@ -280,22 +282,28 @@ function readPlainBytes(bytes: Uint8Array, at: number, to: number, count: number
  */
 function plainPart(state: PlainState): StatusPart {
   if (plainRead.count !== plainCount(state)) return abbreviatedPart(state);
-  const p = plain;
-  if (state === 'dl') {
-    return {
-      state,
-      totalProgress: p[0]!,
-      immediateProgress: p[1]!,
-      speedDown: p[2]!,
-      httpSpeedDown: p[3]!,
-      speedUp: p[4]!,
-      peers: p[5]!,
-      httpPeers: p[6]!,
-      downloaded: p[7]!,
-      httpDownloaded: p[8]!,
-      uploaded: p[9]!,
-    };
-  }
+  return state === 'dl' ? dlPart(plain) : timedPart(state, plain);
+}
+
+/** A whole `dl` part from its fields: one literal of one shape. */
+function dlPart(p: readonly number[]): StatusPart {
+  return {
+    state: 'dl',
+    totalProgress: p[0]!,
+    immediateProgress: p[1]!,
+    speedDown: p[2]!,
+    httpSpeedDown: p[3]!,
+    speedUp: p[4]!,
+    peers: p[5]!,
+    httpPeers: p[6]!,
+    downloaded: p[7]!,
+    httpDownloaded: p[8]!,
+    uploaded: p[9]!,
+  };
+}
+
+/** A whole `prebuf` or `buf` part from its fields: one literal of one shape. */
+function timedPart(state: 'prebuf' | 'buf', p: readonly number[]): StatusPart {
   return {
     state,
     progress: p[0]!,
@@ -321,7 +329,6 @@ function abbreviatedPart(state: PlainState): StatusPart {
   return part as unknown as StatusPart;
 }
 
-const STATUS_MAIN = utf8Encode('STATUS main:');
 const AD = utf8Encode('|ad:');
 
 /** The plain state word (with its `;`) at `bytes[at]`, or undefined. */
@@ -356,17 +363,78 @@ function plainPartBytes(bytes: Uint8Array, at: number, to: number): StatusPart |
  * the caller decodes as text: the result is always what decoding the text would give.
  */
 export function plainStatusLine(bytes: Uint8Array, from: number, to: number): Status | undefined {
-  if (!bytesAt(bytes, from, to, STATUS_MAIN)) return undefined;
-  // The main part read here, not by plainPartBytes (its twin for the ad part): on the
-  // commonest line the extra call, or a helper that reads without building, measured
-  // 0.5-0.9 points slower in `pnpm bench` (4 of 4 runs in turn).
-  const at = from + STATUS_MAIN.length;
-  const state = plainStateAt(bytes, at);
-  if (state === undefined) return undefined;
-  const end = readPlainBytes(bytes, at + state.length + 1, to, plainCount(state));
-  if (end === -1) return undefined;
-  if (plainRead.count === plainCount(state) && endsLine(bytes, end, to)) return { kind: 'STATUS', main: plainPart(state) };
-  return shortStatusLine(bytes, state, end, to);
+  // The commonest line of all, read in this one function with no call before its
+  // message is built: which helpers TurboFan inlines depends on what it compiled
+  // first, so a path made of helpers ran at a different speed in each process.
+  let at = from + 12;
+  if (
+    at + 3 > to ||
+    bytes[from] !== 0x53 || // STATUS main:
+    bytes[from + 1] !== 0x54 ||
+    bytes[from + 2] !== 0x41 ||
+    bytes[from + 3] !== 0x54 ||
+    bytes[from + 4] !== 0x55 ||
+    bytes[from + 5] !== 0x53 ||
+    bytes[from + 6] !== 0x20 ||
+    bytes[from + 7] !== 0x6d ||
+    bytes[from + 8] !== 0x61 ||
+    bytes[from + 9] !== 0x69 ||
+    bytes[from + 10] !== 0x6e ||
+    bytes[from + 11] !== 0x3a
+  ) {
+    return undefined;
+  }
+  let state: PlainState;
+  const c = bytes[at];
+  if (c === 0x64 && bytes[at + 1] === 0x6c && bytes[at + 2] === SEMI) {
+    state = 'dl';
+    at += 3;
+  } else if (c === 0x70 && bytes[at + 1] === 0x72 && bytes[at + 2] === 0x65 && bytes[at + 3] === 0x62 && bytes[at + 4] === 0x75 && bytes[at + 5] === 0x66 && bytes[at + 6] === SEMI) {
+    state = 'prebuf';
+    at += 7;
+  } else if (c === 0x62 && bytes[at + 1] === 0x75 && bytes[at + 2] === 0x66 && bytes[at + 3] === SEMI) {
+    state = 'buf';
+    at += 4;
+  } else {
+    return undefined;
+  }
+  const count = state === 'dl' ? DL_FIELDS : state === 'buf' ? BUF_FIELDS : PREBUF_FIELDS;
+  const p = plain;
+  let k = 0;
+  for (;;) {
+    const start = at;
+    // Up to 9 digits in int32 arithmetic, then the rest of a longer field in doubles.
+    const short = at + 9 < to ? at + 9 : to;
+    let n = 0;
+    for (; at < short; at++) {
+      const d = bytes[at]! - 0x30;
+      if (d >>> 0 > 9) break;
+      n = (n * 10 + d) | 0;
+    }
+    let value = n;
+    if (at === short) {
+      for (; at < to; at++) {
+        const d = bytes[at]! - 0x30;
+        if (d >>> 0 > 9) break;
+        value = value * 10 + d;
+      }
+    }
+    if (at === start || at - start > MAX_INT_DIGITS) return undefined;
+    p[k++] = value;
+    if (k === count || at >= to || bytes[at] !== SEMI) break;
+    at++;
+  }
+  plainRead.count = k;
+  if (k === count) {
+    let end = at;
+    if (end < to && bytes[end] === CR) end++;
+    if (end < to && bytes[end] === CR) end++;
+    if (end < to && bytes[end] === LF) {
+      fastPathEnd.next = end + 1;
+      return { kind: 'STATUS', main: state === 'dl' ? dlPart(p) : timedPart(state, p) };
+    }
+  }
+  return shortStatusLine(bytes, state, at, to);
 }
 
 /** The rest of {@link plainStatusLine}: a main part with fewer fields, or an ad part after it. */

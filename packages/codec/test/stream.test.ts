@@ -81,6 +81,28 @@ describe('EngineDecoder', () => {
     );
   });
 
+  it('gives what the text path gives for every one-character change of the lines its fast paths take', () => {
+    const lines = [
+      'STATUS main:dl;0;0;110;0;0;7;0;131072;0;0',
+      'STATUS main:prebuf;45;30;0;0;29;0;0;8;0;131072;0;0',
+      'STATUS main:buf;85;315;0;0;130;0;0;8;0;131072;0;0',
+      'STATUS main:prebuf;45;30|ad:buf;69',
+      'EVENT livepos last=1500 live_first=1400 pos=1499 first_ts=1700000000 last_ts=1700000100 is_live=1 live_last=1500 buffer_pieces=15',
+      'PAUSE', 'RESUME', 'STOP', 'SHUTDOWN', 'NOTREADY',
+    ];
+    const changed: string[] = [];
+    for (const line of lines) {
+      for (let i = 0; i <= line.length; i++) {
+        for (const c of ['x', 'S', ' ', ';', '|', '=', '9', 'é', '\r']) {
+          changed.push(line.slice(0, i) + c + line.slice(i + 1), line.slice(0, i) + c + line.slice(i));
+        }
+        changed.push(line.slice(0, i) + line.slice(i + 1));
+      }
+    }
+    const bytes = utf8.encode(changed.map((line) => line + '\r\n').join(''));
+    expect(feed(new EngineDecoder(), [bytes])).toEqual(oracle(bytes, 1024 * 1024));
+  });
+
   it('reports too-long lines as LineDecoder does, STATUS lines included', () => {
     fc.assert(
       fc.property(
