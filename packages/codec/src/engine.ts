@@ -100,6 +100,21 @@ export function plainEventLine(bytes: Uint8Array, from: number, to: number): Kno
   return undefined;
 }
 
+// The commands that are a whole line on their own, with their words as bytes.
+const bareCommands = (['PAUSE', 'RESUME', 'STOP', 'SHUTDOWN', 'NOTREADY'] as const).map((kind) => [kind, utf8Encode(kind)] as const);
+
+/**
+ * The byte-level fast path for a command that is the whole line (`PAUSE`, `RESUME`,
+ * `STOP`, `SHUTDOWN`, `NOTREADY`), up to its `\n` within `bytes[from, to)`. Sets
+ * `fastPathEnd`. Undefined for any other line, which the caller decodes as text.
+ */
+export function bareCommandLine(bytes: Uint8Array, from: number, to: number): EngineMessage | undefined {
+  for (const [kind, word] of bareCommands) {
+    if (bytesAt(bytes, from, to, word) && endsLine(bytes, from + word.length, to)) return { kind };
+  }
+  return undefined;
+}
+
 function parseEvent(words: Words): EngineMessage {
   const at = words.position;
   const name = words.word('an event name');

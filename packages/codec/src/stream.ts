@@ -5,7 +5,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { DecodeError } from './errors.js';
 import { DEFAULT_MAX_LINE_BYTES, LineFramer, type LineDecoderOptions, type LineReader, type LineTooLong } from './framing.js';
 import type { EngineMessage } from './messages.js';
-import { decodeEngineMessage, plainEventLine } from './engine.js';
+import { bareCommandLine, decodeEngineMessage, plainEventLine } from './engine.js';
 import { fastPathEnd } from './fastpath.js';
 import { plainStatusLine } from './status.js';
 import { utf8Decode, withoutCr } from './text.js';
@@ -35,7 +35,7 @@ const engineLines: LineReader<EngineFrame> = {
     // Lines the fast path does not take are decoded as text, a run of them at a time.
     let text = from;
     while (from < to) {
-      const message = plainStatusLine(bytes, from, to) ?? plainEventLine(bytes, from, to);
+      const message = plainStatusLine(bytes, from, to) ?? plainEventLine(bytes, from, to) ?? bareCommandLine(bytes, from, to);
       if (message === undefined) {
         from = bytes.indexOf(LF, from) + 1;
         continue;

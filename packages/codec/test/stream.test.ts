@@ -50,11 +50,14 @@ const plainEvent = fc.oneof(
     .map(([keys, values, flag]) => `EVENT livepos ${keys.map((key, i) => `${key}=${key === 'is_live' ? flag : values[i]}`).join(' ')}`),
   fc.constantFrom('EVENT getuserdata', 'EVENT getuserdata x=1', 'EVENT livepos', 'EVENT liveposx last=1', 'EVENT cansave infohash=a index=0 format=plain'),
 );
+// Commands that are the whole line, as the engine sends them (pieces added below make
+// near misses: `PAUSE `, `PAUS`, `RESUMEé`, `STOP 1`).
+const bareCommand = fc.constantFrom('PAUSE', 'RESUME', 'STOP', 'SHUTDOWN', 'NOTREADY');
 const piece = fc.constantFrom(
   'STATUS main:', 'STATUS ', 'main:', 'dl;', 'buf;', 'prebuf;', '0', '7', '12', ';', ';;', '-', '|ad:', ' ', 'é', '\r', '\n', '\r\n',
-  'EVENT ', 'livepos ', 'pos=', 'last=', '=', 'is_live=1',
+  'EVENT ', 'livepos ', 'pos=', 'last=', '=', 'is_live=1', 'PAUSE', 'E', '1',
 );
-const edgeLine = fc.oneof(plainStatus, plainEvent);
+const edgeLine = fc.oneof(plainStatus, plainEvent, bareCommand);
 const line = fc.oneof(
   edgeLine,
   fc.tuple(edgeLine, fc.array(piece, { maxLength: 4 }), fc.nat()).map(([text, extra, at]) => {
