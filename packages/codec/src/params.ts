@@ -131,6 +131,9 @@ export function writeParams(entries: Iterable<readonly [string, string]>): strin
   return out;
 }
 
+/** Where the params read by the last successful {@link ParamsSchema.readBytesInOrder} ended. */
+export const bytesRead = { at: 0 };
+
 /**
  * A table of typed params (the io-ts-free core): reads raw params into typed
  * properties, keeps the rest in `extra`, and writes them back in table order.
@@ -147,11 +150,20 @@ export class ParamsSchema<A extends object> {
   /** Whether every typed field is an `int` or a `flag`: only then does {@link readBytes} take a line. */
   readonly numeric: boolean;
 
+  private readonly values: number[]; // scratch of readBytesInOrder, one per field
+
   constructor(
     /** Name used in error messages and by the io-ts codec. */
     readonly name: string,
     /** The typed fields, in the order they are written (at most 31). */
     readonly fields: readonly FieldSpec[],
+    /**
+     * For a {@link numeric} table: builds the typed object from every field's value in
+     * table order (a flag as 0 or 1), as one object literal with the properties in
+     * table order. {@link readBytesInOrder} builds through it: objects of one shape,
+     * made without a keyed store per property.
+     */
+    private readonly shape?: (values: readonly number[]) => A,
   ) {
     if (fields.length > 31) throw new RangeError(`${name}: at most 31 typed fields, got ${fields.length}`);
     let required = 0;
@@ -169,6 +181,7 @@ export class ParamsSchema<A extends object> {
     this.required = required;
     this.keyBytes = this.keys.map((key) => utf8Encode(key + '='));
     this.numeric = fields.every((field) => field.type === 'int' || field.type === 'flag');
+    this.values = new Array<number>(fields.length).fill(0);
   }
 
   /** Whether `key` (or an alias) is one of the typed fields. */
@@ -284,6 +297,39 @@ export class ParamsSchema<A extends object> {
       }
     }
     return (seen & this.required) === this.required ? at : -1;
+  }
+
+  /**
+   * {@link readBytes} for a table built with a `shape`, when the line holds every
+   * typed field once, in table order, by its key (the order one engine version sends):
+   * the typed object as `shape` builds it, or undefined for any other line, which
+   * `readBytes` or `readLine` then read. Sets {@link bytesRead} to the offset after
+   * the last field. What it takes, `readLine` reads to an object with the same
+   * properties in the same order.
+   */
+  readBytesInOrder(bytes: Uint8Array, at: number, to: number): A | undefined {
+    const shape = this.shape;
+    if (shape === undefined || !this.numeric) return undefined;
+    const fields = this.fields;
+    const values = this.values;
+    for (let i = 0; i < fields.length; i++) {
+      // The first keys are the fields' own, in table order; aliases come after them.
+      const key = this.keyBytes[i]!;
+      if (at >= to || bytes[at] !== SPACE || !bytesAt(bytes, at + 1, to, key)) return undefined;
+      at += 1 + key.length;
+      const start = at;
+      let n = 0;
+      for (; at < to; at++) {
+        const d = bytes[at]! - DIGIT_0;
+        if (d >>> 0 > 9) break;
+        n = n * 10 + d;
+      }
+      const digits = at - start;
+      if (digits === 0 || digits > MAX_INT_DIGITS || (fields[i]!.type === 'flag' && (digits !== 1 || n > 1))) return undefined;
+      values[i] = n;
+    }
+    bytesRead.at = at;
+    return shape(values);
   }
 
   /** {@link findIn} over bytes: the key, with its `=`, at `bytes[at]`. */

@@ -61,16 +61,21 @@ export const startKeyedSchema = new ParamsSchema<Typed<Start>>('START', [
 
 /** Typed params of the EVENTs the spec names. */
 export const eventSchemas: { readonly [N in KnownEventName]: ParamsSchema<KnownEventParams[N]> } = {
-  livepos: new ParamsSchema<LivePos>('EVENT livepos', [
-    { name: 'last', key: 'last', type: 'int', required: true },
-    { name: 'liveFirst', key: 'live_first', type: 'int', required: true },
-    { name: 'pos', key: 'pos', type: 'int', required: true },
-    { name: 'firstTs', key: 'first_ts', type: 'int', required: true },
-    { name: 'lastTs', key: 'last_ts', type: 'int', required: true },
-    { name: 'isLive', key: 'is_live', type: 'flag', required: true },
-    { name: 'liveLast', key: 'live_last', type: 'int', required: true },
-    { name: 'bufferPieces', key: 'buffer_pieces', type: 'int', required: true },
-  ]),
+  livepos: new ParamsSchema<LivePos>(
+    'EVENT livepos',
+    [
+      { name: 'last', key: 'last', type: 'int', required: true },
+      { name: 'liveFirst', key: 'live_first', type: 'int', required: true },
+      { name: 'pos', key: 'pos', type: 'int', required: true },
+      { name: 'firstTs', key: 'first_ts', type: 'int', required: true },
+      { name: 'lastTs', key: 'last_ts', type: 'int', required: true },
+      { name: 'isLive', key: 'is_live', type: 'flag', required: true },
+      { name: 'liveLast', key: 'live_last', type: 'int', required: true },
+      { name: 'bufferPieces', key: 'buffer_pieces', type: 'int', required: true },
+    ],
+    // livepos is most of the EVENTs: its objects built as one literal (see readBytesInOrder).
+    (v) => ({ last: v[0]!, liveFirst: v[1]!, pos: v[2]!, firstTs: v[3]!, lastTs: v[4]!, isLive: v[5] === 1, liveLast: v[6]!, bufferPieces: v[7]! }),
+  ),
   cansave: new ParamsSchema<CanSave>('EVENT cansave', [
     { name: 'infohash', key: 'infohash', type: 'string', required: true },
     { name: 'index', key: 'index', type: 'int', required: true },
