@@ -106,9 +106,12 @@ export class LineFramer<T> {
   private pushLines(out: T[], chunk: Uint8Array, last: number): void {
     let from = 0;
     if (this.length > 0) {
+      // The pending line, completed with its `\n`, goes to the reader like the others
+      // (so to EngineDecoder's fast paths too): it fits, as push checked.
       const first = chunk.indexOf(LF);
-      this.append(out, chunk, 0, first);
-      this.emit(out, this.buffer, 0, this.length, this.lineStart);
+      this.grow(this.length + first + 1);
+      this.buffer.set(chunk.subarray(0, first + 1), this.length);
+      this.reader.lines(out, this.buffer, 0, this.length + first);
       this.length = 0;
       from = first + 1;
     }
@@ -175,16 +178,20 @@ export class LineFramer<T> {
       if (this.buffer.length > INITIAL_CAPACITY * 64) this.buffer = new Uint8Array(0);
       return false;
     }
-    if (needed > this.buffer.length) {
-      let capacity = Math.max(this.buffer.length, INITIAL_CAPACITY);
-      while (capacity < needed) capacity *= 2;
-      const grown = new Uint8Array(Math.min(capacity, this.maxLineBytes + 1));
-      grown.set(this.buffer.subarray(0, this.length));
-      this.buffer = grown;
-    }
+    this.grow(needed);
     this.buffer.set(chunk.subarray(from, to), this.length);
     this.length = needed;
     return true;
+  }
+
+  /** Makes room for `needed` bytes of a line that fits: at most the limit, a `\r` and a `\n`. */
+  private grow(needed: number): void {
+    if (needed <= this.buffer.length) return;
+    let capacity = Math.max(this.buffer.length, INITIAL_CAPACITY);
+    while (capacity < needed) capacity *= 2;
+    const grown = new Uint8Array(Math.min(capacity, this.maxLineBytes + 2));
+    grown.set(this.buffer.subarray(0, this.length));
+    this.buffer = grown;
   }
 }
 
