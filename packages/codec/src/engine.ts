@@ -12,7 +12,6 @@ import { bytesAt, endsLine } from './fastpath.js';
 import { parseInteger, utf8Encode } from './text.js';
 import * as E from 'fp-ts/lib/Either.js';
 
-const KEYED = /^[A-Za-z_][A-Za-z0-9_]*=/;
 const AD_SEPARATOR = '|ad:';
 
 function noArgs<K extends EngineKind>(kind: K, words: Words): { kind: K } {
@@ -45,12 +44,22 @@ export function parseLoadResponseJson(json: string, at: number) {
   return decoded.right;
 }
 
+/** Whether the word at `line[at]` begins as a `key=value` param does (`[A-Za-z_][A-Za-z0-9_]*=`). */
+function keyedAt(line: string, at: number): boolean {
+  for (let i = at; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 0x3d) return i > at;
+    const letter = (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
+    if (!(letter || c === 0x5f || (i > at && c >= 0x30 && c <= 0x39))) return false;
+  }
+  return false;
+}
+
 function parseStart(words: Words): Start {
-  const first = words.peek();
-  if (first === undefined) return fail(words.position, 'a URL or url=');
+  if (!words.more) return fail(words.position, 'a URL or url=');
   const into: Record<string, unknown> = { kind: 'START' };
   let extra: Params | undefined;
-  if (KEYED.test(first)) {
+  if (keyedAt(words.line, words.position)) {
     into['form'] = 'keyed';
     extra = startKeyedSchema.readLine(words.line, words.position, into, words.line.length);
   } else {

@@ -1,6 +1,7 @@
 // Every example line of the spec both ways: decode, encode, mirror (after mqtt-packet's
 // testParseGenerate), and the exact error of every malformed line in the tables.
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import {
   decodeClientMessage,
   decodeEngineMessage,
@@ -84,5 +85,19 @@ describe('decoding details', () => {
   it('reports an excerpt of the line in the error message', () => {
     const result = decodeEngineMessage('STATE many');
     expect(result._tag === 'Left' && result.left.message).toBe('expected an integer (state id) at position 6: "many"');
+  });
+
+  it('reads START as keyed exactly when its first word begins as key= does', () => {
+    const keyed = /^[A-Za-z_][A-Za-z0-9_]*=/;
+    const word = fc.string({ unit: fc.constantFrom(...'aAzZ_09=:/.%-é@[`{'), minLength: 1, maxLength: 8 });
+    fc.assert(
+      fc.property(word, (first) => {
+        const result = decodeEngineMessage(`START ${first}`);
+        const positional = result._tag === 'Right' && result.right.kind === 'START' && result.right.form === 'positional';
+        expect(positional).toBe(!keyed.test(first));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(decodeEngineMessage('START http://h/?a=b')).toMatchObject({ right: { form: 'positional', url: 'http://h/?a=b' } });
   });
 });
