@@ -1,4 +1,4 @@
-import { utf8Decode, utf8Encode, withoutCr } from './text.js';
+import { readLines, utf8Decode, utf8Encode } from './text.js';
 
 /** A line longer than the decoder's limit: dropped, the decoder resynchronises at the next newline. */
 export interface LineTooLong {
@@ -195,12 +195,14 @@ export class LineFramer<T> {
   }
 }
 
+const asString = (line: string): Frame => line;
+
 const stringLines: LineReader<Frame> = {
   line: (bytes, from, to) => utf8Decode(bytes.subarray(from, to)),
   // One decode for all the chunk's whole lines, then a split: cutting at `\n` bytes
   // never cuts a UTF-8 character.
   lines(out, bytes, from, last) {
-    for (const line of utf8Decode(bytes.subarray(from, last)).split('\n')) out.push(withoutCr(line));
+    readLines(out, utf8Decode(bytes.subarray(from, last)), asString);
   },
   tooLong: (limit, offset) => ({ _tag: 'LineTooLong', limit, offset }),
 };

@@ -8,7 +8,7 @@ import type { EngineMessage } from './messages.js';
 import { bareCommandLine, decodeEngineMessage, plainEventLine } from './engine.js';
 import { fastPathEnd } from './fastpath.js';
 import { plainStatusLine } from './status.js';
-import { utf8Decode, withoutCr } from './text.js';
+import { readLines, utf8Decode } from './text.js';
 
 /** What an {@link EngineDecoder} yields for each line: the message, or why there is none. */
 export type EngineFrame = E.Either<DecodeError | LineTooLong, EngineMessage>;
@@ -22,10 +22,7 @@ const decodeBytes = (bytes: Uint8Array, from: number, to: number): EngineFrame =
 
 /** Decodes the whole lines of `bytes[from, to)` (`to` just past a `\n`) as text: one UTF-8 decode for them all. */
 function decodeText(out: EngineFrame[], bytes: Uint8Array, from: number, to: number): void {
-  const text = utf8Decode(bytes.subarray(from, to - 1));
-  for (const line of text.split('\n')) {
-    out.push(decodeEngineMessage(withoutCr(line)));
-  }
+  readLines(out, utf8Decode(bytes.subarray(from, to - 1)), decodeEngineMessage);
 }
 
 const engineLines: LineReader<EngineFrame> = {

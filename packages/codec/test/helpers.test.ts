@@ -14,6 +14,7 @@ import {
   ParamsSchema,
 } from '@ace-rx/codec';
 import { arbCommonStatusFields, arbLoadSource, arbStartSource, CLIENT_KINDS, ENGINE_KINDS } from '@ace-rx/codec/arbitraries';
+import { readLines, withoutCr } from '../src/text.js';
 
 describe('command tables', () => {
   it('know every command of the spec, in both directions', () => {
@@ -131,5 +132,19 @@ describe('ParamsSchema', () => {
     const fields = Array.from({ length: 32 }, (_, i) => ({ name: `f${i}`, key: `k${i}`, type: 'int' as const }));
     expect(() => new ParamsSchema('big', fields)).toThrow(RangeError);
     expect(() => new ParamsSchema('fits', fields.slice(0, 31))).not.toThrow();
+  });
+});
+
+describe('readLines', () => {
+  it('gives the pieces split("\\n") gives, each without one trailing \\r', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', 'é', ' ', '\r', '\n'), maxLength: 40 });
+    fc.assert(
+      fc.property(text, (t) => {
+        const out: string[] = [];
+        readLines(out, t, (line) => line);
+        expect(out).toEqual(t.split('\n').map(withoutCr));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
