@@ -4,7 +4,7 @@ import { type DecodeError, fail } from './errors.js';
 import { LoadResponseCodec } from './loadresp.js';
 import type { EngineKind, EngineMessage, Info, KnownEvent, KnownEventName, Start, Status } from './messages.js';
 import { isKnownEventName } from './messages.js';
-import { bytesRead, writeParams, validationMessage, type Params, type ParamsSchema } from './params.js';
+import { writeParams, validationMessage, type Params, type ParamsSchema } from './params.js';
 import { commandOf, joinLine, nonEmpty, runParser, Words } from './reader.js';
 import { eventSchemas, helloTsSchema, startKeyedSchema, startPositionalSchema } from './schemas.js';
 import { formatStatusPart, parsePart } from './status.js';
@@ -102,7 +102,7 @@ export function plainEventLine(bytes: Uint8Array, from: number, to: number): Kno
   for (const [name, nameBytes, schema] of numericEvents) {
     if (!bytesAt(bytes, at, to, nameBytes)) continue;
     const shaped = schema.readBytesInOrder(bytes, at + nameBytes.length, to);
-    if (shaped !== undefined) return endsLine(bytes, bytesRead.at, to) ? ({ kind: 'EVENT', name, params: shaped } as KnownEvent) : undefined;
+    if (shaped !== undefined) return endsLine(bytes, schema.inOrderEnd, to) ? ({ kind: 'EVENT', name, params: shaped } as KnownEvent) : undefined;
     const params: Record<string, unknown> = {};
     const end = schema.readBytes(bytes, at + nameBytes.length, to, params);
     if (end === -1 || !endsLine(bytes, end, to)) return undefined;

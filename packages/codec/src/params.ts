@@ -131,9 +131,6 @@ export function writeParams(entries: Iterable<readonly [string, string]>): strin
   return out;
 }
 
-/** Where the params read by the last successful {@link ParamsSchema.readBytesInOrder} ended. */
-export const bytesRead = { at: 0 };
-
 /**
  * A table of typed params (the io-ts-free core): reads raw params into typed
  * properties, keeps the rest in `extra`, and writes them back in table order.
@@ -151,6 +148,12 @@ export class ParamsSchema<A extends object> {
   readonly numeric: boolean;
 
   private readonly values: number[]; // scratch of readBytesInOrder, one per field
+  private end = 0; // see inOrderEnd
+
+  /** The offset just after the params taken by the last successful {@link readBytesInOrder}. */
+  get inOrderEnd(): number {
+    return this.end;
+  }
 
   constructor(
     /** Name used in error messages and by the io-ts codec. */
@@ -303,7 +306,7 @@ export class ParamsSchema<A extends object> {
    * {@link readBytes} for a table built with a `shape`, when the line holds every
    * typed field once, in table order, by its key (the order one engine version sends):
    * the typed object as `shape` builds it, or undefined for any other line, which
-   * `readBytes` or `readLine` then read. Sets {@link bytesRead} to the offset after
+   * `readBytes` or `readLine` then read. Sets {@link inOrderEnd} to the offset after
    * the last field. What it takes, `readLine` reads to an object with the same
    * properties in the same order.
    */
@@ -328,7 +331,7 @@ export class ParamsSchema<A extends object> {
       if (digits === 0 || digits > MAX_INT_DIGITS || (fields[i]!.type === 'flag' && (digits !== 1 || n > 1))) return undefined;
       values[i] = n;
     }
-    bytesRead.at = at;
+    this.end = at;
     return shape(values);
   }
 

@@ -12,6 +12,7 @@ import {
   isKnownStatusState,
   makeParams,
   ParamsSchema,
+  type FieldSpec,
 } from '@ace-rx/codec';
 import { arbCommonStatusFields, arbLoadSource, arbStartSource, CLIENT_KINDS, ENGINE_KINDS } from '@ace-rx/codec/arbitraries';
 import { readLines, withoutCr } from '../src/text.js';
@@ -126,6 +127,26 @@ describe('ParamsSchema', () => {
       expect(read(numeric, text)).toBeUndefined();
     }
     expect(read(schema, ' a_key=1 c_key=1')).toBeUndefined();
+  });
+
+  it('reads a shaped table in table order through its shape, and says where it stopped', () => {
+    const fields: FieldSpec[] = [
+      { name: 'n', key: 'n', type: 'int', required: true },
+      { name: 'f', key: 'f', type: 'flag' },
+    ];
+    const shaped = new ParamsSchema<{ n: number; f: boolean }>('S', fields, ([n, f]) => ({ n: n!, f: f === 1 }));
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    const inOrder = <A extends object>(table: ParamsSchema<A>, text: string) => {
+      const read = table.readBytesInOrder(bytes(text), 0, text.length);
+      return read === undefined ? undefined : { read, end: table.inOrderEnd };
+    };
+    expect(inOrder(shaped, ' n=42 f=1\r\n')).toEqual({ read: { n: 42, f: true }, end: 9 });
+    expect(inOrder(shaped, ' n=7 f=0 x=1')).toEqual({ read: { n: 7, f: false }, end: 8 });
+    // Declined: another order, a missing field, a bad flag, a sign, no shape at all.
+    for (const text of [' f=1 n=42', ' n=42', ' n=1 f=2', ' n=-1 f=0', ' n= f=0']) expect(inOrder(shaped, text)).toBeUndefined();
+    expect(inOrder(new ParamsSchema('N', fields), ' n=42 f=1')).toBeUndefined();
+    // A declined line leaves the last end as it was.
+    expect(shaped.inOrderEnd).toBe(8);
   });
 
   it('takes at most 31 typed fields', () => {
