@@ -37,8 +37,11 @@ export function decodeError(line: string, position: number, expected: string): D
 }
 
 /**
- * Internal signal of a failed parse: position relative to the text being parsed.
- * Not an `Error`, so throwing it costs no stack capture; it never leaves the codec.
+ * What the codec's line readers throw on malformed input (`ParamsSchema.read` and
+ * `readLine`): the position, relative to the text being read, and what was expected
+ * there. Not an `Error`, so throwing it costs no stack capture. The decoders catch it
+ * at their boundary and return a {@link DecodeError}; a decoder of your own built on
+ * those readers does the same with {@link decodeError}.
  */
 export class ParseFailure {
   constructor(

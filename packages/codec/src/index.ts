@@ -6,7 +6,7 @@
  */
 export { decodeClientMessage, encodeClientMessage, CLIENT_COMMANDS, UserDataCodec } from './client.js';
 export { decodeEngineMessage, encodeEngineMessage, decodeLoadResponse, ENGINE_COMMANDS } from './engine.js';
-export { decodeError, type DecodeError } from './errors.js';
+export { decodeError, ParseFailure, type DecodeError } from './errors.js';
 export {
   DEFAULT_MAX_LINE_BYTES,
   encodeFrame,

@@ -212,6 +212,8 @@ export class ParamsSchema<A extends object> {
   /**
    * Reads typed fields into `into` and returns the untyped rest, or `undefined` when
    * there is none. `missingAt` is the position reported for a missing required field.
+   *
+   * @throws {@link ParseFailure} for a malformed typed value or a missing required field.
    */
   read(raw: readonly RawParam[], into: Record<string, unknown>, missingAt: number): Params | undefined {
     let extra: [string, string][] | undefined;
@@ -236,6 +238,9 @@ export class ParamsSchema<A extends object> {
    * {@link read} straight from a line: the space-separated `key=value` tokens of `line`
    * from `from` to its end, with no intermediate `RawParam`s; errors are at
    * their offset in the line, the leftmost first.
+   *
+   * @throws {@link ParseFailure} for a token that is not `key=value`, a bad escape, a
+   * malformed typed value or a missing required field.
    */
   readLine(line: string, from: number, into: Record<string, unknown>, missingAt: number): Params | undefined {
     let extra: [string, string][] | undefined;

@@ -12,6 +12,7 @@ import {
   isKnownStatusState,
   makeParams,
   ParamsSchema,
+  ParseFailure,
   type FieldSpec,
 } from '@ace-rx/codec';
 import { arbCommonStatusFields, arbLoadSource, arbStartSource, CLIENT_KINDS, ENGINE_KINDS } from '@ace-rx/codec/arbitraries';
@@ -97,6 +98,7 @@ describe('ParamsSchema', () => {
       }
       return undefined;
     };
+    expect(failure('CMD a_key=1x c_key=1')).toBeInstanceOf(ParseFailure);
     expect(failure('CMD a_key=1x c_key=1')).toEqual(expect.objectContaining({ position: 11, expected: 'an integer (a_key)' }));
     expect(failure('CMD a_key=%3x c_key=1')).toEqual(expect.objectContaining({ position: 10, expected: 'two hex digits after %' }));
     expect(failure('CMD c_key=2 novalue a_key=1')).toEqual(expect.objectContaining({ position: 10, expected: '0 or 1 (c_key)' }));
