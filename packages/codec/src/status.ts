@@ -323,6 +323,12 @@ function timedPart(state: 'prebuf' | 'buf', p: readonly number[]): StatusPart {
 
 /** {@link plainPart} for a part with fewer fields than its layout: only those sent. */
 function abbreviatedPart(state: PlainState): StatusPart {
+  // The abbreviations engines send (`ad:buf;69`, `prebuf;45;30`) as literals: a keyed
+  // store per field, below, is several times slower.
+  if (state !== 'dl') {
+    if (plainRead.count === 1) return { state, progress: plain[0]! } as StatusPart;
+    if (plainRead.count === 2) return { state, progress: plain[0]!, time: plain[1]! } as StatusPart;
+  }
   const layout = STATUS_LAYOUTS[state];
   const part: Record<string, unknown> = { state };
   for (let k = 0; k < plainRead.count; k++) part[layout[k]!] = plain[k];

@@ -9,6 +9,7 @@ import {
   makeParams,
   parseStatusPart,
   percentDecode,
+  STATUS_LAYOUTS,
   percentEncode,
   StatusPartCodec,
   UserDataCodec,
@@ -44,6 +45,26 @@ describe('StatusPartCodec', () => {
   it('reads an empty field as absent and writes it back empty', () => {
     expect(parseStatusPart('prebuf;;30', 0)).toEqual({ state: 'prebuf', time: 30 });
     expect(formatStatusPart({ state: 'prebuf', time: 30 })).toBe('prebuf;;30');
+  });
+
+  it('reads a part of plain numbers to its layout: the fields sent, keys in layout order', () => {
+    // The definition, independent of the decoder's paths: state, then each field sent
+    // under its layout name. Key order is checked too (toEqual ignores it).
+    const plainText = fc.constantFrom('dl' as const, 'prebuf' as const, 'buf' as const).chain((state) =>
+      fc
+        .array(fc.nat({ max: 999_999_999_999_999 }), { minLength: 1, maxLength: STATUS_LAYOUTS[state].length })
+        .map((fields) => ({ state, fields })),
+    );
+    fc.assert(
+      fc.property(plainText, ({ state, fields }) => {
+        const expected: Record<string, unknown> = { state };
+        fields.forEach((value, i) => (expected[STATUS_LAYOUTS[state][i]!] = value));
+        const part = parseStatusPart([state, ...fields].join(';'), 0);
+        expect(part).toEqual(expected);
+        expect(Object.keys(part)).toEqual(Object.keys(expected));
+      }),
+      { numRuns: RUNS },
+    );
   });
 
   it('fails on bad input with a message', () => {
