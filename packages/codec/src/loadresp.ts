@@ -36,24 +36,28 @@ export interface LoadResponseJson {
   readonly [key: string]: unknown;
 }
 
-/** io-ts codec of one `[urlencoded_name, index]` entry ⇄ {@link LoadFile}. */
+/** One `[urlencoded_name, index]` entry as a {@link LoadFile}, or why it is not one. */
+function readFile(u: unknown): LoadFile | string {
+  if (!Array.isArray(u) || u.length < 2) return 'expected a [name, index] pair';
+  const name: unknown = u[0];
+  const index: unknown = u[1];
+  if (typeof name !== 'string') return 'expected a file name string';
+  if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) return 'expected a non-negative integer file index';
+  try {
+    return { name: percentDecode(name), index };
+  } catch (e) {
+    if (e instanceof ParseFailure) return `bad URL-encoding in file name at ${e.position}`;
+    throw e;
+  }
+}
+
 /** io-ts codec of one `[urlencoded_name, index]` entry ⇄ {@link LoadFile}. */
 export const LoadFileCodec = new t.Type<LoadFile, readonly [string, number], unknown>(
   'LoadFile',
   (u): u is LoadFile => typeof u === 'object' && u !== null && 'name' in u && 'index' in u,
   (u, context) => {
-    if (!Array.isArray(u) || u.length < 2) return t.failure(u, context, 'expected a [name, index] pair');
-    const [name, index] = u as unknown[];
-    if (typeof name !== 'string') return t.failure(u, context, 'expected a file name string');
-    if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) {
-      return t.failure(u, context, 'expected a non-negative integer file index');
-    }
-    try {
-      return t.success({ name: percentDecode(name), index });
-    } catch (e) {
-      if (e instanceof ParseFailure) return t.failure(u, context, `bad URL-encoding in file name at ${e.position}`);
-      throw e;
-    }
+    const file = readFile(u);
+    return typeof file === 'string' ? t.failure(u, context, file) : t.success(file);
   },
   (file) => [percentEncode(file.name), file.index] as const,
 );
@@ -63,6 +67,14 @@ const KNOWN = new Set<string>(['status', 'files', ...OPTIONAL_STRINGS]);
 // Named in error contexts only.
 const LoadStatusCodec = t.union([t.literal(-1), t.literal(0), t.literal(1), t.literal(2)]);
 const LoadFilesCodec = t.array(LoadFileCodec);
+
+/** The failure of `files`, or of its entry `i`, with its io-ts context. */
+function filesFailure(context: t.Context, files: unknown, i: number | undefined, message: string): t.Validation<never> {
+  const filesContext = t.appendContext(context, 'files', LoadFilesCodec, files);
+  if (i === undefined) return t.failure(files, filesContext, message);
+  const file = (files as unknown[])[i];
+  return t.failure(file, t.appendContext(filesContext, String(i), LoadFileCodec, file), message);
+}
 
 /** io-ts codec between the LOADRESP JSON object and {@link LoadResponse}. */
 export const LoadResponseCodec = new t.Type<LoadResponse, LoadResponseJson, unknown>(
@@ -86,13 +98,13 @@ export const LoadResponseCodec = new t.Type<LoadResponse, LoadResponseJson, unkn
     }
     const files = json['files'];
     if (files !== undefined) {
-      const filesContext = t.appendContext(context, 'files', LoadFilesCodec, files);
-      if (!Array.isArray(files)) return t.failure(files, filesContext, 'expected files to be an array');
+      // Contexts are built for a failure only: LOADRESP is decoded on a client's hot path.
+      if (!Array.isArray(files)) return filesFailure(context, files, undefined, 'expected files to be an array');
       const decoded: LoadFile[] = [];
       for (let i = 0; i < files.length; i++) {
-        const file = LoadFileCodec.validate(files[i], t.appendContext(filesContext, String(i), LoadFileCodec, files[i]));
-        if (E.isLeft(file)) return file;
-        decoded.push(file.right);
+        const file = readFile(files[i]);
+        if (typeof file === 'string') return filesFailure(context, files, i, file);
+        decoded.push(file);
       }
       out.files = decoded;
     }

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import {
   EventParamsCodecs,
   formatStatusPart,
+  LoadFileCodec,
   LoadResponseCodec,
   makeParams,
   parseStatusPart,
@@ -113,6 +114,12 @@ describe('LoadResponseCodec', () => {
     expect(why({ status: 1, files: {} })).toEqual([['.files', 'expected files to be an array']]);
     expect(why({ status: 1, files: [['a', 0], ['b', 'x']] })).toEqual([['.files.1', 'expected a non-negative integer file index']]);
     expect(why({ status: 1, files: [['a', 0], 'b'] })).toEqual([['.files.1', 'expected a [name, index] pair']]);
+    expect(why({ status: 1, files: [[7, 0]] })).toEqual([['.files.0', 'expected a file name string']]);
+    expect(why({ status: 1, files: [['a%2', 0]] })).toEqual([['.files.0', 'bad URL-encoding in file name at 1']]);
+    // The codec of one entry says the same, at its own root.
+    const entry = LoadFileCodec.decode(['a%zz', 0]);
+    expect(entry._tag === 'Left' && entry.left.map((e) => e.message)).toEqual(['bad URL-encoding in file name at 1']);
+    expect(LoadFileCodec.decode(['a%20b', 2])).toEqual({ _tag: 'Right', right: { name: 'a b', index: 2 } });
   });
 });
 
