@@ -1,4 +1,3 @@
-import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { ParseFailure } from './errors.js';
 import { percentDecode, percentEncode } from './text.js';
