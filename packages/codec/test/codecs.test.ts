@@ -10,8 +10,8 @@ import {
   makeParams,
   parseStatusPart,
   percentDecode,
-  STATUS_LAYOUTS,
   percentEncode,
+  STATUS_LAYOUTS,
   StatusPartCodec,
   UserDataCodec,
 } from '@ace-rx/codec';
