@@ -3,7 +3,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import type { DecodeError } from './errors.js';
-import { fail } from './errors.js';
+import { EncodeError, fail } from './errors.js';
+import { guardedEncode } from './encode.js';
 import type {
   ClientKind,
   ClientMessage,
@@ -292,7 +293,9 @@ const clientEncoders = {
 
 /**
  * Encodes a client message as one line, without `\r\n` (see {@link encodeFrame}).
- * Positional fields (URLs, ids, base64) must not hold spaces or line breaks.
+ *
+ * @throws {@link EncodeError} when a field cannot be carried by the line (see
+ * {@link tryEncodeClientMessage} for the form that returns it instead).
  *
  * @example
  * ```ts
@@ -300,7 +303,23 @@ const clientEncoders = {
  * ```
  */
 export function encodeClientMessage(message: ClientMessage): string {
-  return (clientEncoders[message.kind] as (m: ClientMessage) => string)(message);
+  const line = tryEncodeClientMessage(message);
+  if (line._tag === 'Left') throw line.left;
+  return line.right;
+}
+
+/**
+ * Encodes a client message as one line, or says why it cannot: never throws, for any
+ * value. Use it where the message comes from outside your code (user input, JSON).
+ *
+ * @example
+ * ```ts
+ * tryEncodeClientMessage({ kind: 'LIVESEEK', position: 12 }) // Right('LIVESEEK 12')
+ * tryEncodeClientMessage({ kind: 'NOPE' }) // Left(EncodeError: kind is not a known kind)
+ * ```
+ */
+export function tryEncodeClientMessage(message: unknown): E.Either<EncodeError, string> {
+  return guardedEncode(clientEncoders, message);
 }
 
 /** The `kind`s of client messages this codec knows (all but `UNKNOWN`). */

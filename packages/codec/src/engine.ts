@@ -1,6 +1,7 @@
 // Engine → client lines: decoding (what a client reads) and encoding (what an engine,
 // such as the emulator, writes).
-import { type DecodeError, fail } from './errors.js';
+import { type DecodeError, EncodeError, fail } from './errors.js';
+import { guardedEncode } from './encode.js';
 import { LoadResponseCodec } from './loadresp.js';
 import type { EngineKind, EngineMessage, Info, KnownEvent, KnownEventName, Start, Status } from './messages.js';
 import { isKnownEventName } from './messages.js';
@@ -247,7 +248,9 @@ const engineEncoders = {
 
 /**
  * Encodes an engine message as one line, without `\r\n` (see {@link encodeFrame}).
- * Text fields must not hold line breaks; positional fields (URLs, ids) no spaces.
+ *
+ * @throws {@link EncodeError} when a field cannot be carried by the line (see
+ * {@link tryEncodeEngineMessage} for the form that returns it instead).
  *
  * @example
  * ```ts
@@ -255,7 +258,22 @@ const engineEncoders = {
  * ```
  */
 export function encodeEngineMessage(message: EngineMessage): string {
-  return (engineEncoders[message.kind] as (m: EngineMessage) => string)(message);
+  const line = tryEncodeEngineMessage(message);
+  if (line._tag === 'Left') throw line.left;
+  return line.right;
+}
+
+/**
+ * Encodes an engine message as one line, or says why it cannot: never throws, for any
+ * value.
+ *
+ * @example
+ * ```ts
+ * tryEncodeEngineMessage({ kind: 'AUTH', level: 1 }) // Right('AUTH 1')
+ * ```
+ */
+export function tryEncodeEngineMessage(message: unknown): E.Either<EncodeError, string> {
+  return guardedEncode(engineEncoders, message);
 }
 
 /**

@@ -54,3 +54,35 @@ export class ParseFailure {
 export function fail(position: number, expected: string): never {
   throw new ParseFailure(position, expected);
 }
+
+/**
+ * Why a message could not be encoded: a missing or ill-typed field, a number the
+ * grammar cannot carry (`NaN`, `Infinity`, a fraction where an integer is wanted), an
+ * unknown `kind`, or a token that would put a space, CR or LF where the line cannot
+ * hold one. The encoders never write such a line: `encodeClientMessage` /
+ * `encodeEngineMessage` throw this, `tryEncodeClientMessage` / `tryEncodeEngineMessage`
+ * return it in a `Left`.
+ *
+ * @example
+ * ```ts
+ * tryEncodeClientMessage({ kind: 'GETPID', infohash: 'ab\r\nSTOP', developerId: 0, affiliateId: 0, zoneId: 0 })
+ * // Left(EncodeError { kind: 'GETPID', field: 'infohash', reason: 'must not contain CR or LF' })
+ * ```
+ */
+export class EncodeError extends Error {
+  /** Tag, as on {@link DecodeError}. */
+  readonly _tag = 'EncodeError';
+  /** Tells it apart without `instanceof`, as the client's errors do. */
+  readonly code = 'ENCODE_ERROR';
+  override readonly name = 'EncodeError';
+  constructor(
+    /** The message's `kind` (as given, `String`-ed when it was not a string). */
+    readonly kind: string,
+    /** The field at fault (dotted path, e.g. `source.url`), or `kind` itself. */
+    readonly field: string,
+    /** What is wrong with it, e.g. `must be an integer`. */
+    readonly reason: string,
+  ) {
+    super(`cannot encode ${kind}: ${field} ${reason}`);
+  }
+}

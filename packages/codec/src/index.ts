@@ -4,9 +4,9 @@
  *
  * @packageDocumentation
  */
-export { decodeClientMessage, encodeClientMessage, CLIENT_COMMANDS, UserDataCodec } from './client.js';
-export { decodeEngineMessage, encodeEngineMessage, decodeLoadResponse, ENGINE_COMMANDS } from './engine.js';
-export { decodeError, ParseFailure, type DecodeError } from './errors.js';
+export { decodeClientMessage, encodeClientMessage, tryEncodeClientMessage, CLIENT_COMMANDS, UserDataCodec } from './client.js';
+export { decodeEngineMessage, encodeEngineMessage, tryEncodeEngineMessage, decodeLoadResponse, ENGINE_COMMANDS } from './engine.js';
+export { decodeError, EncodeError, ParseFailure, type DecodeError } from './errors.js';
 export {
   DEFAULT_MAX_LINE_BYTES,
   encodeFrame,
@@ -17,7 +17,7 @@ export {
   type LineReader,
   type LineTooLong,
 } from './framing.js';
-export { readyKey } from './handshake.js';
+export { DEFAULT_PRODUCT_KEY, readyKey } from './handshake.js';
 export { EngineDecoder, type EngineFrame } from './stream.js';
 export { LoadFileCodec, LoadResponseCodec, type LoadFile, type LoadResponse, type LoadResponseJson, type LoadStatus } from './loadresp.js';
 export * from './messages.js';
