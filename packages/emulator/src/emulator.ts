@@ -1,10 +1,26 @@
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
+import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec';
 import { Catalogue, contentType, DEFAULT_CATALOGUE, fileBytes, fileSize, generatedBytes, seedOf, type Content } from './catalogue.js';
 import type { Faults } from './faults.js';
 import { createEngineHttpServer, servedFromDisk, servedGenerated, type Served } from './http.js';
-import { DEFAULT_TIMING, Session, type Generation, type SessionContext, type Timing, type TranscriptEntry } from './session.js';
+import { DEFAULT_TIMING, DEFAULT_TRANSCRIPT_LIMIT, Session, type Generation, type SessionContext, type Timing, type TranscriptEntry } from './session.js';
+
+/**
+ * The limits that keep a long-running emulator's memory bounded, whatever its clients
+ * do; each can be changed in {@link EmulatorOptions}.
+ */
+export const DEFAULT_LIMITS = {
+  /** Transcript entries kept per session, the newest (a playing session logs ~2 lines a second). */
+  transcriptLimit: DEFAULT_TRANSCRIPT_LIMIT,
+  /** Closed sessions kept in `emulator.sessions`, the most recent, for inspection. */
+  closedSessionHistory: 50,
+  /** A TCP API connection with no byte either way for this long (5 minutes) is closed. */
+  idleTimeoutMs: 5 * 60 * 1000,
+  /** Open TCP API connections at most; one more is closed at once, before any line. */
+  maxConnections: 1024,
+} as const;
 
 /** Options of {@link startEmulator}; every one has a default. */
 export interface EmulatorOptions {
@@ -16,7 +32,7 @@ export interface EmulatorOptions {
   readonly httpPort?: number;
   /** Host written into playback URLs (default `127.0.0.1`, as real engines do). */
   readonly urlHost?: string;
-  /** Product key READY keys are checked against (default {@link DEFAULT_PRODUCT_KEY}). */
+  /** Product key READY keys are checked against (default {@link DEFAULT_PRODUCT_KEY}, the public key open clients ship). */
   readonly productKey?: string;
   /** `keyed` (default): HELLOTS with version, key and http_port. `bare`: an old engine's bare HELLOTS. */
   readonly hello?: 'keyed' | 'bare';
@@ -41,10 +57,21 @@ export interface EmulatorOptions {
   readonly faults?: Faults;
   /** Called for every transcript line of every session, as it happens. */
   readonly onTranscript?: (session: Session, entry: TranscriptEntry) => void;
+  /** Transcript entries kept per session, the newest (default {@link DEFAULT_LIMITS}: 1000; `Infinity` keeps all). */
+  readonly transcriptLimit?: number;
+  /** Closed sessions kept in {@link Emulator.sessions}, the most recent (default {@link DEFAULT_LIMITS}: 50). */
+  readonly closedSessionHistory?: number;
+  /** Close a TCP API connection after this many milliseconds with no byte either way (default {@link DEFAULT_LIMITS}: 5 minutes; 0 never). */
+  readonly idleTimeoutMs?: number;
+  /** Open TCP API connections at most; one more is closed at once (default {@link DEFAULT_LIMITS}: 1024). */
+  readonly maxConnections?: number;
 }
 
-/** The product key the emulator expects by default (the one open clients ship). */
-export const DEFAULT_PRODUCT_KEY = 'n51LvQoTlJzNGaFxseRK-uvnvgalcmx5l';
+/**
+ * The product key the emulator expects by default: the codec's, the public key every
+ * open client ships (re-exported here for compatibility).
+ */
+export { DEFAULT_PRODUCT_KEY };
 
 /** A running emulated engine. */
 export interface Emulator {
@@ -56,7 +83,10 @@ export interface Emulator {
   readonly host: string;
   /** The contents it knows; add more at any time. */
   readonly catalogue: Catalogue;
-  /** Every session so far, open or closed, in order. */
+  /**
+   * The open sessions and the most recent closed ones (at most `closedSessionHistory`),
+   * in the order they opened. The same array throughout: older closed sessions leave it.
+   */
   readonly sessions: readonly Session[];
   /** Faults of sessions opened from now on. */
   faults: Faults;
@@ -98,6 +128,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const byPath = new Map<string, Served>();
   const sessions: Session[] = [];
   const sockets = new Set<Socket>();
+  const history = Math.max(0, options.closedSessionHistory ?? DEFAULT_LIMITS.closedSessionHistory);
+  const maxConnections = options.maxConnections ?? DEFAULT_LIMITS.maxConnections;
+  let openSessions = 0;
+  let closedSessions = 0;
   let faults: Faults = options.faults ?? {};
 
   const pathOf = (content: Content, fileIndex: number) => `/content/${content.infohash}/${fileIndex}`;
@@ -159,9 +193,33 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     restart: () => void emulator.restart(),
     onTranscript: options.onTranscript,
+    transcriptLimit: options.transcriptLimit ?? DEFAULT_LIMITS.transcriptLimit,
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_LIMITS.idleTimeoutMs,
+    onClose: sessionClosed,
   });
 
-  tcp.on('connection', (socket: Socket) => sessions.push(new Session(socket, context())));
+  /** Counts the closed session and drops the oldest closed ones beyond the history. */
+  function sessionClosed(): void {
+    openSessions--;
+    closedSessions++;
+    for (let i = 0; closedSessions > history && i < sessions.length; ) {
+      if (sessions[i]!.isClosed) {
+        sessions.splice(i, 1);
+        closedSessions--;
+      } else i++;
+    }
+  }
+
+  tcp.on('connection', (socket: Socket) => {
+    if (openSessions >= maxConnections) {
+      // Beyond the cap: closed before any line, so a flood of clients cannot grow the heap.
+      socket.on('error', () => undefined);
+      socket.destroy();
+      return;
+    }
+    openSessions++;
+    sessions.push(new Session(socket, context()));
+  });
 
   const dropAll = () => {
     for (const session of sessions) session.destroy();

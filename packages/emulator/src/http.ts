@@ -14,7 +14,8 @@ export interface Served {
 /** A `Range` header resolved against a size: what to send, or why it cannot be. */
 export type RangeResult = { readonly kind: 'full' } | { readonly kind: 'partial'; readonly start: number; readonly end: number } | { readonly kind: 'unsatisfiable' };
 
-const SINGLE_RANGE = /^bytes=(\d{0,15})-(\d{0,15})$/;
+// The range unit is case-insensitive (RFC 9110 §14.1): `Bytes=0-9` is `bytes=0-9`.
+const SINGLE_RANGE = /^bytes=(\d{0,15})-(\d{0,15})$/i;
 
 /**
  * Resolves a `Range` header (RFC 9110) for a resource of `size` bytes. Only single
@@ -40,10 +41,12 @@ export function resolveRange(header: string | undefined, size: number): RangeRes
 /**
  * The engine's HTTP server: GET and HEAD of the files `lookup` knows, by exact path.
  * No path from a request ever reaches the file system, so nothing outside the
- * catalogue can be reached.
+ * catalogue can be reached. As a real engine's, it serves an HTTP/1.1 request that
+ * has no `Host` header (a Java client sends none), and HEAD ignores `Range` (RFC 9110:
+ * the full-length headers, 200).
  */
 export function createEngineHttpServer(lookup: (path: string) => Served | undefined): Server {
-  return createServer((request: IncomingMessage, response: ServerResponse) => {
+  return createServer({ requireHostHeader: false }, (request: IncomingMessage, response: ServerResponse) => {
     const method = request.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD') {
       response.writeHead(405, { Allow: 'GET, HEAD' }).end();
@@ -61,7 +64,7 @@ export function createEngineHttpServer(lookup: (path: string) => Served | undefi
       response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n');
       return;
     }
-    const range = resolveRange(request.headers.range, served.size);
+    const range = resolveRange(method === 'HEAD' ? undefined : request.headers.range, served.size);
     const common = { 'Accept-Ranges': 'bytes', 'Content-Type': served.contentType };
     if (range.kind === 'unsatisfiable') {
       response.writeHead(416, { ...common, 'Content-Range': `bytes */${served.size}` }).end();

@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export { DEFAULT_PRODUCT_KEY, startEmulator, type Emulator, type EmulatorOptions } from './emulator.js';
+export { DEFAULT_LIMITS, DEFAULT_PRODUCT_KEY, startEmulator, type Emulator, type EmulatorOptions } from './emulator.js';
 export {
   Catalogue,
   contentType,
@@ -22,4 +22,14 @@ export {
 } from './catalogue.js';
 export { GARBAGE_LINES, mergeFaults, type Faults } from './faults.js';
 export { createEngineHttpServer, resolveRange, servedFromDisk, servedGenerated, type RangeResult, type Served } from './http.js';
-export { DEFAULT_TIMING, formatTranscript, Session, type Generation, type SessionContext, type Timing, type TranscriptEntry } from './session.js';
+export {
+  DEFAULT_TIMING,
+  DEFAULT_TRANSCRIPT_LIMIT,
+  formatTranscript,
+  Session,
+  type EmulatedState,
+  type Generation,
+  type SessionContext,
+  type Timing,
+  type TranscriptEntry,
+} from './session.js';

@@ -58,6 +58,15 @@ export const DEFAULT_TIMING: Timing = {
   livePosIntervalMs: 1000,
 };
 
+/**
+ * The engine states of `STATE <id>` the emulator sends (see the codec's `ENGINE_STATES`):
+ * 0 idle, 1 prebuffering, 2 downloading (playing), 3 buffering, 6 error.
+ */
+export type EmulatedState = 0 | 1 | 2 | 3 | 6;
+
+/** Entries a session's transcript keeps by default (the newest ones; see {@link Session.transcript}). */
+export const DEFAULT_TRANSCRIPT_LIMIT = 1000;
+
 /** What a session needs from the emulator around it. */
 export interface SessionContext {
   readonly catalogue: Catalogue;
@@ -78,6 +87,12 @@ export interface SessionContext {
   unserve(key: string): void;
   restart(): void;
   onTranscript?: ((session: Session, entry: TranscriptEntry) => void) | undefined;
+  /** Entries the transcript keeps, the newest (default {@link DEFAULT_TRANSCRIPT_LIMIT}; `Infinity`: all). */
+  readonly transcriptLimit?: number | undefined;
+  /** Close the connection after this many milliseconds without a byte either way (0 or absent: never). */
+  readonly idleTimeoutMs?: number | undefined;
+  /** Called once when the connection has closed and the session let go of its buffers. */
+  onClose?: ((session: Session) => void) | undefined;
 }
 
 interface Playing {
@@ -103,8 +118,8 @@ let nextSessionId = 1;
 export class Session {
   /** Sequential id of this session within the process. */
   readonly id = nextSessionId++;
-  /** Every line both ways, with timestamps. */
-  readonly transcript: TranscriptEntry[] = [];
+  /** How many of the oldest transcript entries were forgotten to keep it within its limit. */
+  transcriptDropped = 0;
   /** Faults in force for this session (from the emulator's options unless changed). */
   faults: Faults;
   /** Options the client set with SETOPTIONS. */
@@ -116,7 +131,11 @@ export class Session {
   /** The USERDATA the client sent, if any. */
   userData: { gender: number; age: number } | undefined;
   private readonly openedAt = performance.now();
-  private readonly decoder = new LineDecoder();
+  private decoder: LineDecoder | undefined = new LineDecoder();
+  private readonly entries: TranscriptEntry[] = [];
+  private entriesStart = 0;
+  private readonly transcriptLimit: number;
+  private state: EmulatedState = 0;
   private requestKey: string | undefined;
   private linesSent = 0;
   private silent = false;
@@ -130,12 +149,36 @@ export class Session {
     private readonly context: SessionContext,
   ) {
     this.faults = context.faults;
+    this.transcriptLimit = Math.max(0, context.transcriptLimit ?? DEFAULT_TRANSCRIPT_LIMIT);
     socket.setNoDelay(true);
+    const idle = context.idleTimeoutMs ?? 0;
+    if (idle > 0) {
+      socket.setTimeout(idle);
+      socket.on('timeout', () => {
+        this.note('!!', `idle for ${idle} ms: closing`);
+        this.destroy();
+      });
+    }
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => socket.end());
     socket.on('close', () => this.dispose());
     socket.on('error', () => this.dispose());
     if (this.faults.silentAfterLines === 0) this.silent = true;
+  }
+
+  /**
+   * The newest lines both ways, with timestamps, oldest first: at most the emulator's
+   * `transcriptLimit` (default {@link DEFAULT_TRANSCRIPT_LIMIT}) entries, so a session
+   * that plays for days stays small; {@link Session.transcriptDropped} counts the rest.
+   * Each read returns a fresh array.
+   */
+  get transcript(): readonly TranscriptEntry[] {
+    return [...this.entries.slice(this.entriesStart), ...this.entries.slice(0, this.entriesStart)];
+  }
+
+  /** The engine state last announced with `STATE` (0 before any). */
+  get engineState(): EmulatedState {
+    return this.state;
   }
 
   /** Whether the connection is closed. */
@@ -151,7 +194,13 @@ export class Session {
 
   private note(direction: TranscriptEntry['direction'], line: string): void {
     const entry = { at: performance.now() - this.openedAt, direction, line };
-    this.transcript.push(entry);
+    // A ring of the newest entries: once full, each entry overwrites the oldest.
+    if (this.entries.length < this.transcriptLimit) this.entries.push(entry);
+    else if (this.transcriptLimit > 0) {
+      this.entries[this.entriesStart] = entry;
+      this.entriesStart = (this.entriesStart + 1) % this.transcriptLimit;
+      this.transcriptDropped++;
+    } else this.transcriptDropped++;
     this.context.onTranscript?.(this, entry);
   }
 
@@ -195,6 +244,13 @@ export class Session {
     }
   }
 
+  /** Sends `STATE <state>` when the state changes (or always, with `force`). */
+  private setState(state: EmulatedState, force = false): void {
+    if (state === this.state && !force) return;
+    this.state = state;
+    this.send({ kind: 'STATE', state });
+  }
+
   private write(bytes: Uint8Array): void {
     const size = this.activeFaults.chunkBytes;
     if (size === undefined || size <= 0) {
@@ -233,6 +289,7 @@ export class Session {
   // --- input ----------------------------------------------------------------------
 
   private onData(chunk: Buffer): void {
+    if (this.decoder === undefined) return;
     for (const frame of this.decoder.push(chunk)) {
       if (typeof frame !== 'string') {
         this.note('!!', `line over ${frame.limit} bytes dropped`);
@@ -253,7 +310,9 @@ export class Session {
     switch (message.kind) {
       case 'HELLOBG':
         this.helloVersion = message.version;
-        this.requestKey = this.context.hello === 'keyed' ? randomHex(10) : undefined;
+        // 10 hex characters, as real engines send (`key=191f7f55a9`): a client cuts it there.
+        // A version above 4 gets what 4 gets (see generation()): the newest form known.
+        this.requestKey = this.context.hello === 'keyed' ? randomHex(5) : undefined;
         this.send(
           this.requestKey === undefined
             ? { kind: 'HELLOTS' }
@@ -281,6 +340,9 @@ export class Session {
         this.userData = { gender: message.gender, age: message.age };
         return;
       case 'SHUTDOWN':
+        // Real engines answer SHUTDOWN with SHUTDOWN, then close.
+        this.stopPlaying('client SHUTDOWN');
+        this.send({ kind: 'SHUTDOWN' });
         this.note('!!', 'client shut down: closing');
         void this.writing.then(() => this.socket.end());
         return;
@@ -315,9 +377,14 @@ export class Session {
         this.start(message.source);
         return;
       case 'STOP':
-      case 'STOPDL':
+      case 'STOPDL': {
+        const wasPlaying = this.playing !== undefined;
         this.stopPlaying('client STOP');
+        // Always answered: an old client waits for STATE 0 (or 1) after its STOP.
+        this.setState(0, true);
+        if (wasPlaying && this.generation() === 'keyed') this.send({ kind: 'STATUS', main: { state: 'idle' } });
         return;
+      }
       case 'PLAYBACK':
         if (message.event === 100 && this.playing?.phase === 'ad' && message.url === this.playing.adUrl) this.nextAd();
         return;
@@ -345,7 +412,13 @@ export class Session {
     this.stopPlaying('new START');
     const content = this.context.catalogue.find(source);
     const fileIndex = 'fileIndexes' in source ? (source.fileIndexes[0] ?? 0) : 0;
+    if (this.generation() === 'keyed') {
+      // Newer engines: the content is being started, then loaded, before prebuffering.
+      this.send({ kind: 'STATUS', main: { state: 'starting' } });
+      this.send({ kind: 'STATUS', main: { state: 'loading' } });
+    }
     if (content === undefined || fileIndex >= content.files.length) {
+      this.setState(6);
       this.send({ kind: 'STATUS', main: { state: 'err', errorId: 1, errorMessage: 'Content not found' } });
       return;
     }
@@ -365,6 +438,7 @@ export class Session {
       timers: [],
     };
     this.playing = playing;
+    this.setState(playing.phase === 'error' ? 6 : 1);
     const tick = setInterval(() => this.tick(), this.context.timing.statusIntervalMs);
     playing.timers.push(tick);
     this.timers.add(tick);
@@ -423,12 +497,14 @@ export class Session {
       if (this.playing !== playing) return;
       playing.buffering = true;
       this.send({ kind: 'PAUSE' });
+      this.setState(3);
       this.sendStatus();
       const end = setTimeout(() => {
         if (this.playing !== playing) return;
         playing.buffering = false;
         playing.episodesLeft--;
         this.send({ kind: 'RESUME' });
+        this.setState(2);
         if (playing.episodesLeft > 0) this.scheduleBuffering(playing);
       }, timing.bufferingMs);
       playing.timers.push(end);
@@ -439,6 +515,12 @@ export class Session {
   }
 
   private announce(url: string, kind: { ad: boolean; skippable: boolean }): void {
+    this.announceUrl(url, kind);
+    // The first URL (ad or main) ends prebuffering: downloading from now on.
+    this.setState(2);
+  }
+
+  private announceUrl(url: string, kind: { ad: boolean; skippable: boolean }): void {
     const playing = this.playing!;
     const live = playing.content.live === true;
     switch (this.generation()) {
@@ -558,7 +640,9 @@ export class Session {
     for (const key of playing.served) this.context.unserve(key);
     this.playing = undefined;
     this.note('!!', `playback stopped (${reason})`);
-    if (this.options.get('use_stop_notifications') === '1' && reason !== 'client STOP') this.send({ kind: 'STOP' });
+    // The engine tells of a stop it decided, not of one the client asked for or cannot hear.
+    const told = reason === 'client STOP' || reason === 'client SHUTDOWN' || reason === 'connection closed';
+    if (this.options.get('use_stop_notifications') === '1' && !told) this.send({ kind: 'STOP' });
   }
 
   private dispose(): void {
@@ -567,7 +651,12 @@ export class Session {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    // Let go of a partial line (up to the decoder's 1 MiB limit) and the queued writes.
+    this.decoder?.reset();
+    this.decoder = undefined;
+    this.writing = Promise.resolve();
     this.note('!!', 'connection closed');
+    this.context.onClose?.(this);
   }
 }
 

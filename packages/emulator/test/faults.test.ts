@@ -101,13 +101,15 @@ describe('fault injection, seen from the socket', () => {
   });
 
   it('applies a content\'s own faults while it plays', async () => {
-    const flaky = { ...DEFAULT_CATALOGUE[0]!, infohash: 'f'.repeat(40), playerId: 'flaky', faults: { closeAfterLines: 4 } };
+    const flaky = { ...DEFAULT_CATALOGUE[0]!, infohash: 'f'.repeat(40), playerId: 'flaky', faults: { closeAfterLines: 7 } };
     engine = await fastEmulator({ catalogue: [flaky] });
     const { client } = await handshake(engine);
     clients.push(client);
     client.send('START PID flaky 0');
     await client.closed;
-    expect(client.lines).toHaveLength(4); // HELLOTS, AUTH, then two STATUS and no more
-    expect(client.lines.slice(2).map((l) => l.slice(0, 19))).toEqual(['STATUS main:prebuf;', 'STATUS main:prebuf;']);
+    // HELLOTS, AUTH, starting, loading, STATE 1, then two prebuf STATUS and no more.
+    expect(client.lines).toHaveLength(7);
+    expect(client.lines.slice(2, 5)).toEqual(['STATUS main:starting', 'STATUS main:loading', 'STATE 1']);
+    expect(client.lines.slice(5).map((l) => l.slice(0, 19))).toEqual(['STATUS main:prebuf;', 'STATUS main:prebuf;']);
   });
 });

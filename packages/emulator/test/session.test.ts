@@ -44,6 +44,8 @@ describe("the seed's example session", () => {
     client.send(`START TORRENT ${SEED_TORRENT} 0 0 0 0`);
     const prebuffering = await client.until(isPlayback);
     const play = prebuffering.pop()!;
+    // As real engines: START → STATE 1 → STATUS prebuf... → PLAY → STATE 2 (an old client: no starting/loading).
+    expect(prebuffering.shift()).toEqual({ kind: 'STATE', state: 1 });
     expect(play.kind).toBe('PLAY'); // bare HELLOBG: an old client, the old form
     const progress = prebuffering.map((m) => (m.kind === 'STATUS' && m.main.state === 'prebuf' ? m.main.progress : undefined));
     expect(progress.length).toBeGreaterThan(2);
@@ -55,18 +57,25 @@ describe("the seed's example session", () => {
     expect(url).toBe(`http://127.0.0.1:${engine.httpPort}/content/${SEED_INFOHASH}/0`);
     client.send(`DUR ${url} 201964`);
     client.send(`PLAYBACK ${url} 0`);
-    // Downloading, then the content's buffering episode: PAUSE, buf, RESUME.
+    // Downloading, then the content's buffering episode: PAUSE, STATE 3, buf, RESUME, STATE 2.
     const playing = await client.until((m) => m.kind === 'RESUME');
-    const kinds = playing.map((m) => (m.kind === 'STATUS' ? `STATUS ${m.main.state}` : m.kind));
-    expect(kinds[0]).toBe('STATUS dl');
+    const kinds = playing.map((m) => (m.kind === 'STATUS' ? `STATUS ${m.main.state}` : m.kind === 'STATE' ? `STATE ${m.state}` : m.kind));
+    expect(kinds.slice(0, 2)).toEqual(['STATE 2', 'STATUS dl']);
     const pause = kinds.indexOf('PAUSE');
-    expect(pause).toBeGreaterThan(0);
-    expect(kinds.slice(pause + 1, -1).every((k) => k === 'STATUS buf')).toBe(true);
-    expect(kinds.slice(pause + 1, -1).length).toBeGreaterThan(0);
+    expect(pause).toBeGreaterThan(1);
+    expect(kinds.slice(2, pause).every((k) => k === 'STATUS dl')).toBe(true);
+    expect(kinds[pause + 1]).toBe('STATE 3');
+    expect(kinds.slice(pause + 2, -1).every((k) => k === 'STATUS buf')).toBe(true);
+    expect(kinds.slice(pause + 2, -1).length).toBeGreaterThan(0);
+    expect(await client.message()).toEqual({ kind: 'STATE', state: 2 });
 
     for (const event of [25, 50, 75, 100]) client.send(`PLAYBACK ${url} ${event}`);
     client.send('STOP');
+    const stopped = await client.until((m) => m.kind === 'STATE');
+    expect(stopped.pop()).toEqual({ kind: 'STATE', state: 0 });
+    expect(stopped.every((m) => m.kind === 'STATUS' && m.main.state === 'dl')).toBe(true); // sent before the STOP arrived
     client.send('SHUTDOWN');
+    expect(await client.message()).toEqual({ kind: 'SHUTDOWN' }); // answered, then closed
     await client.closed;
     const session = engine.sessions[0]!;
     expect(session.transcript.filter((e) => e.direction === '>>').map((e) => e.line.split(' ')[0])).toEqual([
@@ -108,6 +117,7 @@ describe('ads', () => {
     expect(first).not.toHaveProperty('interruptable');
     // Without PLAYBACK 100 the main video never comes.
     const meanwhile = await client.linesWithin(80);
+    expect(meanwhile.shift()).toBe('STATE 2'); // the first URL ends prebuffering
     expect(meanwhile.every((l) => l.startsWith('STATUS main:prebuf;100;0;') && l.includes('|ad:dl;'))).toBe(true);
     client.send(`PLAYBACK ${urlOf(first)!} 100`);
     const second = (await client.until(isPlayback)).pop()!;
@@ -211,7 +221,12 @@ describe('loading', () => {
     client.send(`LOADASYNC 7 RAW ${series.rawTorrent!} 0 0 0`);
     expect(await client.message()).toMatchObject({ kind: 'LOADRESP', response: { status: 2, infohash: series.infohash } });
     client.send('START URL http://example.invalid/files/other.mp4 0 0 0 0');
-    expect((await client.until((m) => m.kind === 'STATUS')).pop()).toMatchObject({ main: { state: 'err', errorMessage: 'Content not found' } });
+    expect(await client.until((m) => m.kind === 'STATUS' && m.main.state === 'err')).toEqual([
+      { kind: 'STATUS', main: { state: 'starting' } },
+      { kind: 'STATUS', main: { state: 'loading' } },
+      { kind: 'STATE', state: 6 },
+      { kind: 'STATUS', main: { state: 'err', errorId: 1, errorMessage: 'Content not found' } },
+    ]);
     client.send('START URL http://example.invalid/files/direct%20video.mp4 0 0 0 0');
     expect(urlOf((await client.until(isPlayback)).pop()!)).toMatch(/\/content\/2fd4e1c67a2d28fced849ee1bb76e7391b93eb12\/0$/);
   });
@@ -262,6 +277,7 @@ describe('live and failing contents', () => {
     engine = await fastEmulator();
     const { client } = await open();
     client.send('START PID broken 0');
+    expect((await client.until((m) => m.kind === 'STATE')).pop()).toEqual({ kind: 'STATE', state: 6 });
     expect(await client.message()).toEqual({
       kind: 'STATUS',
       main: { state: 'err', errorId: 2, errorMessage: 'Cannot start: no seeds available' },
@@ -275,8 +291,11 @@ describe('live and failing contents', () => {
     client.send('PLAYBACK http://nowhere/ 25');
     client.send('STOP');
     client.send('STATUS');
+    // STOP is always answered with STATE 0, even with nothing playing: an old client waits for it.
+    expect(await client.message()).toEqual({ kind: 'STATE', state: 0 });
     expect(await client.message()).toEqual({ kind: 'STATUS', main: { state: 'idle' } });
     client.send('SHUTDOWN');
+    expect(await client.message()).toEqual({ kind: 'SHUTDOWN' });
     await client.closed;
   });
 });
