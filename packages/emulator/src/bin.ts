@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `ace-rx-emulator`: an emulated TS Engine from a shell, until Ctrl-C.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEFAULT_PRODUCT_KEY, startEmulator } from './emulator.js';
+import { CatalogueError, parseCatalogue, type Content } from './catalogue.js';
+import { DEFAULT_LIMITS, DEFAULT_PRODUCT_KEY, startEmulator } from './emulator.js';
 import type { Generation } from './session.js';
 
 const usage = `Usage: ace-rx-emulator [options]
@@ -9,26 +11,55 @@ const usage = `Usage: ace-rx-emulator [options]
 An emulated Ace Stream TS Engine: the TCP API and the HTTP server, on real sockets.
 
 Options:
-  --port N            TCP API port (default 62062; 0 picks a free one)
-  --http-port N       HTTP server port (default 6878; 0 picks a free one)
-  --host ADDR         address to bind (default 127.0.0.1)
-  --product-key K     product key READY keys are checked against
-  --bare-hello        answer HELLOBG with a bare HELLOTS, as old engines do
-  --generation G      auto | play | positional | keyed (how playback URLs are announced)
-  --status-ms N       milliseconds between STATUS lines (default 500)
-  --prebuffer-ms N    milliseconds of prebuffering before playback (default 3000)
-  --quiet             do not print the sessions' lines
-  -h, --help          this text
+  --port N              TCP API port (default 62062; 0 picks a free one)
+  --http-port N         HTTP server port (default 6878; 0 picks a free one)
+  --host ADDR           address to bind (default 127.0.0.1)
+  --product-key K       product key READY keys are checked against
+                        (default: the public key every open client ships)
+  --bare-hello          answer HELLOBG with a bare HELLOTS, as old engines do
+  --generation G        auto | play | positional | keyed (how playback URLs are announced)
+  --ask-userdata        send EVENT getuserdata after AUTH
+  --catalogue FILE      serve the contents of FILE.json instead of the default ones
+  --status-ms N         milliseconds between STATUS lines (default 500)
+  --prebuffer-ms N      milliseconds of prebuffering before playback (default 3000)
+  --idle-timeout-ms N   close a connection silent both ways this long (default ${DEFAULT_LIMITS.idleTimeoutMs}; 0 never)
+  --max-connections N   open TCP API connections at most (default ${DEFAULT_LIMITS.maxConnections})
+  --quiet               do not print the sessions' lines
+  -h, --help            this text
 `;
+
+function fail(message: string, code = 2): never {
+  console.error(`ace-rx-emulator: ${message}`);
+  process.exit(code);
+}
 
 function number(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) {
-    console.error(`ace-rx-emulator: --${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
-    process.exit(2);
-  }
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) fail(`--${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
   return n;
+}
+
+/** Reads and validates a catalogue file, or exits with the bad field named. */
+function catalogueFrom(file: string): Content[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    fail(`--catalogue ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    fail(`--catalogue ${file}: not JSON (${(error as Error).message})`);
+  }
+  try {
+    return parseCatalogue(json);
+  } catch (error) {
+    if (error instanceof CatalogueError) fail(`--catalogue ${file}: ${error.message}`);
+    throw error;
+  }
 }
 
 let args;
@@ -41,8 +72,12 @@ try {
       'product-key': { type: 'string' },
       'bare-hello': { type: 'boolean' },
       generation: { type: 'string' },
+      'ask-userdata': { type: 'boolean' },
+      catalogue: { type: 'string' },
       'status-ms': { type: 'string' },
       'prebuffer-ms': { type: 'string' },
+      'idle-timeout-ms': { type: 'string' },
+      'max-connections': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -57,28 +92,44 @@ if (args.help) {
   process.exit(0);
 }
 const generation = args.generation ?? 'auto';
-if (!['auto', 'play', 'positional', 'keyed'].includes(generation)) {
-  console.error(`ace-rx-emulator: --generation must be auto, play, positional or keyed`);
-  process.exit(2);
-}
+if (!['auto', 'play', 'positional', 'keyed'].includes(generation)) fail('--generation must be auto, play, positional or keyed');
 
-const emulator = await startEmulator({
-  port: number(args.port, 'port', 62062),
-  httpPort: number(args['http-port'], 'http-port', 6878),
-  ...(args.host === undefined ? {} : { host: args.host }),
-  productKey: args['product-key'] ?? DEFAULT_PRODUCT_KEY,
-  hello: args['bare-hello'] ? 'bare' : 'keyed',
-  generation: generation as Generation | 'auto',
-  timing: { statusIntervalMs: number(args['status-ms'], 'status-ms', 500), prebufferMs: number(args['prebuffer-ms'], 'prebuffer-ms', 3000) },
-  ...(args.quiet ? {} : { onTranscript: (session, entry) => console.log(`[${session.id}] ${entry.direction} ${entry.line}`) }),
-});
+const port = number(args.port, 'port', 62062);
+const httpPort = number(args['http-port'], 'http-port', 6878);
+const host = args.host ?? '127.0.0.1';
+let emulator;
+try {
+  emulator = await startEmulator({
+    port,
+    httpPort,
+    host,
+    productKey: args['product-key'] ?? DEFAULT_PRODUCT_KEY,
+    hello: args['bare-hello'] ? 'bare' : 'keyed',
+    generation: generation as Generation | 'auto',
+    askUserData: args['ask-userdata'] ?? false,
+    ...(args.catalogue === undefined ? {} : { catalogue: catalogueFrom(args.catalogue) }),
+    timing: { statusIntervalMs: number(args['status-ms'], 'status-ms', 500), prebufferMs: number(args['prebuffer-ms'], 'prebuffer-ms', 3000) },
+    idleTimeoutMs: number(args['idle-timeout-ms'], 'idle-timeout-ms', DEFAULT_LIMITS.idleTimeoutMs),
+    maxConnections: number(args['max-connections'], 'max-connections', DEFAULT_LIMITS.maxConnections),
+    ...(args.quiet ? {} : { onTranscript: (session, entry) => console.log(`[${session.id}] ${entry.direction} ${entry.line}`) }),
+  });
+} catch (error) {
+  // A port in use (or any other failure to listen) is one line, not a stack trace.
+  const e = error as NodeJS.ErrnoException & { port?: number };
+  const which = e.port === port ? '--port' : e.port === httpPort ? '--http-port' : 'a port';
+  if (e.code === 'EADDRINUSE') fail(`${host}:${e.port ?? '?'} is already in use (${which}); stop what listens there or pick another port`, 1);
+  if (e.code === 'EACCES') fail(`not allowed to listen on ${host}:${e.port ?? '?'} (${which})`, 1);
+  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') fail(`cannot listen on ${host}: no such local address (--host)`, 1);
+  fail(`cannot start: ${e.message}`, 1);
+}
 
 console.log(`ace-rx-emulator: TS Engine API on ${emulator.host}:${emulator.port}, HTTP on ${emulator.host}:${emulator.httpPort}`);
 console.log(`contents: ${emulator.catalogue.all().map((c) => c.playerId ?? c.infohash).join(', ')} (Ctrl-C to stop)`);
 
+const running = emulator;
 const stop = () => {
   console.log('\nace-rx-emulator: stopping');
-  void emulator.close().then(() => process.exit(0));
+  void running.close().then(() => process.exit(0));
 };
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);

@@ -230,3 +230,140 @@ export const DEFAULT_CATALOGUE: readonly Content[] = [
     files: [{ name: 'direct video.mp4', size: 2 * MiB }],
   },
 ];
+
+/** A catalogue file that cannot be used: which field is wrong and why. */
+export class CatalogueError extends Error {
+  /** Tag, as on the codec's errors. */
+  readonly _tag = 'CatalogueError';
+  /** Tells it apart without `instanceof`. */
+  readonly code = 'CATALOGUE_INVALID';
+  override readonly name = 'CatalogueError';
+  constructor(
+    /** The field at fault, as a path from the file's top (`contents[0].files[1].size`), or `file`. */
+    readonly field: string,
+    /** What is wrong with it, e.g. `must be a non-negative integer`. */
+    readonly reason: string,
+  ) {
+    super(`${field} ${reason}`);
+  }
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function only(value: Json, at: string, known: readonly string[]): void {
+  for (const key of Object.keys(value)) if (!known.includes(key)) throw new CatalogueError(`${at}.${key}`, `is not a known field (known: ${known.join(', ')})`);
+}
+
+function optional<T>(value: Json, key: string, at: string, check: (v: unknown) => boolean, what: string): T | undefined {
+  if (!Object.hasOwn(value, key) || value[key] === undefined) return undefined;
+  if (!check(value[key])) throw new CatalogueError(`${at}.${key}`, `must be ${what}, got ${JSON.stringify(value[key])}`);
+  return value[key] as T;
+}
+
+const isString = (v: unknown) => typeof v === 'string' && v.length > 0;
+const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+const isBoolean = (v: unknown) => typeof v === 'boolean';
+const FAULT_KEYS = ['closeAfterLines', 'silentAfterLines', 'garbageEvery', 'chunkBytes', 'syncDelayMs', 'restartAfterLines'] as const;
+
+function parseFile(value: unknown, at: string): ContentFile {
+  if (!isObject(value)) throw new CatalogueError(at, 'must be an object with a "name"');
+  only(value, at, ['name', 'size', 'path']);
+  const name = optional<string>(value, 'name', at, isString, 'a non-empty string');
+  if (name === undefined) throw new CatalogueError(`${at}.name`, 'is missing');
+  const size = optional<number>(value, 'size', at, isCount, 'a non-negative integer (bytes)');
+  const path = optional<string>(value, 'path', at, isString, 'a non-empty string (a file on disk)');
+  if (path !== undefined) {
+    let isFile = false;
+    try {
+      isFile = statSync(path).isFile();
+    } catch {
+      // reported below
+    }
+    if (!isFile) throw new CatalogueError(`${at}.path`, `is not a readable file: ${path}`);
+  }
+  return { name, ...(size === undefined ? {} : { size }), ...(path === undefined ? {} : { path }) };
+}
+
+function parseContent(value: unknown, at: string): Content {
+  if (!isObject(value)) throw new CatalogueError(at, 'must be an object with "infohash" and "files"');
+  only(value, at, ['infohash', 'playerId', 'torrentUrl', 'rawTorrent', 'directUrl', 'contentId', 'checksum', 'files', 'live', 'ads', 'bufferingEpisodes', 'error', 'faults']);
+  const infohash = optional<string>(value, 'infohash', at, (v) => typeof v === 'string' && /^[0-9a-fA-F]{40}$/.test(v), '40 hex digits');
+  if (infohash === undefined) throw new CatalogueError(`${at}.infohash`, 'is missing');
+  if (!Array.isArray(value['files']) || value['files'].length === 0) throw new CatalogueError(`${at}.files`, 'must be a non-empty array of files');
+  const files = value['files'].map((file, i) => parseFile(file, `${at}.files[${i}]`));
+  const content: Record<string, unknown> = { infohash: infohash.toLowerCase(), files };
+  for (const key of ['playerId', 'torrentUrl', 'rawTorrent', 'directUrl', 'contentId', 'checksum'] as const) {
+    const text = optional<string>(value, key, at, isString, 'a non-empty string');
+    if (text !== undefined) content[key] = text;
+  }
+  const live = optional<boolean>(value, 'live', at, isBoolean, 'true or false');
+  if (live !== undefined) content['live'] = live;
+  const episodes = optional<number>(value, 'bufferingEpisodes', at, isCount, 'a non-negative integer');
+  if (episodes !== undefined) content['bufferingEpisodes'] = episodes;
+  if (value['ads'] !== undefined) {
+    if (!Array.isArray(value['ads'])) throw new CatalogueError(`${at}.ads`, 'must be an array of ads');
+    content['ads'] = value['ads'].map((ad: unknown, i): AdSpec => {
+      const where = `${at}.ads[${i}]`;
+      if (!isObject(ad)) throw new CatalogueError(where, 'must be an object (may be empty: {})');
+      only(ad, where, ['skippable', 'size']);
+      const skippable = optional<boolean>(ad, 'skippable', where, isBoolean, 'true or false');
+      const size = optional<number>(ad, 'size', where, isCount, 'a non-negative integer (bytes)');
+      return { ...(skippable === undefined ? {} : { skippable }), ...(size === undefined ? {} : { size }) };
+    });
+  }
+  if (value['error'] !== undefined) {
+    const error = value['error'];
+    const where = `${at}.error`;
+    if (!isObject(error)) throw new CatalogueError(where, 'must be an object {"id": N, "message": "..."}');
+    only(error, where, ['id', 'message']);
+    const id = optional<number>(error, 'id', where, Number.isSafeInteger, 'an integer');
+    const message = optional<string>(error, 'message', where, isString, 'a non-empty string');
+    if (id === undefined) throw new CatalogueError(`${where}.id`, 'is missing');
+    if (message === undefined) throw new CatalogueError(`${where}.message`, 'is missing');
+    content['error'] = { id, message };
+  }
+  if (value['faults'] !== undefined) {
+    const faults = value['faults'];
+    const where = `${at}.faults`;
+    if (!isObject(faults)) throw new CatalogueError(where, 'must be an object');
+    only(faults, where, FAULT_KEYS);
+    const parsed: Record<string, number> = {};
+    for (const key of FAULT_KEYS) {
+      const n = optional<number>(faults, key, where, isCount, 'a non-negative integer');
+      if (n !== undefined) parsed[key] = n;
+    }
+    content['faults'] = parsed;
+  }
+  return content as unknown as Content;
+}
+
+/**
+ * Validates a catalogue file's JSON (`{"contents": [...]}`, or the bare array) into
+ * contents. Every field is checked, unknown ones included, and the first bad one is
+ * named in the {@link CatalogueError} thrown (`contents[1].files[0].size must be ...`).
+ * A file's `path` must name a readable file. Infohashes may be in either case.
+ *
+ * @example
+ * ```ts
+ * const contents = parseCatalogue(JSON.parse(readFileSync('mine.json', 'utf8')));
+ * const engine = await startEmulator({ catalogue: contents });
+ * ```
+ */
+export function parseCatalogue(json: unknown): Content[] {
+  let list: unknown = json;
+  if (isObject(json)) {
+    only(json, 'file', ['contents']);
+    list = json['contents'];
+    if (list === undefined) throw new CatalogueError('contents', 'is missing');
+  }
+  if (!Array.isArray(list) || list.length === 0) throw new CatalogueError('contents', 'must be a non-empty array of contents');
+  const seen = new Set<string>();
+  return list.map((value, i) => {
+    const content = parseContent(value, `contents[${i}]`);
+    if (seen.has(content.infohash)) throw new CatalogueError(`contents[${i}].infohash`, `repeats ${content.infohash}`);
+    seen.add(content.infohash);
+    return content;
+  });
+}

@@ -227,7 +227,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   port = await listen(tcp, port, host);
-  httpPort = await listen(http, httpPort, host);
+  try {
+    httpPort = await listen(http, httpPort, host);
+  } catch (error) {
+    // Leave nothing listening behind a failed start (e.g. the HTTP port is in use).
+    await close(tcp);
+    throw error;
+  }
 
   const emulator: Emulator = {
     get port() {

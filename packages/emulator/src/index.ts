@@ -8,6 +8,7 @@
 export { DEFAULT_LIMITS, DEFAULT_PRODUCT_KEY, startEmulator, type Emulator, type EmulatorOptions } from './emulator.js';
 export {
   Catalogue,
+  CatalogueError,
   contentType,
   DEFAULT_CATALOGUE,
   fileBytes,
@@ -15,6 +16,7 @@ export {
   generatedBytes,
   isVideo,
   loadResponse,
+  parseCatalogue,
   seedOf,
   type AdSpec,
   type Content,
