@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { fileBytes, resolveRange, type Emulator } from '@ace-rx/emulator';
 import { fastEmulator, handshake, isPlayback, urlOf } from './helpers.js';
 import type { RawClient } from './raw-client.js';
@@ -32,6 +33,39 @@ function rawGet(port: number, path: string): Promise<number> {
     });
     req.on('error', reject);
     req.end();
+  });
+}
+
+/**
+ * Sends `head` as written over a raw TCP socket (no client adds a Host header) and
+ * returns the status line, the headers and the body bytes read until the peer closes
+ * or `bodyBytes` arrived.
+ */
+function rawHttp(port: number, head: string, bodyBytes: number): Promise<{ status: string; headers: string; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no full answer within 10 s: ${Buffer.concat(chunks).subarray(0, 300).toString()}`));
+    }, 10000);
+    const finish = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      const all = Buffer.concat(chunks);
+      const end = all.indexOf('\r\n\r\n');
+      const text = all.subarray(0, end).toString('latin1');
+      resolve({ status: text.split('\r\n')[0]!, headers: text, body: all.subarray(end + 4) });
+    };
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      const all = Buffer.concat(chunks);
+      const end = all.indexOf('\r\n\r\n');
+      if (end !== -1 && all.length - end - 4 >= bodyBytes) finish();
+    });
+    socket.on('close', finish);
+    socket.on('error', reject);
+    socket.write(head);
   });
 }
 
@@ -99,6 +133,41 @@ describe('the embedded HTTP server', () => {
     }
   });
 
+  it('serves GET <path> HTTP/1.1 without a Host header, as a Java client sends it', async () => {
+    const url = await started(`INFOHASH ${SEED} 0 0 0 0`);
+    const { pathname } = new URL(url);
+    const whole = await rawHttp(engine!.httpPort, `GET ${pathname} HTTP/1.1\r\nConnection: close\r\n\r\n`, 4096);
+    expect(whole.status).toBe('HTTP/1.1 200 OK');
+    expect(whole.headers).toMatch(/\r\nContent-Length: 8388608\r\n/i);
+    const content = engine!.catalogue.byHash(SEED)!;
+    expect(Buffer.compare(whole.body.subarray(0, 4096), fileBytes(content, 0, 0, 4096))).toBe(0);
+    const part = await rawHttp(engine!.httpPort, `GET ${pathname} HTTP/1.1\r\nRange: bytes=10-19\r\n\r\n`, 10);
+    expect(part.status).toBe('HTTP/1.1 206 Partial Content');
+    expect(part.headers).toMatch(/\r\nContent-Range: bytes 10-19\/8388608\r\n/i);
+    expect(Buffer.compare(part.body, fileBytes(content, 0, 10, 20))).toBe(0);
+  });
+
+  it('ignores Range on HEAD: 200 and the full length (RFC 9110)', async () => {
+    const url = await started(`INFOHASH ${SEED} 0 0 0 0`);
+    for (const range of ['bytes=0-99', `bytes=${8 * 1024 * 1024}-`]) {
+      const response = await fetch(url, { method: 'HEAD', headers: { Range: range } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-length')).toBe(String(8 * 1024 * 1024));
+      expect(response.headers.get('content-range')).toBeNull();
+      expect(response.headers.get('accept-ranges')).toBe('bytes');
+    }
+  });
+
+  it('reads the range unit in any case (Bytes=0-9)', async () => {
+    const url = await started(`INFOHASH ${SEED} 0 0 0 0`);
+    for (const range of ['Bytes=0-9', 'BYTES=0-9']) {
+      const response = await fetch(url, { headers: { Range: range } });
+      expect(response.status).toBe(206);
+      expect(response.headers.get('content-range')).toBe(`bytes 0-9/${8 * 1024 * 1024}`);
+      expect((await bytesOf(response)).length).toBe(10);
+    }
+  });
+
   it('stops serving a file after STOP', async () => {
     const url = await started(`INFOHASH ${SEED} 0 0 0 0`);
     client!.send('STOP');
@@ -116,6 +185,7 @@ describe('resolveRange', () => {
     expect(resolveRange('bytes=2-', 10)).toEqual({ kind: 'partial', start: 2, end: 9 });
     expect(resolveRange('bytes=-20', 10)).toEqual({ kind: 'partial', start: 0, end: 9 });
     expect(resolveRange('bytes=0-0', 0)).toEqual({ kind: 'unsatisfiable' });
+    expect(resolveRange('Bytes=2-', 10)).toEqual({ kind: 'partial', start: 2, end: 9 });
   });
 });
 
