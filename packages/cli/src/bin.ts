@@ -1,15 +1,39 @@
 #!/usr/bin/env node
 // `ace-rx`: the command line of ace-rx.
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_PRODUCT_KEY } from './engine.js';
-import { info, play, watch, type Io } from './commands.js';
-import { EXIT, exitCodeOf } from './exit-codes.js';
-import { parseTarget, type TargetKind } from './target.js';
+import { parsePort, parseTimeout } from './checks.js';
+import { DEFAULT_PRODUCT_KEY, type EngineOptions } from './engine.js';
+import { info, play, watch } from './commands.js';
+import { EXIT, exitCodeOf, Interrupted } from './exit-codes.js';
+import { useColor, type Io } from './report.js';
+import { TARGET_KINDS, type TargetKind } from './target.js';
+
+// Ctrl-C and SIGTERM, from the first moment: the first one aborts what runs (it stops
+// writing, sends STOP when something was started and SHUTDOWN when connected) and
+// exits within a second whatever the engine does; a second one exits at once.
+const controller = new AbortController();
+let stoppedBy: Interrupted | undefined;
+const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+  if (stoppedBy !== undefined) process.exit(new Interrupted(signal).exitCode);
+  stoppedBy = new Interrupted(signal);
+  controller.abort(stoppedBy);
+  setTimeout(() => process.exit(stoppedBy!.exitCode), 700);
+};
+process.on('SIGINT', () => onSignal('SIGINT'));
+process.on('SIGTERM', () => onSignal('SIGTERM'));
+// A closed stdout (`ace-rx watch | head`) ends the command, not with a stack trace.
+process.stdout.on('error', () => process.exit(stoppedBy?.exitCode ?? EXIT.OK));
 
 const io: Io = {
   out: (line) => process.stdout.write(line + '\n'),
   err: (line) => process.stderr.write(line + '\n'),
+  errRaw: (text) => process.stderr.write(text),
   interactive: process.stderr.isTTY === true,
+  get columns() {
+    return process.stderr.columns || 80;
+  },
+  color: useColor(process.env, process.stderr.isTTY === true),
 };
 
 /** An environment variable, with an empty one counting as unset. */
@@ -17,7 +41,7 @@ const env = (name: string): string | undefined => process.env[name] || undefined
 
 const int = (name: string) => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
   return n;
 };
 const size = (value: string) => {
@@ -27,13 +51,16 @@ const size = (value: string) => {
   return Number(match[1]) * (unit.startsWith('m') ? 1024 * 1024 : unit.startsWith('k') ? 1024 : 1);
 };
 
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 const program = new Command('ace-rx')
   .description('Play Ace Stream content through a TS Engine, watch an engine, or ask it who it is.')
+  .version(version, '-V, --version', 'print the version of ace-rx')
   .option('--host <host>', 'engine host (env ACE_RX_HOST)', env('ACE_RX_HOST') ?? '127.0.0.1')
-  .option('--port <port>', 'engine TCP API port (env ACE_RX_PORT)', int('--port'), Number(env('ACE_RX_PORT') ?? 62062))
-  .option('--product-key <key>', 'product key for the handshake (env ACE_RX_PRODUCT_KEY)', env('ACE_RX_PRODUCT_KEY') ?? DEFAULT_PRODUCT_KEY)
+  .option('--port <port>', 'engine TCP API port, 1-65535 (env ACE_RX_PORT; default 62062)')
+  .option('--product-key <key>', 'product key for the handshake (env ACE_RX_PRODUCT_KEY; default: the public key open clients ship)')
   .option('--emulate', 'if no engine answers, start the embedded emulator with a demo catalogue')
-  .option('--timeout <ms>', 'how long to wait for the engine to answer', int('--timeout'), 10_000)
+  .option('--timeout <ms>', 'how long connecting, the handshake and each step of START may take (LOAD: 3x)', '10000')
   .showHelpAfterError()
   .exitOverride();
 
@@ -41,7 +68,8 @@ program.addHelpText(
   'after',
   `
 Exit codes: 0 ok, 1 failure, 2 usage, 3 no engine, 4 handshake refused,
-5 content not found, 6 timeout, 7 engine disconnected.
+5 content not found, 6 timeout, 7 engine lost, 8 not an engine,
+130 Ctrl-C, 143 SIGTERM.
 
 Examples:
   ace-rx play series --emulate --probe 1MiB     the embedded demo, no engine needed
@@ -51,46 +79,71 @@ Examples:
   ace-rx info`,
 );
 
-const engineOptions = () => {
-  const o = program.opts<{ host: string; port: number; productKey: string; emulate?: boolean; timeout: number }>();
-  return { host: o.host, port: o.port, productKey: o.productKey, emulate: o.emulate === true, timeoutMs: o.timeout, log: io.err };
+/** The engine options, checked: a bad port or timeout is exit 2 before anything is sent. */
+const engineOptions = (): EngineOptions => {
+  const o = program.opts<{ host: string; port?: string; productKey?: string; emulate?: boolean; timeout: string }>();
+  const port = o.port !== undefined ? parsePort(o.port, '--port') : env('ACE_RX_PORT') !== undefined ? parsePort(env('ACE_RX_PORT')!, 'ACE_RX_PORT') : 62062;
+  return {
+    host: o.host,
+    port,
+    productKey: o.productKey ?? env('ACE_RX_PRODUCT_KEY') ?? DEFAULT_PRODUCT_KEY,
+    emulate: o.emulate === true,
+    timeoutMs: parseTimeout(o.timeout),
+    log: io.err,
+  };
 };
 
 program
   .command('play')
-  .description('load a content, prebuffer it with a progress bar, then print its playback URL, play or save it')
-  .argument('<id>', 'acestream:// content id, player id, infohash, magnet link, torrent URL, .torrent file or direct URL')
-  .option('--as <kind>', 'read <id> as: pid, infohash, torrent, direct or raw (default: guess)', 'auto')
+  .description('load a content, prebuffer it with a progress bar, then print its playback URL with a live status, play or save it')
+  .argument('<id>', 'acestream:// content id, player id, infohash, magnet link, torrent or direct URL, .torrent file (see the README for the rules)')
+  .option('--as <kind>', 'read <id> as: auto (guess from its form), pid, infohash, torrent, direct or raw', 'auto')
   .option('--file <n>', 'index of the file to play (default: the first video)', int('--file'))
   .option('--player <player>', 'mpv, vlc, or a command the URL is appended to')
   .option('--output <file>', 'save the stream to a file instead of playing it')
   .option('--probe <size>', 'fetch this many bytes from the start of the stream, report and stop', size)
-  .action(async (id: string, options: { as: string; file?: number; player?: string; output?: string; probe?: number }) => {
-    if (!['auto', 'pid', 'infohash', 'torrent', 'direct', 'raw'].includes(options.as)) throw new InvalidArgumentError('--as must be pid, infohash, torrent, direct or raw');
-    await play(engineOptions(), io, parseTarget(id, options.as as TargetKind), {
-      ...(options.file === undefined ? {} : { file: options.file }),
-      ...(options.player === undefined ? {} : { player: options.player }),
-      ...(options.output === undefined ? {} : { output: options.output }),
-      ...(options.probe === undefined ? {} : { probe: options.probe }),
-    });
+  .option('--json', 'one JSON object per line on stdout for every event, and nothing else there')
+  .action(async (id: string, options: { as: string; file?: number; player?: string; output?: string; probe?: number; json?: boolean }) => {
+    if (!TARGET_KINDS.includes(options.as as TargetKind)) throw new InvalidArgumentError(`--as must be one of ${TARGET_KINDS.join(', ')}`);
+    const engine = engineOptions();
+    await play(
+      engine,
+      io,
+      id,
+      {
+        as: options.as as TargetKind,
+        ...(options.file === undefined ? {} : { file: options.file }),
+        ...(options.player === undefined ? {} : { player: options.player }),
+        ...(options.output === undefined ? {} : { output: options.output }),
+        ...(options.probe === undefined ? {} : { probe: options.probe }),
+        json: options.json === true,
+      },
+      controller.signal,
+    );
   });
 
 program
   .command('watch')
-  .description('print every engine message live, until Ctrl-C')
+  .description("print every line the engine sends on ace-rx's own connection, from the handshake on, until Ctrl-C (the TCP API cannot show other clients' sessions)")
   .option('--json', 'one JSON object per line')
-  .action(async (options: { json?: boolean }) => watch(engineOptions(), io, options.json === true));
+  .action(async (options: { json?: boolean }) => watch(engineOptions(), io, options.json === true, controller.signal));
 
 program
   .command('info')
-  .description("print the engine's version, HTTP port and auth level")
+  .description("print the engine's version, HTTP port (when it reports one) and auth level")
   .option('--json', 'as one JSON object')
-  .action(async (options: { json?: boolean }) => info(engineOptions(), io, options.json === true));
+  .action(async (options: { json?: boolean }) => info(engineOptions(), io, options.json === true, controller.signal));
+
+// One more command may be registered here (`ace-rx serve`, from ./serve.ts).
 
 try {
   await program.parseAsync(process.argv);
-  process.exit(EXIT.OK);
+  process.exit(stoppedBy?.exitCode ?? EXIT.OK);
 } catch (error) {
+  if (stoppedBy !== undefined) {
+    io.err(`ace-rx: stopped (${stoppedBy.signal})`);
+    process.exit(stoppedBy.exitCode);
+  }
   const commanderCode = (error as { code?: string }).code;
   if (typeof commanderCode === 'string' && commanderCode.startsWith('commander.')) {
     const helpOrVersion = commanderCode === 'commander.helpDisplayed' || commanderCode === 'commander.version' || commanderCode === 'commander.help';

@@ -2,42 +2,52 @@ import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { isVideo } from '@ace-rx/emulator';
-import type { EngineSession, StartEvent, StartTarget } from '@ace-rx/client';
+import { type EngineSession, type StartEvent, type StartTarget } from '@ace-rx/client';
 import type { PlaybackEvent } from '@ace-rx/codec';
-import { SingleBar } from 'cli-progress';
-import { firstValueFrom, Subscription } from 'rxjs';
-import { openEngine, type EngineOptions } from './engine.js';
-import { describeMessage, describeProgress } from './format.js';
+import { firstValueFrom, type Subscription } from 'rxjs';
+import { checkOutput, findPlayer } from './checks.js';
+import { openEngine, type EngineOptions, type OpenSession } from './engine.js';
+import { EngineLost, exitCodeOf, UsageError } from './exit-codes.js';
+import { describeMessage } from './format.js';
+import { humanReporter, jsonReporter, type Io, type Reporter } from './report.js';
+import { resolveTarget, userDirectory, type TargetKind } from './target.js';
 
-/** Where a command writes: results on `out`, everything else on `err`. */
-export interface Io {
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
-  /** Whether `err` is a terminal (a live bar) or not (a line per update). */
-  readonly interactive: boolean;
+export type { Io } from './report.js';
+
+const NEVER = new AbortController().signal;
+
+/** `promise`, or a rejection with `signal.reason` as soon as `signal` aborts. */
+export function until<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => (signal.removeEventListener('abort', onAbort), resolve(value)),
+      (error: unknown) => (signal.removeEventListener('abort', onAbort), reject(error as Error)),
+    );
+  });
 }
 
-/** Resolves on Ctrl-C (SIGINT) or SIGTERM; the handlers are removed by `dispose`. */
-function interrupted(): { promise: Promise<string>; dispose: () => void } {
-  let resolve: (signal: string) => void = () => undefined;
-  const promise = new Promise<string>((r) => (resolve = r));
-  const onInt = () => resolve('SIGINT');
-  const onTerm = () => resolve('SIGTERM');
-  process.once('SIGINT', onInt);
-  process.once('SIGTERM', onTerm);
-  return { promise, dispose: () => (process.off('SIGINT', onInt), process.off('SIGTERM', onTerm)) };
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Rejects with {@link EngineLost} when the connection ends while `what` goes on. */
+function lostWhile(open: OpenSession, what: string): Promise<never> {
+  return open.lost.catch((error: unknown) => Promise.reject(new EngineLost(`lost the engine while ${what}: ${messageOf(error)}`, error)));
 }
 
 /** `ace-rx info`: the engine's version, HTTP port and auth level. */
-export async function info(engine: EngineOptions, io: Io, json: boolean): Promise<void> {
-  const open = await openEngine(engine);
+export async function info(engine: EngineOptions, io: Io, json: boolean, signal: AbortSignal = NEVER): Promise<void> {
+  const open = await openEngine(engine, { signal });
   try {
     const e = open.session.engine;
-    if (json) io.out(JSON.stringify({ ...e, emulated: open.emulator !== undefined }));
+    // A bare HELLOTS names no HTTP port: the client's 6878 is a guess, not what the engine said.
+    const httpPort = open.hello?.httpPort === undefined ? null : e.httpPort;
+    if (json) io.out(JSON.stringify({ version: e.version, versionCode: e.versionCode, httpPort, authLevel: e.authLevel, host: e.host, emulated: open.emulator !== undefined }));
     else {
       io.out(`engine:     ${e.version ?? 'unknown version'}${e.versionCode === undefined ? '' : ` (code ${e.versionCode})`}${open.emulator ? ' [embedded emulator]' : ''}`);
-      io.out(`api:        ${e.host}:${open.emulator?.port ?? engine.port}`);
-      io.out(`http port:  ${e.httpPort}`);
+      io.out(`api:        ${e.host}:${open.port}`);
+      io.out(`http port:  ${httpPort ?? 'not reported (a bare HELLOTS; engines usually serve HTTP on 6878)'}`);
       io.out(`auth level: ${e.authLevel} (${e.authLevel >= 1 ? 'advanced' : 'basic'})`);
     }
   } finally {
@@ -45,135 +55,190 @@ export async function info(engine: EngineOptions, io: Io, json: boolean): Promis
   }
 }
 
-/** `ace-rx watch`: every engine message, live, until Ctrl-C or the engine closes. */
-export async function watch(engine: EngineOptions, io: Io, json: boolean): Promise<void> {
-  // Before connecting: Ctrl-C as soon as output shows must still end cleanly.
-  const signal = interrupted();
-  const subscriptions = new Subscription();
-  const open = await openEngine(engine, (session) => {
-    subscriptions.add(session.messages$.subscribe((m) => io.out(json ? JSON.stringify(m) : describeMessage(m))));
-    subscriptions.add(session.decodeErrors$.subscribe((e) => io.err(`undecodable: ${'message' in e ? e.message : `line over ${e.limit} bytes`}`)));
-  }).catch((error: unknown) => {
-    signal.dispose();
-    throw error;
+/**
+ * `ace-rx watch`: every line the engine sends on this command's own connection, from
+ * the first byte (HELLOTS, AUTH, …), until Ctrl-C or the engine closes it.
+ */
+export async function watch(engine: EngineOptions, io: Io, json: boolean, signal: AbortSignal = NEVER): Promise<void> {
+  const open = await openEngine(engine, {
+    signal,
+    onFrame: (frame) => {
+      if (signal.aborted) return;
+      if (frame._tag === 'Right') io.out(json ? JSON.stringify(frame.right) : describeMessage(frame.right));
+      else io.err(`undecodable: ${'message' in frame.left ? frame.left.message : `line over ${frame.left.limit} bytes`}`);
+    },
   });
   try {
-    const outcome = await Promise.race([signal.promise, open.ended.then((error) => ({ error }))]);
-    if (typeof outcome === 'object' && outcome.error !== undefined) throw outcome.error;
+    await until(open.lost, signal);
   } finally {
-    signal.dispose();
-    subscriptions.unsubscribe();
     await open.close();
   }
 }
 
 /** Options of `ace-rx play`. */
 export interface PlayOptions {
+  /** How to read the id (default `auto`). */
+  readonly as?: TargetKind;
   readonly file?: number;
   readonly player?: string;
   readonly output?: string;
   /** Fetch this many bytes from the start of the stream, report, and stop. */
   readonly probe?: number;
+  /** One JSON object per line on stdout for every event, and nothing else there. */
+  readonly json?: boolean;
+  /** Where relative paths start (default: the user's directory, `INIT_CWD` under pnpm). */
+  readonly cwd?: string;
 }
 
-const PLAYERS: Readonly<Record<string, readonly string[]>> = { mpv: ['mpv'], vlc: ['vlc'] };
-
-/** `ace-rx play <id>`: load, choose a file, prebuffer with progress, then play, save or print the URL. */
-export async function play(engine: EngineOptions, io: Io, target: StartTarget, options: PlayOptions): Promise<void> {
-  const signal = interrupted();
-  const open = await openEngine(engine).catch((error: unknown) => {
-    signal.dispose();
-    throw error;
-  });
+/**
+ * `ace-rx play <id>`: check the arguments, read the id, load, choose a file, prebuffer
+ * with progress, then play, save or print the URL with a live status. Aborting
+ * `signal` (Ctrl-C) stops writing, sends STOP and SHUTDOWN and rejects with its reason.
+ */
+export async function play(engine: EngineOptions, io: Io, id: string, options: PlayOptions = {}, signal: AbortSignal = NEVER): Promise<void> {
+  const reporter = options.json === true ? jsonReporter(io) : humanReporter(io);
+  const onAbort = () => reporter.quiet();
+  signal.addEventListener('abort', onAbort, { once: true });
+  let exit = 0;
   try {
-    const fileIndex = await chooseFile(open.session, target, options.file, io);
-    const url = await Promise.race([prebuffer(open.session, target, fileIndex, io), signal.promise.then(() => undefined), open.ended.then((e) => Promise.reject(e ?? new Error('engine closed')))]);
-    if (url === undefined) return;
-    io.out(url);
-    if (options.probe !== undefined) await probe(url, options.probe, io);
-    else if (options.output !== undefined) await save(open.session, url, options.output, io);
-    else if (options.player !== undefined) await launch(open.session, url, options.player, io, signal.promise);
-    else {
-      io.err('Playing. Open the URL above in a player; Ctrl-C stops.');
-      await Promise.race([signal.promise, open.ended]);
-    }
+    await playing(engine, io, id, options, signal, reporter);
+  } catch (error) {
+    exit = exitCodeOf(error);
+    const code = (error as { code?: unknown }).code;
+    reporter.emit({ event: 'error', code: typeof code === 'string' ? code : error instanceof Error ? error.name : 'ERROR', message: messageOf(error), exit });
+    throw error;
   } finally {
-    signal.dispose();
+    signal.removeEventListener('abort', onAbort);
+    reporter.emit({ event: 'end', exit });
+  }
+}
+
+async function playing(engine: EngineOptions, io: Io, id: string, options: PlayOptions, signal: AbortSignal, reporter: Reporter): Promise<void> {
+  // Everything that can be checked is checked before anything is sent.
+  const cwd = options.cwd ?? userDirectory();
+  const output = options.output === undefined ? undefined : checkOutput(options.output, cwd);
+  const player = options.player === undefined ? undefined : findPlayer(options.player, cwd);
+  const target = await resolveTarget(id, { kind: options.as ?? 'auto', cwd, timeoutMs: engine.timeoutMs, signal, log: io.err });
+  const open = await openEngine(engine, { signal });
+  let following: Subscription | undefined;
+  try {
+    const fileIndex = await until(Promise.race([chooseFile(open.session, target, options.file, reporter), open.lost]), signal);
+    open.markStarted();
+    const url = await until(Promise.race([prebuffer(open.session, target, fileIndex, reporter), open.lost]), signal);
+    if (options.probe !== undefined) {
+      await until(Promise.race([probe(url, options.probe, reporter, signal), lostWhile(open, 'probing')]), signal);
+      return;
+    }
+    following = follow(open.session, reporter);
+    if (output !== undefined) await until(Promise.race([save(open.session, url, output, reporter, signal), lostWhile(open, 'saving')]), signal);
+    else if (player !== undefined) await launch(open.session, url, player, reporter, signal, lostWhile(open, 'playing'));
+    else await until(lostWhile(open, 'playing'), signal);
+  } finally {
+    following?.unsubscribe();
     await open.close();
   }
 }
 
-async function chooseFile(session: EngineSession, target: StartTarget, wanted: number | undefined, io: Io): Promise<number> {
-  if (target.type === 'URL' || target.type === 'EFILE') return wanted ?? 0;
-  const loaded = await firstValueFrom(session.load(target));
-  io.err(`${loaded.files.length} file(s):`);
-  for (const file of loaded.files) io.err(`  [${file.index}] ${file.name}`);
-  if (wanted !== undefined) {
-    if (!loaded.files.some((f) => f.index === wanted)) throw new RangeError(`no file ${wanted}; the content has ${loaded.files.map((f) => f.index).join(', ')}`);
-    return wanted;
-  }
-  return (loaded.files.find((f) => isVideo(f.name)) ?? loaded.files[0])?.index ?? 0;
+/** The live status: STATUS lines, and PAUSE/RESUME as buffering. */
+function follow(session: EngineSession, reporter: Reporter): Subscription {
+  return session.messages$.subscribe((m) => {
+    if (m.kind === 'STATUS') {
+      const main = m.main as { state: string; peers?: number; speedDown?: number };
+      reporter.emit({ event: 'status', state: main.state, peers: main.peers ?? 0, speedDown: main.speedDown ?? 0 });
+    } else if (m.kind === 'PAUSE' || m.kind === 'RESUME') reporter.emit({ event: 'buffering', buffering: m.kind === 'PAUSE' });
+  });
 }
 
-function prebuffer(session: EngineSession, target: StartTarget, fileIndex: number, io: Io): Promise<string> {
-  const bar = io.interactive
-    ? new SingleBar({ format: '{phase} |{bar}| {percentage}% | {peers} peers | {speed} KiB/s', hideCursor: true, clearOnComplete: true, stream: process.stderr })
-    : undefined;
-  bar?.start(100, 0, { phase: 'starting', peers: 0, speed: 0 });
+async function chooseFile(session: EngineSession, target: StartTarget, wanted: number | undefined, reporter: Reporter): Promise<number> {
+  if (target.type === 'URL' || target.type === 'EFILE') return wanted ?? 0;
+  const loaded = await firstValueFrom(session.load(target));
+  const files = loaded.files.map((f) => ({ index: f.index, name: f.name }));
+  if (wanted !== undefined && !files.some((f) => f.index === wanted)) {
+    reporter.emit({ event: 'files', files, chosen: -1 });
+    throw new UsageError(`--file ${wanted}: no such file; the content has ${files.map((f) => f.index).join(', ') || 'no files'}`);
+  }
+  const chosen = wanted ?? (files.find((f) => isVideo(f.name)) ?? files[0])?.index ?? 0;
+  reporter.emit({ event: 'files', files, chosen });
+  return chosen;
+}
+
+function prebuffer(session: EngineSession, target: StartTarget, fileIndex: number, reporter: Reporter): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     session.start(target, [fileIndex]).subscribe({
       next: (event: StartEvent) => {
         if (event.type === 'progress') {
-          if (bar) bar.update(Math.min(100, event.progress.percent), { phase: event.progress.phase.padEnd(6), peers: event.progress.peers, speed: event.progress.speedDown });
-          else io.err(describeProgress(event.progress));
+          const { phase, percent, peers, speedDown } = event.progress;
+          reporter.emit({ event: 'progress', phase, percent: Math.min(100, percent), peers, speedDown });
         } else if (event.type === 'ad') {
-          bar?.stop();
-          io.err(`ad (${event.skippable ? 'skippable' : 'not skippable'}): ${event.url}`);
+          reporter.emit({ event: 'ad', url: event.url, skippable: event.skippable });
           // A command line does not show ads: report it watched so the main video comes.
           session.playback(event.url, 100).subscribe();
-          bar?.start(100, 0, { phase: 'main  ', peers: 0, speed: 0 });
         } else {
-          bar?.update(100);
-          bar?.stop();
-          io.err(`playback URL${event.live ? ' (live)' : ''}:`);
+          reporter.emit({ event: 'url', url: event.url, live: event.live });
           resolve(event.url);
         }
       },
-      error: (error: unknown) => {
-        bar?.stop();
-        reject(error);
-      },
+      error: reject,
     });
   });
 }
 
-async function probe(url: string, bytes: number, io: Io): Promise<void> {
+async function probe(url: string, bytes: number, reporter: Reporter, signal: AbortSignal): Promise<void> {
   const started = performance.now();
-  const response = await fetch(url, { headers: { Range: `bytes=0-${bytes - 1}` } });
+  const response = await fetch(url, { headers: { Range: `bytes=0-${bytes - 1}` }, signal });
   const body = new Uint8Array(await response.arrayBuffer());
-  const ms = performance.now() - started;
-  io.err(`fetched ${body.length} bytes (HTTP ${response.status}, ${response.headers.get('content-type') ?? 'no type'}) in ${ms.toFixed(0)} ms`);
+  reporter.emit({ event: 'probe', bytes: body.length, status: response.status, contentType: response.headers.get('content-type'), ms: performance.now() - started });
   if (body.length === 0) throw new Error(`the engine served no bytes (HTTP ${response.status})`);
 }
 
-/** Saves the stream, reporting PLAYBACK 0, 25, 50, 75 and 100 as the bytes arrive. */
-async function save(session: EngineSession, url: string, path: string, io: Io): Promise<void> {
-  const response = await fetch(url);
-  if (!response.ok || response.body === null) throw new Error(`the engine answered HTTP ${response.status}`);
+/** Saves the stream, reporting PLAYBACK 0, 25, 50, 75 and 100 as the bytes arrive. Ctrl-C stops writing at once. */
+async function save(session: EngineSession, url: string, path: string, reporter: Reporter, signal: AbortSignal): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal });
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    throw new EngineLost(`cannot fetch the stream from the engine: ${messageOf(error)}`, error);
+  }
+  if (!response.ok || response.body === null) throw new EngineLost(`the engine answered HTTP ${response.status} for the stream`);
   const total = Number(response.headers.get('content-length') ?? 0);
   const file = createWriteStream(path);
-  const reporter = new PlaybackReporter(session, url);
+  file.on('error', () => undefined); // reported by the writes below
+  const stop = () => file.destroy();
+  signal.addEventListener('abort', stop, { once: true });
+  const reporter_ = new PlaybackReporter(session, url);
+  const started = performance.now();
   let written = 0;
-  reporter.report(0);
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    if (!file.write(chunk)) await once(file, 'drain');
-    written += chunk.length;
-    if (total > 0) reporter.position(Math.min(99, (written / total) * 100));
+  let shownAt = 0;
+  reporter_.report(0);
+  try {
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        if (signal.aborted) break;
+        if (!file.write(chunk)) await until(once(file, 'drain'), signal);
+        written += chunk.length;
+        if (total > 0) reporter_.position(Math.min(99, (written / total) * 100));
+        const now = performance.now();
+        if (now - shownAt >= 250) {
+          shownAt = now;
+          reporter.emit({ event: 'saving', path, bytes: written, rate: written / Math.max(0.001, (now - started) / 1000) });
+        }
+      }
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      if ((error as NodeJS.ErrnoException).syscall !== undefined) throw error; // writing the file failed, not the engine
+      throw new EngineLost(`the engine stopped serving the stream while saving (${written} bytes written): ${messageOf(error)}`, error);
+    }
+    if (signal.aborted) throw signal.reason;
+    if (total > 0 && written < total) throw new EngineLost(`the engine stopped serving the stream while saving: ${written} of ${total} bytes`);
+    file.end();
+    await until(once(file, 'finish'), signal);
+  } finally {
+    signal.removeEventListener('abort', stop);
+    if (!file.writableFinished) file.destroy();
   }
-  file.end();
-  await once(file, 'finish');
-  reporter.report(100);
-  io.err(`saved ${written} bytes to ${path}`);
+  reporter_.report(100);
+  reporter.emit({ event: 'saved', path, bytes: written });
 }
 
 /**
@@ -242,10 +307,9 @@ async function watchMpv(socketPath: string, reporter: PlaybackReporter, exited: 
   }
 }
 
-async function launch(session: EngineSession, url: string, player: string, io: Io, stop: Promise<string>): Promise<void> {
-  const [command, ...args] = PLAYERS[player] ?? player.split(' ').filter(Boolean);
-  if (command === undefined) throw new Error('empty --player command');
-  const reporter = new PlaybackReporter(session, url);
+async function launch(session: EngineSession, url: string, player: readonly string[], reporter: Reporter, signal: AbortSignal, lost: Promise<never>): Promise<void> {
+  const [command, ...args] = player as [string, ...string[]];
+  const playback = new PlaybackReporter(session, url);
   // mpv says what it plays through its IPC socket, so DUR and PLAYBACK follow it closely.
   const isMpv = command === 'mpv' || command.endsWith('/mpv');
   const { mkdtempSync, rmSync } = await import('node:fs');
@@ -253,17 +317,20 @@ async function launch(session: EngineSession, url: string, player: string, io: I
   const { join } = await import('node:path');
   const ipcDir = isMpv ? mkdtempSync(join(tmpdir(), 'ace-rx-mpv-')) : undefined;
   const ipcPath = ipcDir === undefined ? undefined : join(ipcDir, 'ipc.sock');
-  io.err(`starting ${command}`);
-  const child = spawn(command, [...args, ...(ipcPath ? [`--input-ipc-server=${ipcPath}`] : []), url], { stdio: 'inherit' });
-  reporter.report(0);
+  const child = spawn(command, [...args, ...(ipcPath ? [`--input-ipc-server=${ipcPath}`] : []), url], { stdio: ['inherit', 2, 'inherit'] } /* its chatter is not a result: stdout stays the URL's (or --json's) */);
+  playback.report(0);
   const exit = once(child, 'exit').then(([code]) => code as number | null);
   const failed = once(child, 'error').then(([error]) => Promise.reject(error as Error));
-  if (ipcPath !== undefined) void watchMpv(ipcPath, reporter, exit.catch(() => undefined));
+  exit.catch(() => undefined);
+  failed.catch(() => undefined);
+  if (ipcPath !== undefined) void watchMpv(ipcPath, playback, exit.catch(() => undefined));
   try {
-    const code = await Promise.race([exit, failed, stop.then(() => (child.kill(), null))]);
-    if (code === 0) reporter.report(100);
-    io.err(`${command} exited${code === null ? '' : ` with code ${code}`}`);
+    const code = await until(Promise.race([exit, failed, lost]), signal);
+    if (code === 0) playback.report(100);
+    reporter.emit({ event: 'player', command, code });
   } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill();
     if (ipcDir !== undefined) rmSync(ipcDir, { recursive: true, force: true });
   }
 }
+

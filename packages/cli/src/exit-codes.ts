@@ -6,7 +6,7 @@ export const EXIT = {
   OK: 0,
   /** Anything unexpected. */
   FAILURE: 1,
-  /** Bad arguments. */
+  /** Bad arguments (checked before anything is sent to the engine). */
   USAGE: 2,
   /** No engine answers at the address (and `--emulate` was not given). */
   NO_ENGINE: 3,
@@ -16,17 +16,66 @@ export const EXIT = {
   CONTENT_NOT_FOUND: 5,
   /** The engine did not answer in time. */
   TIMEOUT: 6,
-  /** The engine closed the connection. */
+  /** The engine closed the connection, or stopped serving the stream, while in use. */
   DISCONNECTED: 7,
+  /** What listens at the address is not an Ace Stream TCP API (an HTTP server, say). */
+  NOT_AN_ENGINE: 8,
+  /** Stopped by Ctrl-C (SIGINT): 128 + 2. */
+  INTERRUPTED: 130,
+  /** Stopped by SIGTERM: 128 + 15. */
+  TERMINATED: 143,
 } as const;
+
+/** A bad argument or option: exit 2, before anything is sent to the engine. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** What answered at the address does not speak the TCP API. */
+export class NotAnEngine extends Error {
+  override readonly name = 'NotAnEngine';
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    /** What it did instead: `it answered HTTP`, `it sent bytes that are not this protocol`. */
+    readonly what: string,
+  ) {
+    super(`not an Ace Stream TCP API at ${host}:${port}: ${what}${port === 62062 ? '' : '; the TCP API is on 62062'}`);
+  }
+}
+
+/** The engine went away while the stream was playing or being saved. */
+export class EngineLost extends Error {
+  override readonly name = 'EngineLost';
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** The command was stopped by a signal (Ctrl-C is SIGINT). */
+export class Interrupted extends Error {
+  override readonly name = 'Interrupted';
+  constructor(readonly signal: 'SIGINT' | 'SIGTERM') {
+    super(`stopped by ${signal}`);
+  }
+  /** 130 for SIGINT, 143 for SIGTERM. */
+  get exitCode(): number {
+    return this.signal === 'SIGINT' ? EXIT.INTERRUPTED : EXIT.TERMINATED;
+  }
+}
 
 /** The exit code for an error. */
 export function exitCodeOf(error: unknown): number {
-  if (error instanceof BadTarget) return EXIT.USAGE;
+  if (error instanceof Interrupted) return error.exitCode;
+  if (error instanceof BadTarget || error instanceof UsageError) return EXIT.USAGE;
+  if (error instanceof NotAnEngine) return EXIT.NOT_AN_ENGINE;
   if (error instanceof ConnectionFailed) return EXIT.NO_ENGINE;
   if (error instanceof HandshakeRefused) return EXIT.HANDSHAKE_REFUSED;
   if (error instanceof LoadFailed || error instanceof ContentError) return EXIT.CONTENT_NOT_FOUND;
   if (error instanceof EngineTimeout) return EXIT.TIMEOUT;
-  if (error instanceof EngineDisconnected) return EXIT.DISCONNECTED;
+  if (error instanceof EngineDisconnected || error instanceof EngineLost) return EXIT.DISCONNECTED;
   return EXIT.FAILURE;
 }

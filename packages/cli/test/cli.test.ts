@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_PRODUCT_KEY, fileBytes, startEmulator, type Emulator, type EmulatorOptions } from '@ace-rx/emulator';
+import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec';
+import { fileBytes, startEmulator, type Emulator, type EmulatorOptions } from '@ace-rx/emulator';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const FAST = { statusIntervalMs: 5, prebufferMs: 40, loadDelayMs: 5, bufferingAfterMs: 20, bufferingMs: 20, livePosIntervalMs: 10 };
@@ -19,7 +20,7 @@ afterEach(async () => {
 });
 
 async function emulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  engine = await startEmulator({ ...options, timing: { ...FAST, ...options.timing } });
+  engine = await startEmulator({ productKey: DEFAULT_PRODUCT_KEY, ...options, timing: { ...FAST, ...options.timing } });
   return engine;
 }
 
@@ -38,7 +39,7 @@ function ace(
     const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@ace-rx/source', 'packages/cli/src/bin.ts', ...args], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ACE_RX_HOST: '', ACE_RX_PORT: '', ACE_RX_PRODUCT_KEY: '', ...options.env },
+      env: { ...process.env, ACE_RX_HOST: '', ACE_RX_PORT: '', ACE_RX_PRODUCT_KEY: '', INIT_CWD: '', ...options.env },
     });
     let stdout = '';
     let stderr = '';
@@ -154,7 +155,7 @@ server.listen(path);
     expect(lines.filter((l) => l.startsWith('PLAYBACK ')).map((l) => l.split(' ')[2])).toEqual(['0', '25', '50', '75', '100']);
   }, 30_000);
 
-  it('stops cleanly on Ctrl-C, sending STOP and SHUTDOWN', async () => {
+  it('stops on Ctrl-C with 130, sending STOP and SHUTDOWN', async () => {
     const e = await emulator();
     let killed = false;
     const run = await ace(['--port', String(e.port), 'play', 'series'], {
@@ -165,7 +166,7 @@ server.listen(path);
         }
       },
     });
-    expect(run.code).toBe(0);
+    expect(run.code).toBe(130);
     await new Promise((r) => setTimeout(r, 50));
     expect(sent(e).slice(-2)).toEqual(['STOP', 'SHUTDOWN']);
   }, 30_000);
@@ -189,7 +190,7 @@ describe('ace-rx watch', () => {
 
   it('prints every engine message, one JSON object per line with --json', async () => {
     const { run, engine: e } = await watchUntil(['--json'], 'getuserdata');
-    expect(run.code).toBe(0);
+    expect(run.code).toBe(130); // Ctrl-C
     const messages = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as unknown);
     expect(messages).toContainEqual({ kind: 'EVENT', name: 'getuserdata', params: {} });
     expect(sent(e)).toContain('USERDATA [{"gender": 1}, {"age": 4}]');
@@ -197,7 +198,7 @@ describe('ace-rx watch', () => {
 
   it('prints messages for people without --json', async () => {
     const { run } = await watchUntil([], 'getuserdata');
-    expect(run.code).toBe(0);
+    expect(run.code).toBe(130); // Ctrl-C
     expect(run.stdout).toContain('EVENT     getuserdata {}');
   }, 30_000);
 });

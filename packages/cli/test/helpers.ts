@@ -1,0 +1,71 @@
+// Shared by the CLI's process tests: spawning the real `ace-rx`, waiting with deadlines.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+export const root = join(import.meta.dirname, '..', '..', '..');
+
+/** One finished `ace-rx` run. */
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** ms from the first signal sent to the exit, when one was sent. */
+  exitMs?: number;
+}
+
+/** A running `ace-rx`: its output so far, a way to signal it, and its end. */
+export interface Running {
+  readonly child: ChildProcess;
+  output(): { stdout: string; stderr: string };
+  /** Sends a signal, remembering when the first was sent. */
+  signal(signal: NodeJS.Signals): void;
+  readonly done: Promise<Run>;
+}
+
+/** Starts the real `ace-rx` process (from source, so no build is needed). */
+export function start(args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; command?: string[] } = {}): Running {
+  const command = options.command ?? [process.execPath, '--import', 'tsx', '--conditions=@ace-rx/source', join(root, 'packages/cli/src/bin.ts')];
+  const child = spawn(command[0]!, [...command.slice(1), ...args], {
+    cwd: options.cwd ?? root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ACE_RX_HOST: '', ACE_RX_PORT: '', ACE_RX_PRODUCT_KEY: '', INIT_CWD: '', NO_COLOR: '', ...options.env },
+  });
+  let stdout = '';
+  let stderr = '';
+  let signalledAt: number | undefined;
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<Run>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`ace-rx ${args.join(' ')} did not exit\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, options.timeoutMs ?? 40_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ...(signalledAt === undefined ? {} : { exitMs: performance.now() - signalledAt }) });
+    });
+  });
+  return {
+    child,
+    output: () => ({ stdout, stderr }),
+    signal: (signal) => {
+      signalledAt ??= performance.now();
+      child.kill(signal);
+    },
+    done,
+  };
+}
+
+/** Runs `ace-rx` to its end. */
+export function ace(args: string[], options: Parameters<typeof start>[1] = {}): Promise<Run> {
+  return start(args, options).done;
+}
+
+/** Waits until `check` holds, polling every 20 ms, for at most `ms`. */
+export async function waitFor(check: () => boolean, what: string, ms = 30_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
