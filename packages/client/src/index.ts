@@ -55,4 +55,4 @@ export {
   type HttpTimeouts,
 } from './http/session.js';
 export type { FetchLike } from './http/request.js';
-export type { HttpOutput } from './http/wire.js';
+export type { HttpOutput } from '@ace-rx/codec/http';

@@ -5,8 +5,11 @@ import {
   connectHttp,
   ConnectionFailed,
   ContentError,
+  EngineDisconnected,
   EngineTimeout,
   LoadFailed,
+  playOn,
+  SessionClosed,
   livePosition,
   play,
   prebufferProgress,
@@ -162,6 +165,38 @@ describe('typed errors of the HTTP backend', () => {
     expect(silent).toBeInstanceOf(ConnectionFailed);
     expect((silent as ConnectionFailed).cause).toBeInstanceOf(EngineTimeout);
     await waitFor(() => stub!.open() === 0); // the held request was aborted
+  });
+
+  it('SessionClosed for flows after close(); close() stops what plays and connectHttp completes', async () => {
+    stub = await startStub();
+    let completed = false;
+    const session = await new Promise<HttpEngineSession>((resolve, reject) => {
+      subscriptions.push(connectHttp({ port: stub!.port, pollMs: 10 }).subscribe({ next: resolve, error: reject, complete: () => (completed = true) }));
+    });
+    await lastValueFrom(session.start(TARGET));
+    await session.close();
+    expect(stub.requests.filter((r) => r.includes('method=stop'))).toHaveLength(1);
+    expect(completed).toBe(true);
+    expect(await session.closed).toMatchObject({ code: 'SESSION_CLOSED', reason: 'closed' });
+    const late = await errorOf(lastValueFrom(session.start(TARGET)));
+    expect(late).toBeInstanceOf(SessionClosed);
+    expect(await errorOf(firstValueFrom(session.stop()))).toBeInstanceOf(SessionClosed);
+  });
+
+  it('an engine that stops answering while playing ends play with EngineDisconnected and the session as lost', async () => {
+    stub = await startStub();
+    const session = await new Promise<HttpEngineSession>((resolve, reject) => {
+      subscriptions.push(connectHttp({ port: stub!.port, pollMs: 10, timeouts: { stopMs: 200 } }).subscribe({ next: resolve, error: () => undefined }));
+      void reject;
+    });
+    const events: PlayEvent[] = [];
+    const failed = new Promise<unknown>((resolve) => subscriptions.push(playOn(session, TARGET).subscribe({ next: (e) => events.push(e), error: resolve })));
+    await waitFor(() => events.some((e) => e.type === 'status'));
+    await stub.close();
+    stub = undefined;
+    const error = await failed;
+    expect(error).toBeInstanceOf(EngineDisconnected);
+    expect(await session.closed).toMatchObject({ reason: 'lost' });
   });
 
   it('a stop that hangs ends with EngineTimeout after stopMs, and its request is aborted', async () => {

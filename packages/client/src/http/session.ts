@@ -18,24 +18,12 @@ import {
   throwError,
   timer,
 } from 'rxjs';
-import { ConnectionFailed, ContentError, EngineDisconnected, EngineTimeout, LoadFailed } from '../errors.js';
+import { ConnectionFailed, ContentError, EngineDisconnected, EngineTimeout, LoadFailed, SessionClosed } from '../errors.js';
 import { toProgress } from '../operators.js';
 import { rewritePlaybackUrl, type EngineInfo, type StartEvent, type StartTarget } from '../session.js';
+import { decodeVersionResponse, liveSeekUrl, statPollUrl, stopUrl, versionUrl, type HttpOutput, type StartResponse } from '@ace-rx/codec/http';
 import { get, type FetchLike, type HttpAnswer, type RequestTarget } from './request.js';
-import {
-  aceEnvelope,
-  decodeStarted,
-  decodeStat,
-  decodeVersion,
-  selector,
-  startUrl,
-  Undecodable,
-  UNKNOWN_SESSION,
-  versionUrl,
-  withQuery,
-  type HttpOutput,
-  type HttpStarted,
-} from './wire.js';
+import { isFailure, readCommand, readStart, readStat, selector, startRequestUrl } from './wire.js';
 
 /** Timeouts of the HTTP backend, in milliseconds. */
 export interface HttpTimeouts {
@@ -60,7 +48,7 @@ export interface HttpConnectOptions {
   readonly port?: number;
   /** The `fetch` to call (default: the runtime's global `fetch`). */
   readonly fetch?: FetchLike;
-  /** `progressive` MPEG-TS (`/ace/getstream`, the default, as TCP's START) or `hls` (`/ace/manifest.m3u8`). */
+  /** `ts`: progressive MPEG-TS (`/ace/getstream`, the default, as TCP's START gives); `hls`: `/ace/manifest.m3u8`. */
   readonly output?: HttpOutput;
   /** The player id (`pid`) sent with every start (default: one random id per session). */
   readonly playerId?: string;
@@ -96,7 +84,7 @@ export interface HttpPlayback {
  * from the stat polls, so `prebufferProgress()`, `livePosition()`, `statusOf()` and
  * `ofKind('PAUSE', 'RESUME')` read it as they read TCP.
  */
-export interface HttpEngineSession {
+export interface HttpEngineSession extends AsyncDisposable {
   /**
    * Hot; what the stat polls of the current playback say, as the TCP API would say it:
    * `STATUS` (every poll), `EVENT livepos` (live), `START` (once prebuffering ended, with
@@ -108,6 +96,10 @@ export interface HttpEngineSession {
   readonly engine: EngineInfo;
   /** What plays now, once a start was answered. */
   readonly current: HttpPlayback | undefined;
+  /** Resolves (never rejects) with why the session ended: `closed` here, or `lost` (the engine stopped answering). */
+  readonly closed: Promise<SessionClosed>;
+  /** Stops what plays and ends the session; resolves once the stop was answered or timed out. Idempotent. */
+  close(): Promise<void>;
   /**
    * Starts the content (stopping what played before): the `progress` of each stat poll,
    * then `playing` with the URL, and completes; polling goes on until {@link stop}.
@@ -120,6 +112,9 @@ export interface HttpEngineSession {
   /** `command_url?method=liveseek&pos=<position>` (a position from `livepos`). */
   liveSeek(position: number): Observable<void>;
 }
+
+// As the TCP session: `await using session = ...` closes it at the end of the block.
+const asyncDispose: typeof Symbol.asyncDispose = ((Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for('Symbol.asyncDispose')) as typeof Symbol.asyncDispose;
 
 let sessions = 0;
 const randomId = () => `ace-rx-${Date.now().toString(16)}${(++sessions).toString(16)}${Math.floor(Math.random() * 0xffffffff).toString(16)}`;
@@ -136,14 +131,22 @@ class HttpSession implements HttpEngineSession {
   private readonly messages = new Subject<EngineMessage>();
   readonly messages$ = this.messages.asObservable();
   private active: { readonly playback: HttpPlayback; poll?: Subscription } | undefined;
-  private closed = false;
+  private ended: SessionClosed | undefined;
+  private reportClosed: (why: SessionClosed) => void = () => undefined;
+  readonly closed = new Promise<SessionClosed>((resolve) => (this.reportClosed = resolve));
 
   constructor(
     readonly engine: EngineInfo,
     private readonly target: RequestTarget,
     private readonly config: Resolved,
-    private readonly lost: (error: Error) => void,
+    /** Tells connectHttp's subscriber how the session ended: an error when lost, completion when closed. */
+    private readonly report: (error?: Error) => void,
   ) {}
+
+  /** Runs `flow` unless the session has ended. */
+  private guard<T>(flow: () => Observable<T>): Observable<T> {
+    return defer(() => (this.ended === undefined ? flow() : throwError(() => this.ended)));
+  }
 
   get current(): HttpPlayback | undefined {
     return this.active?.playback;
@@ -151,38 +154,38 @@ class HttpSession implements HttpEngineSession {
 
   start(target: StartTarget, fileIndexes: readonly number[] = [0]): Observable<StartEvent> {
     const ms = this.config.timeouts.startMs;
-    return defer(() => {
-      if (this.closed) return throwError(() => new EngineDisconnected('the HTTP session is closed'));
-      const chosen = selector(target);
-      if (chosen instanceof Undecodable) return throwError(() => new LoadFailed(chosen.reason));
+    return this.guard(() => {
+      const content = selector(target);
+      if (typeof content === 'string') return throwError(() => new LoadFailed(content));
       this.release();
-      const query: Record<string, string> = { ...chosen, pid: this.config.playerId, _idx: String(fileIndexes[0] ?? 0) };
-      if (fileIndexes.length > 1) query['next_file_indexes'] = fileIndexes.slice(1).join(',');
+      const request = (output: HttpOutput) => startRequestUrl(this.config.base, output, content, this.config.playerId, fileIndexes);
       return merge(
-        this.open(query, this.config.output),
+        this.open(request, this.config.output),
         timer(ms, this.target.scheduler).pipe(concatMap(() => throwError(() => new EngineTimeout('START', ms)))),
       ).pipe(takeWhile((event) => event.type !== 'playing', true));
     });
   }
 
   /** One start request, then its stat polls until `playing`. */
-  private open(query: Record<string, string>, output: HttpOutput): Observable<StartEvent> {
-    return get(this.target, startUrl(this.config.base, output, query), 'the start request', this.config.timeouts.requestMs).pipe(
+  private open(request: (output: HttpOutput) => string | { readonly message: string }, output: HttpOutput): Observable<StartEvent> {
+    const url = request(output);
+    if (typeof url !== 'string') return throwError(() => new LoadFailed(url.message));
+    return get(this.target, url, 'the start request', this.config.timeouts.requestMs).pipe(
       concatMap((answer) => {
         const started = readStarted(answer);
         if (started instanceof LoadFailed) return throwError(() => started);
         // Encrypted content plays as HLS only: restart it there, as the official client does (§5.9).
-        if (started.isEncrypted && output === 'progressive') {
+        if (started.isEncrypted && output === 'ts') {
           this.active = { playback: this.playbackOf(started) };
           this.release();
-          return this.open(query, 'hls');
+          return this.open(request, 'hls');
         }
         return this.follow(started);
       }),
     );
   }
 
-  private follow(started: HttpStarted): Observable<StartEvent> {
+  private follow(started: StartResponse): Observable<StartEvent> {
     return defer(() => {
       let playing = false;
       const events = this.messages$.pipe(
@@ -203,7 +206,9 @@ class HttpSession implements HttpEngineSession {
         endWith(null),
         concatMap((event) => {
           if (event !== null) return of(event);
-          return playing ? EMPTY : throwError(() => new EngineDisconnected('the HTTP session ended before playback'));
+          if (playing) return EMPTY;
+          const why = this.ended;
+          return throwError(() => (why?.reason === 'lost' ? new EngineDisconnected('the engine stopped answering before playback', why.cause) : (why ?? new SessionClosed('closed'))));
         }),
         tap((event) => {
           if (event.type === 'playing') playing = true;
@@ -220,7 +225,7 @@ class HttpSession implements HttpEngineSession {
     });
   }
 
-  private playbackOf(started: HttpStarted): HttpPlayback {
+  private playbackOf(started: StartResponse): HttpPlayback {
     return {
       playbackUrl: rewritePlaybackUrl(started.playbackUrl, this.engine),
       statUrl: this.own(started.statUrl),
@@ -245,11 +250,11 @@ class HttpSession implements HttpEngineSession {
     }
   }
 
-  private poll(started: HttpStarted): void {
+  private poll(started: StartResponse): void {
     const playback = this.playbackOf(started);
     const current: { readonly playback: HttpPlayback; poll?: Subscription } = { playback };
     this.active = current;
-    const url = withQuery(playback.statUrl, { skip_player_activity: '1' });
+    const url = statPollUrl(playback.statUrl);
     let announced = false;
     let buffering = false;
     const end = () => current.poll?.unsubscribe();
@@ -258,22 +263,20 @@ class HttpSession implements HttpEngineSession {
       .subscribe({
         next: (answer) => {
           if (this.active !== current) return end();
-          const envelope = aceEnvelope(answer.body);
-          // A body that is no envelope (a proxy's error page, a restart) is skipped: the
+          const stat = readStat(answer.body);
+          // A body that is not the API's (a proxy's error page, a restart) is skipped: the
           // next poll may read, and startMs bounds the wait.
-          if (envelope instanceof Undecodable) return;
-          if (!envelope.ok) {
+          if (isFailure(stat) && stat._tag === 'HttpDecodeError') return;
+          if (isFailure(stat)) {
             end();
-            if (envelope.error === UNKNOWN_SESSION) {
+            if (stat.kind === 'UNKNOWN_SESSION') {
               this.active = undefined;
               this.messages.next({ kind: 'STOP' });
             } else {
-              this.messages.next({ kind: 'STATUS', main: { state: 'err', errorMessage: envelope.error } });
+              this.messages.next({ kind: 'STATUS', main: { state: 'err', errorMessage: stat.message } });
             }
             return;
           }
-          const stat = decodeStat(envelope.response);
-          if (stat instanceof Undecodable) return;
           const part = stat.part;
           this.messages.next({ kind: 'STATUS', main: part });
           if (part.state === 'err') return end();
@@ -300,60 +303,80 @@ class HttpSession implements HttpEngineSession {
         },
         // A stat that does not come back means the engine went away: the session ends,
         // as a TCP session ends when its connection drops.
-        error: (error: Error) => this.lost(new EngineDisconnected('the engine stopped answering stat', error)),
+        error: (error: Error) => void this.finish(new EngineDisconnected('the engine stopped answering stat', error)),
       });
   }
 
   stop(): Observable<void> {
+    return this.guard(() => this.stopActive());
+  }
+
+  private stopActive(): Observable<void> {
     return defer(() => {
       const current = this.active;
       this.active = undefined;
       current?.poll?.unsubscribe();
       if (current === undefined) return of(undefined);
-      return this.command(current.playback, { method: 'stop' }, 'stop', this.config.timeouts.stopMs, true);
+      return this.command(stopUrl(current.playback.commandUrl), 'stop', this.config.timeouts.stopMs, true);
     });
   }
 
   liveSeek(position: number): Observable<void> {
-    return defer(() => {
+    return this.guard(() => {
       const current = this.active;
       if (current === undefined) return throwError(() => new ContentError(undefined, 'nothing plays to seek in'));
-      return this.command(current.playback, { method: 'liveseek', pos: String(Math.round(position)) }, 'liveseek', this.config.timeouts.requestMs, false);
+      return this.command(liveSeekUrl(current.playback.commandUrl, Math.round(position)), 'liveseek', this.config.timeouts.requestMs, false);
     });
   }
 
-  private command(playback: HttpPlayback, query: Record<string, string>, what: string, ms: number, stopping: boolean): Observable<void> {
-    return get(this.target, withQuery(playback.commandUrl, query), what, ms).pipe(
+  private command(url: string, what: string, ms: number, stopping: boolean): Observable<void> {
+    return get(this.target, url, what, ms).pipe(
       concatMap((answer) => {
-        const envelope = aceEnvelope(answer.body);
-        if (envelope instanceof Undecodable) return throwError(() => new ContentError(undefined, `undecodable ${what} answer (HTTP ${answer.status}): ${envelope.reason}`));
+        const failure = readCommand(answer.body);
+        if (failure === undefined) return of(undefined);
         // A second stop, or a stop of a session the engine already dropped, finds nothing to stop.
-        if (!envelope.ok && !(stopping && envelope.error === UNKNOWN_SESSION)) return throwError(() => new ContentError(undefined, envelope.error));
-        return of(undefined);
+        if (stopping && failure._tag === 'EngineHttpError' && failure.kind === 'UNKNOWN_SESSION') return of(undefined);
+        return throwError(() => new ContentError(undefined, failure._tag === 'EngineHttpError' ? failure.message : `undecodable ${what} answer (HTTP ${answer.status}): ${failure.message}`));
       }),
     );
   }
 
   /** Stops what plays, without waiting: the request is bounded by `stopMs`. */
   private release(): void {
-    if (this.active !== undefined) this.stop().subscribe({ error: () => undefined });
+    if (this.active !== undefined) this.stopActive().subscribe({ error: () => undefined });
   }
 
-  /** Ends the session: stops what plays and completes `messages$`. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.release();
+  /** Ends the session once: stops what plays (within `stopMs`), completes `messages$`, and reports why. */
+  private finish(lost?: Error): Promise<void> {
+    if (this.ended !== undefined) return this.closed.then(() => undefined);
+    const why = lost === undefined ? new SessionClosed('closed') : new SessionClosed('lost', lost);
+    this.ended = why;
+    const stopped = new Promise<void>((resolve) => {
+      if (this.active === undefined) return resolve();
+      this.stopActive().subscribe({ error: () => resolve(), complete: () => resolve() });
+    });
     this.messages.complete();
+    this.report(lost);
+    return stopped.then(() => this.reportClosed(why));
+  }
+
+  /**
+   * Stops what plays (`method=stop`, within `stopMs`) and ends the session; resolves once
+   * the stop was answered or timed out. `connectHttp()` then completes. Idempotent.
+   */
+  close(): Promise<void> {
+    return this.finish();
+  }
+
+  [asyncDispose](): Promise<void> {
+    return this.finish();
   }
 }
 
-function readStarted(answer: HttpAnswer): HttpStarted | LoadFailed {
-  const envelope = aceEnvelope(answer.body);
-  if (envelope instanceof Undecodable) return new LoadFailed(`undecodable start answer (HTTP ${answer.status}): ${envelope.reason}`);
-  if (!envelope.ok) return new LoadFailed(envelope.error);
-  const started = decodeStarted(envelope.response);
-  return started instanceof Undecodable ? new LoadFailed(started.reason) : started;
+function readStarted(answer: HttpAnswer): StartResponse | LoadFailed {
+  const started = readStart(answer.body);
+  if (!isFailure(started)) return started;
+  return new LoadFailed(started._tag === 'EngineHttpError' ? started.message : `undecodable start answer (HTTP ${answer.status}): ${started.message}`);
 }
 
 const urlHost = (host: string) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
@@ -383,8 +406,8 @@ export function connectHttp(options: HttpConnectOptions = {}): Observable<HttpEn
     }
     const target: RequestTarget = { fetch: fetchFn, host, port, scheduler: options.scheduler ?? asyncScheduler };
     const config: Resolved = {
-      base: `http://${urlHost(host)}:${port}/`,
-      output: options.output ?? 'progressive',
+      base: `http://${urlHost(host)}:${port}`,
+      output: options.output ?? 'ts',
       playerId: options.playerId ?? randomId(),
       pollMs: options.pollMs ?? 1_000,
       timeouts: { ...DEFAULT_HTTP_TIMEOUTS, ...options.timeouts },
@@ -393,9 +416,9 @@ export function connectHttp(options: HttpConnectOptions = {}): Observable<HttpEn
     const probe = get(target, versionUrl(config.base), 'get_version', config.timeouts.connectMs)
       .pipe(
         map((answer) => {
-          const version = decodeVersion(answer.body);
-          if (version instanceof Undecodable) throw new ConnectionFailed(host, port, new Error(`no engine's get_version answer: ${version.reason}`));
-          return version;
+          const version = decodeVersionResponse(answer.body);
+          if (version._tag === 'Left') throw new ConnectionFailed(host, port, new Error(`no engine's get_version answer: ${version.left.message}`));
+          return version.right;
         }),
       )
       .subscribe({
@@ -404,10 +427,7 @@ export function connectHttp(options: HttpConnectOptions = {}): Observable<HttpEn
             { version: version.version, versionCode: version.code, httpPort: port, authLevel: 0, host },
             target,
             config,
-            (error) => {
-              session?.close();
-              subscriber.error(error);
-            },
+            (error) => (error === undefined ? subscriber.complete() : subscriber.error(error)),
           );
           subscriber.next(session);
         },
@@ -415,7 +435,7 @@ export function connectHttp(options: HttpConnectOptions = {}): Observable<HttpEn
       });
     return () => {
       probe.unsubscribe();
-      session?.close();
+      void session?.close();
     };
   });
 }
