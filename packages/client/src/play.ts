@@ -114,7 +114,14 @@ export function withSession<S, T>(open$: Observable<S>, inner: (session: S) => O
       next: (session) => {
         if (opened) return;
         opened = true;
-        running.add(inner(session).subscribe(subscriber));
+        // A plain observer, not `subscriber` itself: its teardown must stay `running`'s.
+        running.add(
+          inner(session).subscribe({
+            next: (value) => subscriber.next(value),
+            error: (error: unknown) => subscriber.error(error),
+            complete: () => subscriber.complete(),
+          }),
+        );
       },
       error: (error: unknown) => subscriber.error(error),
       complete: () => {
