@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes src/media/assets/test-card.ts, the clip the emulator loops for live streams and
+# Makes src/media/assets/test-card.mpegts, the clip the emulator loops for live streams and
 # serves for HLS segments and VOD: 4 s of a moving test pattern with a running clock and a
 # 440 Hz tone, H.264 (baseline, no B-frames, an IDR every second) + AAC in MPEG-TS.
 #
@@ -11,7 +11,7 @@
 # makes the file constant-rate (null-packet padded), so bytes map linearly to time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=src/media/assets/test-card.ts
+out=src/media/assets/test-card.mpegts # not .ts, which TypeScript would take for a source file
 font=$(fc-match -f '%{file}' 'DejaVu Sans Mono' 2>/dev/null || true)
 video='testsrc2=size=320x180:rate=25:duration=4'
 if [ -n "$font" ] && [ -f "$font" ]; then

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
  * Resolved the same from `src/media/` and from `dist/media/`, since the package ships
  * `src` (where the asset lives) beside `dist`.
  */
-export const TEST_CARD_PATH: string = fileURLToPath(new URL('../../src/media/assets/test-card.ts', import.meta.url));
+export const TEST_CARD_PATH: string = fileURLToPath(new URL('../../src/media/assets/test-card.mpegts', import.meta.url));
 
 let cached: Uint8Array | undefined;
 
