@@ -1,9 +1,10 @@
 // One test body, run on both backends through `play`: the same events, the same typed
 // errors, the same teardown, against the emulator over real sockets.
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { ContentError, LoadFailed, openSession, play, type BackendOptions, type PlayEvent } from '@ace-rx/client';
+import { ConnectionFailed, ContentError, LoadFailed, openSession, play, type BackendOptions, type PlaybackSession, type PlayEvent } from '@ace-rx/client';
+import { createServer } from 'node:net';
 import { DEFAULT_PRODUCT_KEY, fileBytes, startEmulator, type Emulator } from '@ace-rx/emulator';
-import { filter, firstValueFrom, share, Subscription, take, timer, toArray } from 'rxjs';
+import { filter, firstValueFrom, lastValueFrom, share, Subscription, take, takeWhile, timer, toArray } from 'rxjs';
 import { waitFor } from './http-stub.js';
 
 const FAST = { statusIntervalMs: 5, prebufferMs: 40, loadDelayMs: 5, bufferingAfterMs: 20, bufferingMs: 20, livePosIntervalMs: 10 };
@@ -26,6 +27,8 @@ interface Backend {
   readonly stopped: (e: Emulator, playing: Extract<PlayEvent, { type: 'playing' }>) => Promise<boolean>;
   /** The typed error of content the engine does not know. */
   readonly unknownContent: typeof ContentError | typeof LoadFailed;
+  /** The bytes the seed's playback URL serves at `[start, end)`. */
+  readonly bytes: (e: Emulator, start: number, end: number) => Uint8Array;
 }
 
 const BACKENDS: readonly Backend[] = [
@@ -35,6 +38,21 @@ const BACKENDS: readonly Backend[] = [
     stopped: async (e) => e.sessions.some((s) => s.transcript.some((t) => t.direction === '>>' && t.line === 'STOP')),
     // The TCP engine answers START of unknown content with STATUS main:err.
     unknownContent: ContentError,
+    bytes: (e, start, end) => fileBytes(e.catalogue.byHash(SEED)!, 0, start, end),
+  },
+  {
+    name: 'http',
+    options: (e) => ({ api: 'http', httpPort: e.httpPort }),
+    // After method=stop the session's stat answers "unknown playback session id" (spec §5.6).
+    stopped: async (_e, playing) => {
+      const stat = playing.url.replace('/ace/r/', '/ace/stat/');
+      const body = (await (await fetch(stat)).json()) as { error: unknown };
+      return body.error === 'unknown playback session id';
+    },
+    // The HTTP engine answers a start of unknown content with "failed to load content".
+    unknownContent: LoadFailed,
+    // The emulator's HTTP API serves VOD video as its MPEG-TS test card (a real engine remuxes too).
+    bytes: (e, start, end) => e.media.vodBytes(start, end),
   },
 ];
 
@@ -75,7 +93,7 @@ describe.each(BACKENDS)('play on the $name API', (backend) => {
 
     const response = await fetch(playing.url, { headers: { Range: 'bytes=1000-1999' } });
     expect(response.status).toBe(206);
-    expect(Buffer.compare(new Uint8Array(await response.arrayBuffer()), fileBytes(e.catalogue.byHash(SEED)!, 0, 1000, 2000))).toBe(0);
+    expect(Buffer.compare(new Uint8Array(await response.arrayBuffer()), backend.bytes(e, 1000, 2000))).toBe(0);
 
     sub.unsubscribe();
     expect(await eventually(() => backend.stopped(e, playing))).toBe(true);
@@ -83,14 +101,14 @@ describe.each(BACKENDS)('play on the $name API', (backend) => {
 
   it('fails content the engine cannot start with ContentError, its message kept', async () => {
     const e = await emulator();
-    const error = await errorOf(firstValueFrom(play({ type: 'PID', playerId: 'broken' }, options(e))));
+    const error = await errorOf(lastValueFrom(play({ type: 'PID', playerId: 'broken' }, options(e)).pipe(takeWhile((ev) => ev.type !== 'playing', true))));
     expect(error).toBeInstanceOf(ContentError);
     expect(error).toMatchObject({ code: 'CONTENT_ERROR', reason: 'Cannot start: no seeds available' });
   });
 
   it('fails content the engine does not know with a typed error', async () => {
     const e = await emulator();
-    const error = await errorOf(firstValueFrom(play({ type: 'PID', playerId: 'nothing-here' }, options(e))));
+    const error = await errorOf(lastValueFrom(play({ type: 'PID', playerId: 'nothing-here' }, options(e)).pipe(takeWhile((ev) => ev.type !== 'playing', true))));
     expect(error).toBeInstanceOf(backend.unknownContent);
   });
 
@@ -135,4 +153,48 @@ describe('the backend picker', () => {
       expect(session.engine).toMatchObject({ httpPort: e.httpPort, authLevel: 1 });
     }
   });
+
+  it('auto takes the HTTP API when nothing listens on the TCP port', async () => {
+    const e = await startEmulator({ timing: FAST });
+    engine = e;
+    const closed = await freePort();
+    const session = await opened({ api: 'auto', port: closed, httpPort: e.httpPort, productKey: DEFAULT_PRODUCT_KEY });
+    expect(session.engine).toEqual({ version: '3.1.16', versionCode: 3011600, httpPort: e.httpPort, authLevel: 0, host: '127.0.0.1' });
+  });
+
+  it('auto takes the HTTP API when the TCP API does not finish its handshake within probeMs', async () => {
+    const e = await startEmulator({ timing: FAST, faults: { silentAfterLines: 0 } });
+    engine = e;
+    const began = Date.now();
+    const session = await opened({ api: 'auto', port: e.port, httpPort: e.httpPort, probeMs: 200, productKey: DEFAULT_PRODUCT_KEY });
+    expect(session.engine.authLevel).toBe(0);
+    expect(Date.now() - began).toBeGreaterThanOrEqual(190);
+    await waitFor(() => e.sessions.every((s) => s.isClosed)); // the probe's connection was closed
+  });
+
+  it('http fails with ConnectionFailed when its port does not answer, without trying TCP', async () => {
+    const e = await startEmulator({ timing: FAST });
+    engine = e;
+    const closed = await freePort();
+    const error = await opened({ api: 'http', port: e.port, httpPort: closed }).then(() => undefined, (err: unknown) => err);
+    expect(error).toBeInstanceOf(ConnectionFailed);
+    expect(error).toMatchObject({ port: closed });
+    expect(e.sessions).toHaveLength(0);
+  });
 });
+
+function opened(options: BackendOptions): Promise<PlaybackSession> {
+  return new Promise((resolve, reject) => {
+    subscriptions.push(openSession(options).subscribe({ next: resolve, error: reject }));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
