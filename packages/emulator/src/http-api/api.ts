@@ -355,18 +355,17 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
     if (path === '/ace/manifest.m3u8') return start(request, response, query, 'hls'), true;
 
     const parts = path.split('/');
-    const [, first, second, ih = '', last = ''] = parts;
-    if (parts.length !== 5 || !HEX40.test(ih)) return false;
-    const infohash = ih.toLowerCase();
-    if (first === 'content') {
-      const session = sessions.byContent(infohash, last);
+    if (parts.length === 4 && parts[1] === 'content' && HEX40.test(parts[2]!)) {
+      const session = sessions.byContent(parts[2]!, parts[3]!);
       if (session === undefined) return false; // perhaps a TCP session's file
       if (session.state === 'displaced') text(response, 403, 'Forbidden');
       else if (session.state === 'stopped') text(response, 500, NOT_FOUND_TEXT);
       else afterPrebuffer(response, session, () => progressive(request, response, session));
       return true;
     }
-    if (first !== 'ace') return false;
+    const [, first, second, ih = '', last = ''] = parts;
+    if (parts.length !== 5 || first !== 'ace' || !HEX40.test(ih)) return false;
+    const infohash = ih.toLowerCase();
     switch (second) {
       case 'r': {
         const session = HEX32.test(last) ? playable(response, infohash, last) : (text(response, 500, NOT_FOUND_TEXT), undefined);
