@@ -167,6 +167,23 @@ describe('typed errors of the HTTP backend', () => {
     await waitFor(() => stub!.open() === 0); // the held request was aborted
   });
 
+  it('ConnectionFailed when the server answering is no engine', async () => {
+    stub = await startStub({ versionBody: '<html>404 Not Found</html>' });
+    const error = await errorOf(firstValueFrom(connectHttp({ port: stub.port })));
+    expect(error).toBeInstanceOf(ConnectionFailed);
+    expect(String((error as ConnectionFailed).cause)).toMatch(/no engine's get_version answer/);
+  });
+
+  it('LoadFailed, with nothing asked, for targets the HTTP API cannot start (RAW, URL)', async () => {
+    const session = await open();
+    const before = stub!.requests.length;
+    for (const target of [{ type: 'RAW', data: 'ZDg=', developerId: 0, affiliateId: 0, zoneId: 0 }, { type: 'URL', url: 'http://example.invalid/v.mp4', developerId: 0, affiliateId: 0, zoneId: 0 }] as const) {
+      const error = await errorOf(lastValueFrom(session.start(target)));
+      expect(error).toBeInstanceOf(LoadFailed);
+    }
+    expect(stub!.requests.length).toBe(before);
+  });
+
   it('SessionClosed for flows after close(); close() stops what plays and connectHttp completes', async () => {
     stub = await startStub();
     let completed = false;

@@ -18,6 +18,8 @@ export interface StubOptions {
   readonly urlHost?: string;
   readonly isLive?: boolean;
   readonly isEncrypted?: (output: 'hls' | 'progressive') => boolean;
+  /** Answer get_version with this text body instead (a server that is no engine). */
+  readonly versionBody?: string;
   /** Never answer get_version (a silent engine). */
   readonly silent?: boolean;
   /** Hold every stat poll from this number on (0-based) forever. */
@@ -71,6 +73,7 @@ export async function startStub(options: StubOptions = {}): Promise<Stub> {
     };
     if (url.pathname === '/webui/api/service') {
       if (options.silent) return hold();
+      if (options.versionBody !== undefined) return void response.writeHead(404, { 'Content-Type': 'text/html' }).end(options.versionBody);
       return json(response, { result: { platform: 'linux', version: '3.2.3', code: 3020300, websocket_port: 0 }, error: null });
     }
     if (url.pathname === '/ace/getstream' || url.pathname === '/ace/manifest.m3u8') {
