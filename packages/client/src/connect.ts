@@ -9,7 +9,7 @@ import {
   type EngineMessage,
   type LineTooLong,
 } from '@ace-rx/codec';
-import { asyncScheduler, map, merge, Observable, retry, type SchedulerLike, Subject, type Subscription, throwError, timeout, timer } from 'rxjs';
+import { asyncScheduler, Observable, retry, type SchedulerLike, Subject, type Subscription, throwError, timeout, timer } from 'rxjs';
 import { ConnectionFailed, EngineDisconnected, EngineTimeout, HandshakeFailed, HandshakeRefused, SessionClosed } from './errors.js';
 import { DEFAULT_TIMEOUTS, Session, type EngineSession, type Timeouts } from './session.js';
 import { SyncQueue } from './sync.js';
@@ -97,6 +97,7 @@ function session(transport: Transport, endpoint: Endpoint, options: ConnectOptio
     // Closed by this side: SHUTDOWN, then the transport is closed.
     const shutdown = () => {
       deadline.unsubscribe();
+      unreadable.unsubscribe();
       handshake?.unsubscribe();
       if (ended === undefined) {
         if (phase === 'open') send({ kind: 'SHUTDOWN' });
@@ -115,15 +116,15 @@ function session(transport: Transport, endpoint: Endpoint, options: ConnectOptio
     let phase: 'hello' | 'ready' | 'open' = 'hello';
     let hello: Extract<EngineMessage, { kind: 'HELLOTS' }> | undefined;
     const deadline = scheduler.schedule(() => end(new EngineTimeout('the handshake', timeouts.handshakeMs)), timeouts.handshakeMs);
-    handshake = merge(messages, decodeErrors.pipe(map((error) => ({ kind: 'decode error' as const, error })))).subscribe({
+    // A handshake line that does not decode cannot be waited out.
+    const unreadable = decodeErrors.subscribe((error) => {
+      if (phase !== 'open' && error._tag === 'DecodeError' && /^(HELLOTS|AUTH|NOTREADY)(?: |$)/.test(error.line)) {
+        end(new HandshakeFailed(error.line, error));
+      }
+    });
+    handshake = messages.subscribe({
       next: (message) => {
-        if (message.kind === 'decode error') {
-          // A handshake line that does not decode cannot be waited out.
-          const { error } = message;
-          if (phase !== 'open' && error._tag === 'DecodeError' && /^(HELLOTS|AUTH|NOTREADY)(?: |$)/.test(error.line)) {
-            end(new HandshakeFailed(error.line, error));
-          }
-        } else if (message.kind === 'EVENT' && message.name === 'getuserdata') {
+        if (message.kind === 'EVENT' && message.name === 'getuserdata') {
           send({ kind: 'USERDATA', ...(options.userData ?? { gender: 1, age: 4 }) });
         } else if (phase === 'hello' && message.kind === 'HELLOTS') {
           phase = 'ready';
@@ -136,6 +137,7 @@ function session(transport: Transport, endpoint: Endpoint, options: ConnectOptio
         } else if (phase === 'ready' && message.kind === 'AUTH') {
           phase = 'open';
           deadline.unsubscribe();
+          unreadable.unsubscribe();
           if ((hello?.versionCode ?? 0) >= STOP_NOTIFICATIONS_VERSION) {
             send({ kind: 'SETOPTIONS', options: { use_stop_notifications: '1' } });
           }
