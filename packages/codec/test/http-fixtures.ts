@@ -195,6 +195,7 @@ export const httpFixtures: readonly HttpFixture[] = [
     kind: 'stat',
     body: '{"response": {"status": "dl", "speedDown": 6, "speed_down": 5, "speedUp": 2}, "error": null}',
     decoded: E.right({ status: 'dl', speedDown: 5, speedUp: 2, extra: obj({ speedDown: 6 }) }),
+    canonical: { response: { status: 'dl', speed_down: 5, speed_up: 2, speedDown: 6 }, error: null },
   },
   {
     name: 'stat with an unknown status, kept',
