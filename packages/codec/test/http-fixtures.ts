@@ -191,6 +191,13 @@ export const httpFixtures: readonly HttpFixture[] = [
     canonical: { response: { status: 'err', speed_down: 3, speed_up: 1, progress: 0, error_message: 'No seeds', hls_streams: [{ name: 'a', type: 'video' }] }, error: null },
   },
   {
+    name: 'stat with both spellings of a speed: snake_case wins, the other is kept',
+    kind: 'stat',
+    body: '{"response": {"status": "dl", "speedDown": 6, "speed_down": 5, "speedUp": 2}, "error": null}',
+    decoded: E.right({ status: 'dl', speedDown: 5, speedUp: 2, extra: obj({ speedDown: 6 }) }),
+    canonical: { response: { status: 'dl', speed_down: 5, speed_up: 2, speedDown: 6 }, error: null },
+  },
+  {
     name: 'stat with an unknown status, kept',
     kind: 'stat',
     body: '{"response": {"status": "seeding", "peers": 0}, "error": null}',
