@@ -38,7 +38,10 @@ afterEach(async () => {
 /** Runs `file` with deno, killed at the deadline; resolves with its exit code and output. */
 function run(binary: string, file: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(binary, ['run', '--quiet', '--no-prompt', '--allow-net=127.0.0.1', file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // As `pnpm test:runtimes` runs deno: no config, lock, remote imports, update check or prompt.
+    const env = { ...process.env, DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1', DO_NOT_TRACK: '1', NO_COLOR: '1' };
+    const flags = ['run', '--quiet', '--no-config', '--no-lock', '--no-remote', '--no-prompt', '--allow-net=127.0.0.1'];
+    const child = spawn(binary, [...flags, file, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
