@@ -1,11 +1,19 @@
-// Run by Deno (bundled by deno.test.ts): the HTTP backend, the picker and play from the
-// runtime-neutral entry, against an emulator that runs on Node. Prints one JSON line.
+// Run by Deno and Bun (bundled by runtimes.test.ts): the HTTP backend, the picker and play
+// from the runtime-neutral entry, against an emulator that runs on Node. Prints one JSON line.
 import { connectHttp, openSession, play, type HttpEngineSession, type PlayEvent } from '../../src/index.js';
 import { filter, firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 
 const SEED = { type: 'INFOHASH', infohash: '4c78e1cf0df23b4f5a16a106829ebed710cb52e0', developerId: 0, affiliateId: 0, zoneId: 0 } as const;
-const deno = (globalThis as unknown as { Deno: { args: string[]; exit(code: number): never; version: { deno: string } } }).Deno;
-const port = Number(deno.args[0]);
+type Host = {
+  Deno?: { args: string[]; exit(code: number): never; version: { deno: string } };
+  Bun?: { version: string };
+  process?: { argv: string[]; exit(code: number): never };
+};
+const host = globalThis as unknown as Host;
+const runtime = host.Deno ? `deno ${host.Deno.version.deno}` : host.Bun ? `bun ${host.Bun.version}` : 'unknown';
+const args = host.Deno?.args ?? host.process?.argv.slice(2) ?? [];
+const exit = (code: number): never => (host.Deno ? host.Deno.exit(code) : host.process!.exit(code));
+const port = Number(args[0]);
 
 async function main(): Promise<Record<string, unknown>> {
   const session = await new Promise<HttpEngineSession>((resolve, reject) => {
@@ -47,7 +55,7 @@ async function main(): Promise<Record<string, unknown>> {
   }
   return {
     liveStopped,
-    runtime: `deno ${deno.version.deno}`,
+    runtime,
     engine: session.engine,
     progress: events.filter((e) => e.type === 'progress').length,
     playing,
@@ -61,10 +69,10 @@ async function main(): Promise<Record<string, unknown>> {
 main().then(
   (result) => {
     console.log(JSON.stringify(result));
-    deno.exit(0);
+    exit(0);
   },
   (error: unknown) => {
     console.log(JSON.stringify({ error: String(error) }));
-    deno.exit(1);
+    exit(1);
   },
 );
