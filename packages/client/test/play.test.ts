@@ -142,6 +142,35 @@ describe.each(BACKENDS)('play on the $name API', (backend) => {
   });
 });
 
+describe('play on TCP with ads', () => {
+  it('reports each ad watched by default, so the main video follows', async () => {
+    engine = await startEmulator({ timing: FAST });
+    const e = engine;
+    const events = await firstValueFrom(
+      play({ type: 'PID', playerId: 'with-ads' }, { api: 'tcp', port: e.port, productKey: DEFAULT_PRODUCT_KEY }).pipe(
+        filter((ev) => ev.type === 'ad' || ev.type === 'playing'),
+        take(3),
+        toArray(),
+      ),
+    );
+    expect(events.map((ev) => (ev.type === 'ad' ? `ad ${ev.skippable}` : ev.type))).toEqual(['ad false', 'ad true', 'playing']);
+    const sent = e.sessions[0]!.transcript.filter((t) => t.direction === '>>' && t.line.startsWith('PLAYBACK'));
+    expect(sent.map((t) => t.line.split(' ').pop())).toEqual(['100', '100']);
+  });
+
+  it('with skipAds false leaves the ads to the caller: no PLAYBACK, no main video', async () => {
+    engine = await startEmulator({ timing: FAST });
+    const e = engine;
+    const events: PlayEvent[] = [];
+    subscriptions.push(play({ type: 'PID', playerId: 'with-ads' }, { api: 'tcp', port: e.port, productKey: DEFAULT_PRODUCT_KEY, skipAds: false }).subscribe(collect(events)));
+    await waitFor(() => events.some((ev) => ev.type === 'ad'), 10_000);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(events.filter((ev) => ev.type === 'ad')).toHaveLength(1);
+    expect(events.some((ev) => ev.type === 'playing')).toBe(false);
+    expect(e.sessions[0]!.transcript.some((t) => t.direction === '>>' && t.line.startsWith('PLAYBACK'))).toBe(false);
+  });
+});
+
 describe('the backend picker', () => {
   it('tcp and auto take the TCP API when it answers', async () => {
     const e = await startEmulator({ timing: FAST });
