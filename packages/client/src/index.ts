@@ -35,3 +35,24 @@ export {
   type Timeouts,
 } from './session.js';
 export type { Endpoint, Transport, TransportFactory } from './transport.js';
+export {
+  createOpenSession,
+  createPlay,
+  DEFAULT_PROBE_MS,
+  openSession,
+  play,
+  type BackendOptions,
+  type EngineApi,
+  type PlayOptions,
+} from './backend.js';
+export { playOn, withSession, type PlaybackSession, type PlayEvent, type PlayOnOptions } from './play.js';
+export {
+  connectHttp,
+  DEFAULT_HTTP_TIMEOUTS,
+  type HttpConnectOptions,
+  type HttpEngineSession,
+  type HttpPlayback,
+  type HttpTimeouts,
+} from './http/session.js';
+export type { FetchLike } from './http/request.js';
+export type { HttpOutput } from '@ace-rx/codec/http';

@@ -2,9 +2,11 @@ import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec';
-import { Catalogue, contentType, DEFAULT_CATALOGUE, fileBytes, fileSize, generatedBytes, seedOf, type Content } from './catalogue.js';
+import { Catalogue, contentType, DEFAULT_CATALOGUE, fileBytes, fileSize, generatedBytes, isVideo, seedOf, type Content } from './catalogue.js';
 import type { Faults } from './faults.js';
 import { createEngineHttpServer, servedFromDisk, servedGenerated, type Served } from './http.js';
+import { createHttpApi, type HttpApi, type HttpApiOptions } from './http-api/api.js';
+import { Media, type MediaOptions } from './media/channel.js';
 import { DEFAULT_TIMING, DEFAULT_TRANSCRIPT_LIMIT, Session, type Generation, type SessionContext, type Timing, type TranscriptEntry } from './session.js';
 
 /**
@@ -65,6 +67,10 @@ export interface EmulatorOptions {
   readonly idleTimeoutMs?: number;
   /** Open TCP API connections at most; one more is closed at once (default {@link DEFAULT_LIMITS}: 1024). */
   readonly maxConnections?: number;
+  /** The media of live streams, HLS segments and HTTP API VOD video (bitrate, burst, clip). */
+  readonly media?: MediaOptions;
+  /** Options of the HTTP API (`/ace/…`, `/webui/…`, `/server/…`). */
+  readonly httpApi?: HttpApiOptions;
 }
 
 /**
@@ -90,6 +96,10 @@ export interface Emulator {
   readonly sessions: readonly Session[];
   /** Faults of sessions opened from now on. */
   faults: Faults;
+  /** The HTTP API and its sessions. */
+  readonly httpApi: HttpApi;
+  /** The media every live stream, HLS segment and HTTP API VOD video is cut from. */
+  readonly media: Media;
   /** The HTTP URL path of a content's file (reachable once the engine announced it). */
   pathOf(content: Content, fileIndex: number): string;
   /** Drops every session and listens again on the same ports, as an engine restart does. */
@@ -147,6 +157,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const path = pathOf(content, target.file);
     const type = contentType(file.name);
     const size = fileSize(file);
+    if (content.live === true && isVideo(file.name) && file.path === undefined) {
+      const live = servedGenerated(file.name, size, 'video/mp2t', (s, e) => media.vodBytes(s, e));
+      return { path, file: { ...live, stream: () => media.live() } };
+    }
     return {
       path,
       file:
@@ -156,8 +170,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     };
   };
 
+  const media = new Media(options.media);
+  const httpApi = createHttpApi({
+    catalogue,
+    timing,
+    media,
+    engineVersion: options.engineVersion ?? '3.1.16',
+    versionCode: options.versionCode ?? 3011600,
+    options: options.httpApi ?? {},
+    faults: () => faults,
+    port: () => httpPort,
+    restart: () => void emulator.restart(),
+  });
   const tcp = createServer();
-  const http = createEngineHttpServer((path) => byPath.get(path));
+  const http = createEngineHttpServer((path) => byPath.get(path), httpApi.handle);
   http.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -222,6 +248,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
 
   const dropAll = () => {
+    httpApi.reset();
     for (const session of sessions) session.destroy();
     for (const socket of sockets) socket.destroy();
   };
@@ -251,6 +278,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     set faults(value: Faults) {
       faults = value;
     },
+    httpApi,
+    media,
     pathOf,
     restart() {
       restarting ??= (async () => {
