@@ -45,10 +45,12 @@ async function readBody(response: Response, bytes: number, ms = 10_000): Promise
   const deadline = performance.now() + ms;
   let ended = false;
   while (total < bytes && performance.now() < deadline) {
+    let timer: NodeJS.Timeout | undefined;
     const next = await Promise.race([
       reader.read().catch(() => ({ done: true as const, value: undefined })),
-      new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), Math.max(1, deadline - performance.now()))),
+      new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), Math.max(1, deadline - performance.now())))),
     ]);
+    clearTimeout(timer);
     if (next === 'late') break;
     if (next.done) {
       ended = true;
