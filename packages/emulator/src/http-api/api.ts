@@ -34,11 +34,17 @@ export interface HttpApiOptions {
 
 /** What the HTTP API needs from the emulator around it. */
 export interface HttpApiContext {
+  /** The contents it knows (shared with the TCP API). */
   readonly catalogue: Catalogue;
+  /** The TCP API's timing: `prebufferMs` is how long sessions prebuffer here too. */
   readonly timing: Timing;
+  /** What streams and segments are cut from. */
   readonly media: Media;
+  /** `version` in `get_version` and `get_status`. */
   readonly engineVersion: string;
+  /** `code` in `get_version` and `get_status`. */
   readonly versionCode: number;
+  /** The HTTP API's own options. */
   readonly options: HttpApiOptions;
   /** The emulator's faults now (a content's own faults are merged over them). */
   faults(): Faults;
