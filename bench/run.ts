@@ -2,7 +2,9 @@
 // baseline measured in the same run.
 import { reportClient } from './client.bench.js';
 import { reportDecode } from './decode.bench.js';
+import { reportHttpStat } from './http.bench.js';
 
 reportDecode();
+reportHttpStat();
 await reportClient();
 process.exit(0);
