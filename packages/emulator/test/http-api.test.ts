@@ -133,6 +133,14 @@ describe('starting playback', () => {
     expect((await started(base, '/ace/getstream?id=live')).infohash).toBe(LIVE);
     expect((await started(base, `/ace/getstream?magnet=${encodeURIComponent(`magnet:?xt=urn:btih:${SERIES}`)}`)).infohash).toBe(SERIES);
     expect((await started(base, `/ace/getstream?url=${encodeURIComponent('http://example.invalid/series.torrent')}&pid=u`)).infohash).toBe(SERIES);
+    const direct = encodeURIComponent('http://example.invalid/files/direct%20video.mp4');
+    expect((await started(base, `/ace/getstream?direct_url=${direct}&pid=d`)).infohash).toBe('2fd4e1c67a2d28fced849ee1bb76e7391b93eb12');
+  });
+
+  it('reads several selectors as the engine does: content_id wins', async () => {
+    const base = await start();
+    expect((await started(base, `/ace/getstream?infohash=${SERIES}&content_id=live`)).infohash).toBe(LIVE);
+    expect((await started(base, `/ace/manifest.m3u8?infohash=${SERIES}&magnet=x&pid=two`)).infohash).toBe(SERIES);
   });
 
   it('answers unknown content with 200 "failed to load content", also for an infohash passed as id', async () => {
