@@ -341,7 +341,7 @@ describe('session rules', () => {
 
 describe('stat', () => {
   it('goes prebuf with rising progress, then dl, with peers, speeds and livepos strings for live', async () => {
-    const base = await start({ timing: { prebufferMs: 400 } });
+    const base = await start({ timing: { prebufferMs: 1000 } }); // room for several polls on a loaded machine
     const s = await started(base, '/ace/getstream?content_id=live');
     const progress: number[] = [];
     let last: any;
