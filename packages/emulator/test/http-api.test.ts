@@ -432,6 +432,14 @@ describe('HTTP faults', () => {
     expect(data.length).toBe(188 * 500);
   });
 
+  it('stalls a VOD progressive stream too, after the same number of bytes', async () => {
+    const base = await start({ faults: { httpStallAfterBytes: 100_000 } });
+    const r = await fetch(`${base}/ace/getstream?infohash=${SERIES}`);
+    const { data, ended } = await readBody(r, Number.MAX_SAFE_INTEGER, 1000);
+    expect(ended).toBe(false);
+    expect(data.length).toBe(100_000);
+  });
+
   it('restarts the engine after httpRestartAfterBytes: the stream is cut and every session is unknown', async () => {
     const base = await start({ faults: { httpRestartAfterBytes: 188 * 1000 } });
     const s = await started(base, '/ace/getstream?content_id=live');

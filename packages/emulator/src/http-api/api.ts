@@ -259,7 +259,14 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
   };
 
   /** Bytes of a file, with `Range`, as the TCP side's HTTP server serves them. */
-  const sendBytes = (request: IncomingMessage, response: ServerResponse, size: number, type: string, bytes: (start: number, end: number) => Uint8Array) => {
+  const sendBytes = (
+    request: IncomingMessage,
+    response: ServerResponse,
+    size: number,
+    type: string,
+    bytes: (start: number, end: number) => Uint8Array,
+    faults: Faults = {},
+  ) => {
     const range = resolveRange(request.headers.range, size);
     const common = { 'Accept-Ranges': 'bytes', 'Content-Type': type };
     if (range.kind === 'unsatisfiable') return void response.writeHead(416, { ...common, 'Content-Range': `bytes */${size}` }).end();
@@ -269,11 +276,18 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
     response.writeHead(range.kind === 'partial' ? 206 : 200, headers);
     if (request.method === 'HEAD') return void response.end();
     let at = first;
+    let sent = 0;
+    const stallAt = faults.httpStallAfterBytes ?? Infinity;
+    const restartAt = faults.httpRestartAfterBytes ?? Infinity;
     const pump = () => {
       while (at <= last) {
-        const end = Math.min(at + 256 * 1024, last + 1);
+        if (response.destroyed) return;
+        const end = Math.min(at + 256 * 1024, last + 1, at + Math.max(0, stallAt - sent));
+        if (end <= at) return; // stalled: the response stays open, nothing more comes
         const ok = response.write(bytes(at, end));
+        sent += end - at;
         at = end;
+        if (sent >= restartAt) return void setImmediate(() => context.restart());
         if (!ok) return void response.once('drain', pump);
       }
       response.end();
@@ -293,8 +307,8 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
     const faults = faultsOf(session);
     if (!session.content.live || !isVideo(file.name)) {
       const size = fileSize(file);
-      if (isVideo(file.name)) return sendBytes(request, response, size, 'video/mp2t', (s, e) => context.media.vodBytes(s, e));
-      return sendBytes(request, response, size, 'application/octet-stream', (s, e) => fileBytes(session.content, session.fileIndex, s, e));
+      if (isVideo(file.name)) return sendBytes(request, response, size, 'video/mp2t', (s, e) => context.media.vodBytes(s, e), faults);
+      return sendBytes(request, response, size, 'application/octet-stream', (s, e) => fileBytes(session.content, session.fileIndex, s, e), faults);
     }
     response.writeHead(200, { 'Content-Type': 'video/mp2t' });
     if (request.method === 'HEAD') return void response.end();
