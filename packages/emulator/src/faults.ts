@@ -22,7 +22,7 @@ export interface Faults {
    * ends. `error`: 500 `download not found` until then (both measured on real engines).
    */
   readonly httpPrebuffer?: 'hold' | 'error';
-  /** HTTP API: a progressive stream stalls (stays open, sends nothing more) after this many bytes. */
+  /** HTTP API: a progressive stream (live or VOD) stalls (stays open, sends nothing more) after this many bytes. */
   readonly httpStallAfterBytes?: number;
   /** HTTP API: the engine restarts (every session dropped, same ports listening again) once a progressive stream has sent this many bytes. */
   readonly httpRestartAfterBytes?: number;

@@ -45,10 +45,12 @@ async function readBody(response: Response, bytes: number, ms = 10_000): Promise
   const deadline = performance.now() + ms;
   let ended = false;
   while (total < bytes && performance.now() < deadline) {
+    let timer: NodeJS.Timeout | undefined;
     const next = await Promise.race([
       reader.read().catch(() => ({ done: true as const, value: undefined })),
-      new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), Math.max(1, deadline - performance.now()))),
+      new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), Math.max(1, deadline - performance.now())))),
     ]);
+    clearTimeout(timer);
     if (next === 'late') break;
     if (next.done) {
       ended = true;
@@ -131,6 +133,14 @@ describe('starting playback', () => {
     expect((await started(base, '/ace/getstream?id=live')).infohash).toBe(LIVE);
     expect((await started(base, `/ace/getstream?magnet=${encodeURIComponent(`magnet:?xt=urn:btih:${SERIES}`)}`)).infohash).toBe(SERIES);
     expect((await started(base, `/ace/getstream?url=${encodeURIComponent('http://example.invalid/series.torrent')}&pid=u`)).infohash).toBe(SERIES);
+    const direct = encodeURIComponent('http://example.invalid/files/direct%20video.mp4');
+    expect((await started(base, `/ace/getstream?direct_url=${direct}&pid=d`)).infohash).toBe('2fd4e1c67a2d28fced849ee1bb76e7391b93eb12');
+  });
+
+  it('reads several selectors as the engine does: content_id wins', async () => {
+    const base = await start();
+    expect((await started(base, `/ace/getstream?infohash=${SERIES}&content_id=live`)).infohash).toBe(LIVE);
+    expect((await started(base, `/ace/manifest.m3u8?infohash=${SERIES}&magnet=x&pid=two`)).infohash).toBe(SERIES);
   });
 
   it('answers unknown content with 200 "failed to load content", also for an infohash passed as id', async () => {
@@ -331,7 +341,7 @@ describe('session rules', () => {
 
 describe('stat', () => {
   it('goes prebuf with rising progress, then dl, with peers, speeds and livepos strings for live', async () => {
-    const base = await start({ timing: { prebufferMs: 400 } });
+    const base = await start({ timing: { prebufferMs: 1000 } }); // room for several polls on a loaded machine
     const s = await started(base, '/ace/getstream?content_id=live');
     const progress: number[] = [];
     let last: any;
@@ -420,6 +430,14 @@ describe('HTTP faults', () => {
     const { data, ended } = await readBody(r, Number.MAX_SAFE_INTEGER, 1000);
     expect(ended).toBe(false);
     expect(data.length).toBe(188 * 500);
+  });
+
+  it('stalls a VOD progressive stream too, after the same number of bytes', async () => {
+    const base = await start({ faults: { httpStallAfterBytes: 100_000 } });
+    const r = await fetch(`${base}/ace/getstream?infohash=${SERIES}`);
+    const { data, ended } = await readBody(r, Number.MAX_SAFE_INTEGER, 1000);
+    expect(ended).toBe(false);
+    expect(data.length).toBe(100_000);
   });
 
   it('restarts the engine after httpRestartAfterBytes: the stream is cut and every session is unknown', async () => {

@@ -11,7 +11,11 @@ import {
   encodeVersionResponse,
   ENGINE_HTTP_ERROR_MESSAGES,
   engineServiceError,
+  CONTENT_SELECTORS,
+  parseStartQuery,
+  type ContentSelector,
   type EngineVersion,
+  type HttpStartRequest,
   type StatResponse,
 } from '@ace-rx/codec/http';
 import { fileBytes, fileSize, isVideo, seedOf, type Catalogue, type Content } from '../catalogue.js';
@@ -34,11 +38,17 @@ export interface HttpApiOptions {
 
 /** What the HTTP API needs from the emulator around it. */
 export interface HttpApiContext {
+  /** The contents it knows (shared with the TCP API). */
   readonly catalogue: Catalogue;
+  /** The TCP API's timing: `prebufferMs` is how long sessions prebuffer here too. */
   readonly timing: Timing;
+  /** What streams and segments are cut from. */
   readonly media: Media;
+  /** `version` in `get_version` and `get_status`. */
   readonly engineVersion: string;
+  /** `code` in `get_version` and `get_status`. */
   readonly versionCode: number;
+  /** The HTTP API's own options. */
   readonly options: HttpApiOptions;
   /** The emulator's faults now (a content's own faults are merged over them). */
   faults(): Faults;
@@ -136,40 +146,46 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
     return undefined;
   };
 
-  const findContent = (query: URLSearchParams): Content | undefined => {
+  /** The content a selector names, as the engine resolves it (`url` also matches a direct URL). */
+  const findContent = (selector: ContentSelector): Content | undefined => {
     const all = context.catalogue.all();
-    const contentId = query.get('content_id') ?? query.get('id');
-    if (contentId !== null) return all.find((c) => c.playerId === contentId || context.catalogue.contentId(c) === contentId);
-    const infohash = query.get('infohash');
-    if (infohash !== null) return HEX40.test(infohash) ? context.catalogue.byHash(infohash) : undefined;
-    const url = query.get('url') ?? query.get('direct_url');
-    if (url !== null) return all.find((c) => c.torrentUrl === url || c.directUrl === url);
-    const magnet = query.get('magnet');
-    if (magnet !== null) {
-      const hash = /xt=urn:btih:([0-9a-fA-F]{40})/.exec(magnet)?.[1];
-      return hash === undefined ? undefined : context.catalogue.byHash(hash);
-    }
-    return undefined;
+    if (selector.contentId !== undefined) return all.find((c) => c.playerId === selector.contentId || context.catalogue.contentId(c) === selector.contentId);
+    if (selector.infohash !== undefined) return HEX40.test(selector.infohash) ? context.catalogue.byHash(selector.infohash) : undefined;
+    if (selector.url !== undefined) return all.find((c) => c.torrentUrl === selector.url || c.directUrl === selector.url);
+    const hash = /xt=urn:btih:([0-9a-fA-F]{40})/.exec(selector.magnet)?.[1];
+    return hash === undefined ? undefined : context.catalogue.byHash(hash);
+  };
+
+  /**
+   * The start query read by the codec's engine-side parser (`sid` as `pid`, `id` as
+   * `content_id`). `direct_url` is read as `url`. A query naming several selectors is
+   * read as the engine reads it: the first in its order wins (`content_id` or `id`,
+   * then `infohash`, `url`, `magnet`).
+   */
+  const readStart = (query: URLSearchParams, output: ApiSession['output']): HttpStartRequest | undefined => {
+    const pairs = [...query].map(([name, value]): [string, string] => [name === 'direct_url' ? 'url' : name, value]);
+    const kind = output === 'hls' ? 'hls' : 'ts';
+    const parsed = parseStartQuery(pairs, kind);
+    if (parsed._tag === 'Right') return parsed.right;
+    if (parsed.left.kind !== 'SEVERAL_SELECTORS') return undefined;
+    const selectors = new Set<string>(['id', ...CONTENT_SELECTORS.map(([, wire]) => wire)]);
+    const first = pairs.find(([name]) => name === 'content_id' || name === 'id') ?? CONTENT_SELECTORS.map(([, wire]) => pairs.find(([name]) => name === wire)).find((p) => p !== undefined);
+    const again = parseStartQuery([...pairs.filter(([name]) => !selectors.has(name)), first!], kind);
+    return again._tag === 'Right' ? again.right : undefined;
   };
 
   const start = (request: IncomingMessage, response: ServerResponse, query: URLSearchParams, output: ApiSession['output']) => {
-    const content = findContent(query);
-    const index = query.get('_idx');
-    const fileIndex = index !== null && /^\d+$/.test(index) ? Number(index) : Math.max(0, content?.files.findIndex((f) => isVideo(f.name)) ?? 0);
-    if (content === undefined || fileIndex >= content.files.length) return json(response, encodeAceError(ENGINE_HTTP_ERROR_MESSAGES.LOAD_FAILED));
-    const clientSessionId = Number(query.get('client_session_id') ?? -1);
-    const session = sessions.start(
-      content,
-      fileIndex,
-      query.get('pid') ?? query.get('sid') ?? '',
-      output,
-      Number.isInteger(clientSessionId) ? clientSessionId : -1,
-      query.get('use_api_events') === '1',
-    );
+    const read = readStart(query, output);
+    const content = read === undefined ? undefined : findContent(read.content);
+    const fileIndex = read?.fileIndex ?? Math.max(0, content?.files.findIndex((f) => isVideo(f.name)) ?? 0);
+    if (content === undefined || read === undefined || fileIndex >= content.files.length) {
+      return json(response, encodeAceError(ENGINE_HTTP_ERROR_MESSAGES.LOAD_FAILED));
+    }
+    const session = sessions.start(content, fileIndex, read.pid ?? '', output, read.clientSessionId ?? -1, read.useApiEvents === true);
     const origin = originOf(request);
     const at = `${content.infohash}/${session.token}`;
     const playbackUrl = output === 'hls' ? `${origin}/ace/m/${at}.m3u8` : `${origin}/ace/r/${at}`;
-    if (query.get('format') !== 'json') {
+    if (read.format !== 'json') {
       response.writeHead(302, { Location: playbackUrl }).end();
       return;
     }
@@ -243,7 +259,14 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
   };
 
   /** Bytes of a file, with `Range`, as the TCP side's HTTP server serves them. */
-  const sendBytes = (request: IncomingMessage, response: ServerResponse, size: number, type: string, bytes: (start: number, end: number) => Uint8Array) => {
+  const sendBytes = (
+    request: IncomingMessage,
+    response: ServerResponse,
+    size: number,
+    type: string,
+    bytes: (start: number, end: number) => Uint8Array,
+    faults: Faults = {},
+  ) => {
     const range = resolveRange(request.headers.range, size);
     const common = { 'Accept-Ranges': 'bytes', 'Content-Type': type };
     if (range.kind === 'unsatisfiable') return void response.writeHead(416, { ...common, 'Content-Range': `bytes */${size}` }).end();
@@ -253,11 +276,18 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
     response.writeHead(range.kind === 'partial' ? 206 : 200, headers);
     if (request.method === 'HEAD') return void response.end();
     let at = first;
+    let sent = 0;
+    const stallAt = faults.httpStallAfterBytes ?? Infinity;
+    const restartAt = faults.httpRestartAfterBytes ?? Infinity;
     const pump = () => {
       while (at <= last) {
-        const end = Math.min(at + 256 * 1024, last + 1);
+        if (response.destroyed) return;
+        const end = Math.min(at + 256 * 1024, last + 1, at + Math.max(0, stallAt - sent));
+        if (end <= at) return; // stalled: the response stays open, nothing more comes
         const ok = response.write(bytes(at, end));
+        sent += end - at;
         at = end;
+        if (sent >= restartAt) return void setImmediate(() => context.restart());
         if (!ok) return void response.once('drain', pump);
       }
       response.end();
@@ -277,8 +307,8 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
     const faults = faultsOf(session);
     if (!session.content.live || !isVideo(file.name)) {
       const size = fileSize(file);
-      if (isVideo(file.name)) return sendBytes(request, response, size, 'video/mp2t', (s, e) => context.media.vodBytes(s, e));
-      return sendBytes(request, response, size, 'application/octet-stream', (s, e) => fileBytes(session.content, session.fileIndex, s, e));
+      if (isVideo(file.name)) return sendBytes(request, response, size, 'video/mp2t', (s, e) => context.media.vodBytes(s, e), faults);
+      return sendBytes(request, response, size, 'application/octet-stream', (s, e) => fileBytes(session.content, session.fileIndex, s, e), faults);
     }
     response.writeHead(200, { 'Content-Type': 'video/mp2t' });
     if (request.method === 'HEAD') return void response.end();

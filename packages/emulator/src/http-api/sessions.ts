@@ -16,10 +16,13 @@ export interface ApiSession {
   readonly token: string;
   /** Last segment of its `/content/<ih>/<random>` URL (32 hex). */
   readonly contentKey: string;
+  /** The catalogue content it plays. */
   readonly content: Content;
+  /** The file it plays (`_idx`, else the content's first video). */
   readonly fileIndex: number;
   /** The player id it was started with (`pid`, or its old name `sid`); `''` when none. */
   readonly pid: string;
+  /** Progressive (`/ace/getstream`) or HLS (`/ace/manifest.m3u8`). */
   readonly output: ApiOutput;
   /** `client_session_id` from the start request, `-1` when none. */
   readonly clientSessionId: number;
@@ -27,6 +30,7 @@ export interface ApiSession {
   readonly events: boolean;
   /** `performance.now()` at the start. */
   readonly startedAt: number;
+  /** Active until displaced by another player's start, or stopped. */
   state: ApiSessionState;
   /** Position set by `method=liveseek&pos=…`. */
   seekPos: number | undefined;
