@@ -5,7 +5,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { DecodeError } from './errors.js';
 import { DEFAULT_MAX_LINE_BYTES, LineFramer, type LineDecoderOptions, type LineReader, type LineTooLong } from './framing.js';
 import type { EngineMessage } from './messages.js';
-import { bareCommandLine, decodeEngineMessage, plainEventLine } from './engine.js';
+import { bareCommandLine, decodeFramedEngineLine, plainEventLine } from './engine.js';
+import { decodeError } from './errors.js';
 import { fastPathEnd } from './fastpath.js';
 import { plainStatusLine } from './status.js';
 import { readLines, utf8Decode } from './text.js';
@@ -18,11 +19,11 @@ const LF = 0x0a;
 /** `E.right`, local: a namespace property read per line costs in bundles that wrap CommonJS modules. */
 const right = (message: EngineMessage): EngineFrame => ({ _tag: 'Right', right: message });
 
-const decodeBytes = (bytes: Uint8Array, from: number, to: number): EngineFrame => decodeEngineMessage(utf8Decode(bytes.subarray(from, to)));
+const decodeBytes = (bytes: Uint8Array, from: number, to: number): EngineFrame => decodeFramedEngineLine(utf8Decode(bytes.subarray(from, to)));
 
 /** Decodes the whole lines of `bytes[from, to)` (`to` just past a `\n`) as text: one UTF-8 decode for them all. */
 function decodeText(out: EngineFrame[], bytes: Uint8Array, from: number, to: number): void {
-  readLines(out, utf8Decode(bytes.subarray(from, to - 1)), decodeEngineMessage);
+  readLines(out, utf8Decode(bytes.subarray(from, to - 1)), decodeFramedEngineLine);
 }
 
 const engineLines: LineReader<EngineFrame> = {
@@ -44,6 +45,7 @@ const engineLines: LineReader<EngineFrame> = {
     if (text < to) decodeText(out, bytes, text, to);
   },
   tooLong: (limit, offset) => E.left({ _tag: 'LineTooLong', limit, offset }),
+  notBytes: () => E.left(decodeError('', 0, 'a chunk of bytes (a Uint8Array)')),
 };
 
 /**
