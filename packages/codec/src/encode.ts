@@ -46,8 +46,17 @@ export const int: Rule = test(isWireInt, 'must be an integer of at most 15 digit
 export const nat: Rule = test((v) => isWireInt(v) && v >= 0, 'must be a non-negative integer of at most 15 digits');
 /** A boolean (`0`/`1` flags). */
 export const flag: Rule = test((v) => typeof v === 'boolean', 'must be a boolean');
-/** Any string: for what the encoder percent-encodes or JSON-escapes. */
-export const text: Rule = test((v) => typeof v === 'string', 'must be a string');
+/**
+ * Whether `s` is well-formed UTF-16 (no lone surrogate, which UTF-8 cannot carry: it
+ * would go out as U+FFFD). Where `isWellFormed` is missing (older runtimes), assumed.
+ */
+const wellFormed = (s: string): boolean => (s as { isWellFormed?: () => boolean }).isWellFormed?.() ?? true;
+
+/** Any well-formed string: for what the encoder percent-encodes or JSON-escapes. */
+export const text: Rule = (v, field) => {
+  if (typeof v !== 'string') refuse(field, 'must be a string');
+  if (!wellFormed(v)) refuse(field, 'must not hold a lone surrogate');
+};
 /** A plain decimal the decoders read back as the same number: finite, below 10^15, at most 20 decimals. */
 export const decimal: Rule = test((v) => {
   if (typeof v !== 'number' || !(Math.abs(v) < 1e15)) return false;
@@ -72,6 +81,7 @@ export function chars(spaces: boolean, extra = '', empty = spaces): Rule {
     if (typeof v !== 'string') refuse(field, 'must be a string');
     if (!empty && v === '') refuse(field, 'must not be empty');
     if (badChar(v, spaces, extra) !== -1) refuse(field, `must not contain ${what}`);
+    if (!wellFormed(v)) refuse(field, 'must not hold a lone surrogate');
   };
 }
 

@@ -290,7 +290,11 @@ const eventRule: Rule = (m) => {
     const spec = eventSpecs[event.name as KnownEventName];
     checkSpec(spec, event.params, 'params');
     spec['extra']!(event.extra, 'extra');
-  } else params()(event.params, 'params');
+  } else {
+    params()(event.params, 'params');
+    // Other EVENTs keep every param in `params`: an `extra` would be dropped.
+    if (event.extra !== undefined) refuse('extra', 'is not a field of this EVENT (its params go in params)');
+  }
 };
 
 const engineRules: { readonly [K in keyof typeof engineEncoders]: Spec | Rule } = {

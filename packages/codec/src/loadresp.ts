@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import { ParseFailure } from './errors.js';
-import { isObject, refuse, type Rule } from './encode.js';
+import { isObject, refuse, text, type Rule } from './encode.js';
 import { percentDecode, percentEncode } from './text.js';
 
 /**
@@ -197,7 +197,8 @@ export const loadResponseRule: Rule = (v, field) => {
   const files = v['files'];
   if (!Array.isArray(files)) refuse(`${field}.files`, 'must be an array');
   files.forEach((file: unknown, i) => {
-    if (!isObject(file) || typeof file['name'] !== 'string') refuse(`${field}.files.${i}.name`, 'must be a string');
+    if (!isObject(file)) refuse(`${field}.files.${i}`, 'must be an object');
+    text(file['name'], `${field}.files.${i}.name`);
     if (!Number.isSafeInteger(file['index']) || (file['index'] as number) < 0) refuse(`${field}.files.${i}.index`, 'must be a non-negative integer');
   });
   const extra = v['extra'];
