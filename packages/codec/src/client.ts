@@ -1,6 +1,6 @@
 // Client → engine lines: encoding (what a client writes) and decoding (what an engine,
 // such as the emulator, reads).
-import * as E from 'fp-ts/lib/Either.js';
+import * as E from './either.js';
 import * as t from 'io-ts';
 import type { DecodeError } from './errors.js';
 import { EncodeError, fail } from './errors.js';

@@ -2,7 +2,7 @@
 // the result is a line the grammar can carry, or an EncodeError. Each message's field
 // rules are a table beside its encoder (client.ts, engine.ts), built from the small
 // checks below; the CR/LF test of the finished line is the last line of defence.
-import * as E from 'fp-ts/lib/Either.js';
+import * as E from './either.js';
 import { EncodeError } from './errors.js';
 import type { FieldSpec, FieldType } from './params.js';
 

@@ -28,7 +28,7 @@ import { eventSchemas, helloTsSchema, startKeyedSchema, startPositionalSchema } 
 import { formatStatusPart, parsePart, statusPartRule } from './status.js';
 import { bytesAt, endsLine } from './fastpath.js';
 import { parseInteger, utf8Encode } from './text.js';
-import * as E from 'fp-ts/lib/Either.js';
+import * as E from './either.js';
 
 const AD_SEPARATOR = '|ad:';
 

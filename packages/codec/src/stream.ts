@@ -1,7 +1,7 @@
 // Bytes straight to engine messages: the framing of LineDecoder, with the commonest
 // lines (plain STATUS, numeric EVENTs) read from the bytes without making a string of
 // them first.
-import * as E from 'fp-ts/lib/Either.js';
+import * as E from './either.js';
 import type { DecodeError } from './errors.js';
 import { DEFAULT_MAX_LINE_BYTES, LineFramer, type LineDecoderOptions, type LineReader, type LineTooLong } from './framing.js';
 import type { EngineMessage } from './messages.js';
