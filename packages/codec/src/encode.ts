@@ -25,6 +25,13 @@ class Refused {
 /** Checks one field's value; `field` is its dotted path. Throws a refusal, returns nothing. */
 export type Rule = (value: unknown, field: string) => void;
 
+// Paths are only spelt out when a message was refused: its rules are run again with
+// `paths.on`, so the common case (a valid message) builds no strings.
+const paths = { on: false };
+
+/** The path of `name` within `field`: empty unless a refusal is being explained. */
+export const join = (field: string, name: string | number): string => (paths.on ? (field ? `${field}.${name}` : String(name)) : '');
+
 /** Refuses `field` because it `reason` (e.g. `must be an integer`). */
 export function refuse(field: string, reason: string): never {
   throw new Refused(field, reason);
@@ -40,8 +47,15 @@ const test =
 /** The grammar's integers: at most 15 digits (what the decoders read). */
 export const isWireInt = (v: unknown): v is number => Number.isInteger(v) && Math.abs(v as number) < 1e15;
 
+const INT = 'must be an integer of at most 15 digits';
 /** An integer of at most 15 digits. */
-export const int: Rule = test(isWireInt, 'must be an integer of at most 15 digits');
+export const int: Rule = (v, field) => {
+  if (!isWireInt(v)) refuse(field, INT);
+};
+/** {@link int} or absent, without a second call (STATUS parts have a dozen of them). */
+export const optInt: Rule = (v, field) => {
+  if (v !== undefined && !isWireInt(v)) refuse(field, INT);
+};
 /** A non-negative {@link int}. */
 export const nat: Rule = test((v) => isWireInt(v) && v >= 0, 'must be a non-negative integer of at most 15 digits');
 /** A boolean (`0`/`1` flags). */
@@ -65,13 +79,11 @@ export const decimal: Rule = test((v) => {
   return dot === -1 || written.length - dot - 1 <= 20;
 }, 'must be a finite number below 10^15 with at most 20 decimals');
 
-/** Index of the first char of `s` among CR, LF (and space unless `spaces`), or of `extra`; -1 if none. */
-function badChar(s: string, spaces: boolean, extra: string): number {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x0d || c === 0x0a || (c === 0x20 && !spaces) || extra.includes(s[i]!)) return i;
-  }
-  return -1;
+/** Whether `s` holds CR, LF (or a space unless `spaces`) or a char of `extra`: native scans, no loop. */
+function badChar(s: string, spaces: boolean, extra: string): boolean {
+  if (s.includes('\r') || s.includes('\n') || (!spaces && s.includes(' '))) return true;
+  for (let i = 0; i < extra.length; i++) if (s.includes(extra[i]!)) return true;
+  return false;
 }
 
 /** A string with none of CR, LF (nor space unless `spaces`) nor any char of `extra`; non-empty unless `empty`. */
@@ -80,7 +92,7 @@ export function chars(spaces: boolean, extra = '', empty = spaces): Rule {
   return (v, field) => {
     if (typeof v !== 'string') refuse(field, 'must be a string');
     if (!empty && v === '') refuse(field, 'must not be empty');
-    if (badChar(v, spaces, extra) !== -1) refuse(field, `must not contain ${what}`);
+    if (badChar(v, spaces, extra)) refuse(field, `must not contain ${what}`);
     if (!wellFormed(v)) refuse(field, 'must not hold a lone surrogate');
   };
 }
@@ -106,7 +118,7 @@ export const array =
   (v, field) => {
     if (!Array.isArray(v)) refuse(field, 'must be an array');
     if (v.length < min) refuse(field, `must have at least ${min} item${min === 1 ? '' : 's'}`);
-    for (let i = 0; i < v.length; i++) item(v[i], `${field}.${i}`);
+    for (let i = 0; i < v.length; i++) item(v[i], join(field, i));
   };
 
 /** A table of rules, one per field (a field with no rule is not looked at). */
@@ -118,7 +130,7 @@ export const isObject = (v: unknown): v is Record<string, unknown> => typeof v =
 /** Checks every field of `spec` on the object `v`, fields named `field.name` (`name` at the top). */
 export function checkSpec(spec: Spec, v: unknown, field: string): void {
   if (!isObject(v)) refuse(field, 'must be an object');
-  for (const name in spec) spec[name]!(v[name], field ? `${field}.${name}` : name);
+  for (const name in spec) spec[name]!(v[name], join(field, name));
 }
 
 /** An object whose fields pass `spec`. */
@@ -148,9 +160,9 @@ export const params =
   (v, field) => {
     if (!isObject(v)) refuse(field, 'must be an object of strings');
     for (const key of Object.keys(v)) {
-      paramKey(key, `${field} key ${JSON.stringify(key)}`);
-      if (schema?.isTyped(key)) refuse(`${field}.${key}`, `is a typed param of ${schema.name}`);
-      text(v[key], `${field}.${key}`);
+      paramKey(key, paths.on ? `${field} key ${JSON.stringify(key)}` : '');
+      if (schema?.isTyped(key)) refuse(join(field, key), `is a typed param of ${schema.name}`);
+      text(v[key], join(field, key));
     }
   };
 
@@ -190,18 +202,31 @@ export function guardedEncode(
   if (typeof kind !== 'string' || !Object.hasOwn(encoders, kind)) {
     return E.left(new EncodeError(typeof kind === 'string' ? kind : typeof kind, 'kind', 'is not a known kind'));
   }
+  const rule = rules[kind]!;
   let line: string;
   try {
-    const rule = rules[kind]!;
     if (typeof rule === 'function') rule(message, '');
     else checkSpec(rule, message, '');
     line = (encoders[kind] as (m: unknown) => string)(message);
   } catch (error) {
-    if (error instanceof Refused) return E.left(new EncodeError(kind, error.field, error.reason));
+    if (error instanceof Refused) {
+      // Again, with paths spelt out, to say which field.
+      let refused = error;
+      paths.on = true;
+      try {
+        if (typeof rule === 'function') rule(message, '');
+        else checkSpec(rule, message, '');
+      } catch (again) {
+        if (again instanceof Refused) refused = again;
+      } finally {
+        paths.on = false;
+      }
+      return E.left(new EncodeError(kind, refused.field, refused.reason));
+    }
     if (error instanceof EncodeError) return E.left(error);
     return E.left(new EncodeError(kind, 'message', `is malformed (${error instanceof Error ? error.message : String(error)})`));
   }
   if (typeof line !== 'string') return E.left(new EncodeError(kind, 'message', 'did not encode to a line'));
-  if (badChar(line, true, '') !== -1) return E.left(new EncodeError(kind, 'message', 'would contain CR or LF'));
+  if (line.includes('\r') || line.includes('\n')) return E.left(new EncodeError(kind, 'message', 'would contain CR or LF'));
   return E.right(line);
 }

@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import { ParseFailure } from './errors.js';
-import { isObject, refuse, text, type Rule } from './encode.js';
+import { isObject, join, refuse, text, type Rule } from './encode.js';
 import { percentDecode, percentEncode } from './text.js';
 
 /**
@@ -51,11 +51,11 @@ function jsonRule(v: unknown, field: string, depth: number): void {
   }
   if (depth === 0) refuse(field, `must nest at most ${MAX_EXTRA_DEPTH} levels`);
   if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) jsonRule(v[i], `${field}.${i}`, depth - 1);
+    for (let i = 0; i < v.length; i++) jsonRule(v[i], join(field, i), depth - 1);
     return;
   }
   if (!isObject(v) || (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null)) refuse(field, 'must be a JSON value');
-  for (const key of Object.keys(v)) jsonRule(v[key], `${field}.${key}`, depth - 1);
+  for (const key of Object.keys(v)) jsonRule(v[key], join(field, key), depth - 1);
 }
 
 /** One file of a loaded torrent: its name (URL-decoded) and its index for START. */
@@ -198,7 +198,7 @@ export const loadResponseRule: Rule = (v, field) => {
   if (!Array.isArray(files)) refuse(`${field}.files`, 'must be an array');
   files.forEach((file: unknown, i) => {
     if (!isObject(file)) refuse(`${field}.files.${i}`, 'must be an object');
-    text(file['name'], `${field}.files.${i}.name`);
+    text(file['name'], join(join(join(field, 'files'), i), 'name'));
     if (!Number.isSafeInteger(file['index']) || (file['index'] as number) < 0) refuse(`${field}.files.${i}.index`, 'must be a non-negative integer');
   });
   const extra = v['extra'];
@@ -206,6 +206,6 @@ export const loadResponseRule: Rule = (v, field) => {
   if (!isObject(extra)) refuse(`${field}.extra`, 'must be an object');
   for (const key of Object.keys(extra)) {
     if (KNOWN.has(key)) refuse(`${field}.extra.${key}`, 'is a typed LOADRESP key');
-    jsonRule(extra[key], `${field}.extra.${key}`, MAX_EXTRA_DEPTH);
+    jsonRule(extra[key], join(join(field, 'extra'), key), MAX_EXTRA_DEPTH);
   }
 };

@@ -3,7 +3,7 @@ import { fail, ParseFailure } from './errors.js';
 import { bytesAt, endsLine, fastPathEnd } from './fastpath.js';
 import { MAX_INT_DIGITS, parseInteger, utf8Encode } from './text.js';
 import type { Status } from './messages.js';
-import { array, chars, checkSpec, int, isObject, opt, refuse, type Rule, type Spec } from './encode.js';
+import { array, chars, checkSpec, isObject, join, opt, optInt, refuse, type Rule, type Spec } from './encode.js';
 
 /**
  * The ten fields engines append to most states, in wire order (`total_progress;
@@ -502,7 +502,7 @@ export function formatStatusPart(part: StatusPart): string {
 const statusText = chars(true, ';|', true);
 const statusExtra: Rule = opt(array(statusText, 1));
 const partSpecs: Readonly<Record<string, Spec>> = {
-  err: { errorId: opt(int), errorMessage: opt(chars(true, '|', true)) },
+  err: { errorId: optInt, errorMessage: opt(chars(true, '|', true)) },
   unknown: {
     name: (v, field) => {
       statusText(v, field);
@@ -511,13 +511,18 @@ const partSpecs: Readonly<Record<string, Spec>> = {
     fields: array(statusText),
   },
 };
-for (const [state, layout] of Object.entries(STATUS_LAYOUTS)) {
-  (partSpecs as Record<string, Spec>)[state] = Object.fromEntries([...layout.map((name) => [name, opt(int)] as const), ['extra', statusExtra]]);
-}
 
 /** The encoder's rule for a STATUS part: a known state (or `unknown`) and fields its text can carry. */
 export const statusPartRule: Rule = (v, field) => {
   const state = isObject(v) ? v['state'] : undefined;
+  const layout = typeof state === 'string' ? layouts.get(state) : undefined;
+  if (layout !== undefined) {
+    // The common case, checked in a loop of its own: every field an optional integer.
+    const part = v as Record<string, unknown>;
+    for (let i = 0; i < layout.length; i++) optInt(part[layout[i]!], join(field, layout[i]!));
+    statusExtra(part['extra'], join(field, 'extra'));
+    return;
+  }
   if (typeof state !== 'string' || !Object.hasOwn(partSpecs, state)) refuse(`${field}.state`, 'must be a known state or unknown');
   checkSpec(partSpecs[state]!, v, field);
 };
