@@ -236,8 +236,9 @@ function parseClient(line: string): ClientMessage {
 }
 
 /**
- * Decodes one line a client sent (without its line ending). Never throws: unknown
- * commands are `kind: 'UNKNOWN'`, malformed known ones a `Left`.
+ * Decodes one line a client sent (without its line ending; one trailing `\r` is
+ * dropped). Never throws, whatever it is handed: unknown commands are
+ * `kind: 'UNKNOWN'`, malformed known ones (and non-strings) a `Left`.
  *
  * @example
  * ```ts

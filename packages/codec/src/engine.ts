@@ -215,9 +215,10 @@ function parseEngine(line: string): EngineMessage {
 }
 
 /**
- * Decodes one line an engine sent (without its line ending). Never throws: a line
- * whose command is unknown is `kind: 'UNKNOWN'`; a malformed known one is a `Left`
- * saying what was expected and where.
+ * Decodes one line an engine sent (without its line ending; one trailing `\r` is
+ * dropped, for lines split on `\n` alone). Never throws, whatever it is handed: a line
+ * whose command is unknown is `kind: 'UNKNOWN'`; a malformed known one, or a value
+ * that is not a string, is a `Left` saying what was expected and where.
  *
  * @example
  * ```ts
@@ -349,7 +350,9 @@ export function tryEncodeEngineMessage(message: unknown): E.Either<EncodeError, 
 }
 
 /**
- * Decodes the JSON of a LOADRESP or of the `##` answer to a synchronous LOAD.
+ * Decodes the JSON of a LOADRESP or of the `##` answer to a synchronous LOAD. Never
+ * throws: malformed JSON, a value that is not a string, or extras nested deeper than
+ * `MAX_EXTRA_DEPTH` are a `Left`. Test the result with `isLoadFailure`.
  *
  * @example
  * ```ts

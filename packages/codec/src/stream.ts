@@ -51,7 +51,9 @@ const engineLines: LineReader<EngineFrame> = {
 /**
  * Decodes an engine's byte stream into messages, however it is chunked: what
  * {@link LineDecoder} then {@link decodeEngineMessage} give, line for line, in one
- * step. Faster than the two: the periodic lines that are most of the traffic (plain
+ * step, except that a `\r` left at the end of a framed line is content, kept (only the
+ * one just before `\n` is the line ending's: `x\r\r\n` is the line `x\r`). A chunk
+ * that is not a `Uint8Array` gives a `Left` DecodeError, never a throw. Faster than the two: the periodic lines that are most of the traffic (plain
  * STATUS, numeric EVENTs such as `livepos`) are read from the bytes directly.
  *
  * @example
