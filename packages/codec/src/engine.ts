@@ -273,7 +273,8 @@ const engineEncoders = {
 } satisfies Encoders<EngineMessage>;
 
 // What each engine message must hold for its line to decode back to it.
-const urlSpec: Spec = { url: token, extra: opt(params()) };
+const freeParams = params();
+const urlSpec: Spec = { url: token, extra: opt(freeParams) };
 const keyedSpec = schemaSpec(startKeyedSchema, { form: oneOf(['positional', 'keyed']) });
 // A positional URL that began as `key=` does would read back as the keyed form.
 const positionalSpec = schemaSpec(startPositionalSchema, {
@@ -292,7 +293,7 @@ const eventRule: Rule = (m) => {
     checkSpec(spec, event.params, 'params');
     spec['extra']!(event.extra, 'extra');
   } else {
-    params()(event.params, 'params');
+    freeParams(event.params, 'params');
     // Other EVENTs keep every param in `params`: an `extra` would be dropped.
     if (event.extra !== undefined) refuse('extra', 'is not a field of this EVENT (its params go in params)');
   }
