@@ -5,6 +5,7 @@
 import * as E from './either.js';
 import { EncodeError } from './errors.js';
 import type { FieldSpec, FieldType } from './params.js';
+import { formatDecimal } from './text.js';
 
 /** What the rules read of a `ParamsSchema`. */
 interface SchemaLike {
@@ -12,7 +13,6 @@ interface SchemaLike {
   readonly fields: readonly FieldSpec[];
   isTyped(key: string): boolean;
 }
-import { formatDecimal } from './text.js';
 
 /** A field the rules refuse: thrown by a {@link Rule}, made an EncodeError at the boundary. */
 class Refused {
@@ -133,12 +133,6 @@ export function checkSpec(spec: Spec, v: unknown, field: string): void {
   for (const name in spec) spec[name]!(v[name], join(field, name));
 }
 
-/** An object whose fields pass `spec`. */
-export const object =
-  (spec: Spec): Rule =>
-  (v, field) =>
-    checkSpec(spec, v, field);
-
 /** An object told apart by its `type`: the spec of that type. */
 export const byType =
   (specs: Readonly<Record<string, Spec>>): Rule =>
@@ -197,35 +191,56 @@ export function guardedEncode(
   rules: Readonly<Record<string, Spec | Rule>>,
   message: unknown,
 ): E.Either<EncodeError, string> {
+  try {
+    return encodeChecked(encoders, rules, message);
+  } catch (error) {
+    if (error instanceof EncodeError) return E.left(error);
+    // A value that throws when read (a getter, a revoked Proxy): refused, never rethrown.
+    const kind = tryKind(message);
+    return E.left(new EncodeError(typeof kind === 'string' ? kind : typeof kind, 'message', `is malformed (${error instanceof Error ? error.message : typeof error})`));
+  }
+}
+
+/** `message.kind` (the type of a non-object), or `undefined` when reading it throws. */
+function tryKind(message: unknown): unknown {
+  try {
+    return isObject(message) ? message['kind'] : typeof message;
+  } catch {
+    return undefined;
+  }
+}
+
+/** {@link guardedEncode} without its last catch: the rules, the encoder, the line's test. */
+function encodeChecked(
+  encoders: Readonly<Record<string, (m: never) => string>>,
+  rules: Readonly<Record<string, Spec | Rule>>,
+  message: unknown,
+): E.Either<EncodeError, string> {
   if (!isObject(message)) return E.left(new EncodeError(typeof message, 'message', 'must be an object'));
   const kind: unknown = message['kind'];
   if (typeof kind !== 'string' || !Object.hasOwn(encoders, kind)) {
     return E.left(new EncodeError(typeof kind === 'string' ? kind : typeof kind, 'kind', 'is not a known kind'));
   }
   const rule = rules[kind]!;
-  let line: string;
   try {
     if (typeof rule === 'function') rule(message, '');
     else checkSpec(rule, message, '');
-    line = (encoders[kind] as (m: unknown) => string)(message);
   } catch (error) {
-    if (error instanceof Refused) {
-      // Again, with paths spelt out, to say which field.
-      let refused = error;
-      paths.on = true;
-      try {
-        if (typeof rule === 'function') rule(message, '');
-        else checkSpec(rule, message, '');
-      } catch (again) {
-        if (again instanceof Refused) refused = again;
-      } finally {
-        paths.on = false;
-      }
-      return E.left(new EncodeError(kind, refused.field, refused.reason));
+    if (!(error instanceof Refused)) throw error;
+    // Again, with paths spelt out, to say which field.
+    let refused = error;
+    paths.on = true;
+    try {
+      if (typeof rule === 'function') rule(message, '');
+      else checkSpec(rule, message, '');
+    } catch (again) {
+      if (again instanceof Refused) refused = again;
+    } finally {
+      paths.on = false;
     }
-    if (error instanceof EncodeError) return E.left(error);
-    return E.left(new EncodeError(kind, 'message', `is malformed (${error instanceof Error ? error.message : String(error)})`));
+    return E.left(new EncodeError(kind, refused.field, refused.reason));
   }
+  const line: unknown = (encoders[kind] as (m: unknown) => string)(message);
   if (typeof line !== 'string') return E.left(new EncodeError(kind, 'message', 'did not encode to a line'));
   if (line.includes('\r') || line.includes('\n')) return E.left(new EncodeError(kind, 'message', 'would contain CR or LF'));
   return E.right(line);

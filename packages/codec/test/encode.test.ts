@@ -179,6 +179,27 @@ describe.each(DIRECTIONS.map((d) => [d.name, d] as const))('%s encoders', (_name
     );
   });
 
+  it('never throws from tryEncode*, even for values that throw when read', () => {
+    const { proxy, revoke } = Proxy.revocable({ kind: 'STOP' }, {});
+    revoke();
+    const throwing = Object.defineProperty({ kind: 'LIVESEEK' }, 'position', {
+      get() {
+        throw new Error('boom');
+      },
+      enumerable: true,
+    });
+    const throwingKind = Object.defineProperty({}, 'kind', {
+      get() {
+        throw new Error('no kind');
+      },
+    });
+    for (const value of [proxy, throwing, throwingKind]) {
+      const result = TRY[direction.name]!(value);
+      expect(result._tag).toBe('Left');
+      if (result._tag === 'Left') expect(result.left).toBeInstanceOf(EncodeError);
+    }
+  });
+
   it('never throws from tryEncode*, for any value', () => {
     fc.assert(
       fc.property(fc.oneof(fc.anything(), fc.record({ kind: fc.constantFrom(...kinds) }, { requiredKeys: [] })), (value) => {
