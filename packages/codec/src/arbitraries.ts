@@ -150,7 +150,7 @@ export const arbLoadResponse: Arb<LoadResponse> = fc
   .tuple(
     fc.record(
       {
-        status: fc.constantFrom<LoadStatus>(-1, 0, 1, 2),
+        status: fc.constantFrom<LoadStatus>(-1, 0, 1, 2, 100),
         infohash: arbInfohash,
         checksum: arbInfohash,
         message: arbText,

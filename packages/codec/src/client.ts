@@ -1,10 +1,10 @@
 // Client → engine lines: encoding (what a client writes) and decoding (what an engine,
 // such as the emulator, reads).
-import * as E from 'fp-ts/lib/Either.js';
+import * as E from './either.js';
 import * as t from 'io-ts';
 import type { DecodeError } from './errors.js';
 import { EncodeError, fail } from './errors.js';
-import { guardedEncode } from './encode.js';
+import { array, byType, isWireInt, chars, guardedEncode, int, nat, oneOf, opt, params, schemaSpec, token, unknownSpec, type Spec } from './encode.js';
 import type {
   ClientKind,
   ClientMessage,
@@ -103,6 +103,21 @@ const PLAYBACK_EVENTS: ReadonlySet<number> = new Set<PlaybackEvent>([0, 25, 50, 
 const UserDataJson = t.array(t.UnknownRecord);
 
 /**
+ * A USERDATA number: a JSON integer or, as open clients also send, a string of one
+ * (`"1"`); at most 15 digits, `-0` read as `0`. Undefined for anything else.
+ */
+function userDataInt(v: unknown): number | undefined {
+  if (typeof v === 'string') {
+    try {
+      return parseInteger(v, 0, '');
+    } catch {
+      return undefined;
+    }
+  }
+  return isWireInt(v) ? v + 0 : undefined;
+}
+
+/**
  * io-ts codec between the USERDATA JSON array (`[{"gender": 1}, {"age": 3}]`) and
  * `{ gender, age }`. Each value may sit in any object of the array.
  */
@@ -118,9 +133,11 @@ export const UserDataCodec = new t.Type<Omit<UserData, 'kind'>, ReadonlyArray<Re
       if (Object.hasOwn(entry, 'gender')) gender = entry['gender'];
       if (Object.hasOwn(entry, 'age')) age = entry['age'];
     }
-    if (!Number.isSafeInteger(gender)) return t.failure(u, context, 'expected an integer gender');
-    if (!Number.isSafeInteger(age)) return t.failure(u, context, 'expected an integer age');
-    return t.success({ gender: gender as number, age: age as number });
+    const g = userDataInt(gender);
+    if (g === undefined) return t.failure(u, context, 'expected an integer gender');
+    const a = userDataInt(age);
+    if (a === undefined) return t.failure(u, context, 'expected an integer age');
+    return t.success({ gender: g, age: a });
   },
   (a) => [{ gender: a.gender }, { age: a.age }],
 );
@@ -219,8 +236,9 @@ function parseClient(line: string): ClientMessage {
 }
 
 /**
- * Decodes one line a client sent (without its line ending). Never throws: unknown
- * commands are `kind: 'UNKNOWN'`, malformed known ones a `Left`.
+ * Decodes one line a client sent (without its line ending; one trailing `\r` is
+ * dropped). Never throws, whatever it is handed: unknown commands are
+ * `kind: 'UNKNOWN'`, malformed known ones (and non-strings) a `Left`.
  *
  * @example
  * ```ts
@@ -291,6 +309,48 @@ const clientEncoders = {
   UNKNOWN: (m) => m.raw,
 } satisfies Encoders<ClientMessage>;
 
+// What each client message must hold for its line to decode back to it.
+const partnerSpec: Spec = { developerId: int, affiliateId: int, zoneId: int };
+const indexes = array(nat, 1);
+const loadSourceRule = byType({
+  TORRENT: { url: token, ...partnerSpec },
+  INFOHASH: { infohash: token, ...partnerSpec },
+  PID: { playerId: token },
+  RAW: { data: token, ...partnerSpec },
+});
+const startSourceRule = byType({
+  // A stream id with `=` would read back as a param.
+  TORRENT: { url: token, fileIndexes: indexes, ...partnerSpec, streamId: opt(chars(false, '=')) },
+  INFOHASH: { infohash: token, fileIndexes: indexes, ...partnerSpec },
+  PID: { playerId: token, fileIndexes: indexes },
+  RAW: { data: token, fileIndexes: indexes, ...partnerSpec },
+  URL: { url: token, fileIndexes: indexes, ...partnerSpec },
+  EFILE: { url: token },
+});
+
+const clientRules: { readonly [K in keyof typeof clientEncoders]: Spec } = {
+  HELLOBG: schemaSpec(helloBgSchema),
+  READY: schemaSpec(readySchema),
+  USERDATA: { gender: int, age: int },
+  SETOPTIONS: { options: params() },
+  LOAD: { source: loadSourceRule },
+  LOADASYNC: { requestId: int, source: loadSourceRule },
+  START: { source: startSourceRule, extra: opt(params()) },
+  GETPID: { infohash: token, ...partnerSpec },
+  GETCID: schemaSpec(getCidSchema),
+  STOP: {},
+  SHUTDOWN: {},
+  DUR: { url: token, durationMs: nat },
+  PLAYBACK: { url: token, event: oneOf([...PLAYBACK_EVENTS]) },
+  LIVESEEK: { position: int },
+  EVENT: { name: token, params: params() },
+  STATUS: {},
+  STOPDL: {},
+  GETADURL: { args: array(token) },
+  SAVE: schemaSpec(saveSchema),
+  UNKNOWN: unknownSpec(Object.keys(clientEncoders).filter((k) => k !== 'UNKNOWN')),
+};
+
 /**
  * Encodes a client message as one line, without `\r\n` (see {@link encodeFrame}).
  *
@@ -319,7 +379,7 @@ export function encodeClientMessage(message: ClientMessage): string {
  * ```
  */
 export function tryEncodeClientMessage(message: unknown): E.Either<EncodeError, string> {
-  return guardedEncode(clientEncoders, message);
+  return guardedEncode(clientEncoders, clientRules, message);
 }
 
 /** The `kind`s of client messages this codec knows (all but `UNKNOWN`). */

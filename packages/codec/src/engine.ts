@@ -1,17 +1,34 @@
 // Engine → client lines: decoding (what a client reads) and encoding (what an engine,
 // such as the emulator, writes).
 import { type DecodeError, EncodeError, fail } from './errors.js';
+import {
+  chars,
+  checkSpec,
+  decimal,
+  int,
+  isObject,
+  lineText,
+  oneOf,
+  opt,
+  params,
+  refuse,
+  schemaSpec,
+  token,
+  unknownSpec,
+  type Rule,
+  type Spec,
+} from './encode.js';
 import { guardedEncode } from './encode.js';
-import { LoadResponseCodec } from './loadresp.js';
+import { LoadResponseCodec, loadResponseRule } from './loadresp.js';
 import type { EngineKind, EngineMessage, Info, KnownEvent, KnownEventName, Start, Status } from './messages.js';
 import { isKnownEventName } from './messages.js';
 import { writeParams, validationMessage, type Params, type ParamsSchema } from './params.js';
 import { commandOf, joinLine, nonEmpty, runParser, Words } from './reader.js';
 import { eventSchemas, helloTsSchema, startKeyedSchema, startPositionalSchema } from './schemas.js';
-import { formatStatusPart, parsePart } from './status.js';
+import { formatStatusPart, parsePart, statusPartRule } from './status.js';
 import { bytesAt, endsLine } from './fastpath.js';
 import { parseInteger, utf8Encode } from './text.js';
-import * as E from 'fp-ts/lib/Either.js';
+import * as E from './either.js';
 
 const AD_SEPARATOR = '|ad:';
 
@@ -198,9 +215,10 @@ function parseEngine(line: string): EngineMessage {
 }
 
 /**
- * Decodes one line an engine sent (without its line ending). Never throws: a line
- * whose command is unknown is `kind: 'UNKNOWN'`; a malformed known one is a `Left`
- * saying what was expected and where.
+ * Decodes one line an engine sent (without its line ending; one trailing `\r` is
+ * dropped, for lines split on `\n` alone). Never throws, whatever it is handed: a line
+ * whose command is unknown is `kind: 'UNKNOWN'`; a malformed known one, or a value
+ * that is not a string, is a `Left` saying what was expected and where.
  *
  * @example
  * ```ts
@@ -210,6 +228,14 @@ function parseEngine(line: string): EngineMessage {
  */
 export function decodeEngineMessage(line: string): E.Either<DecodeError, EngineMessage> {
   return runParser(line, parseEngine);
+}
+
+/**
+ * {@link decodeEngineMessage} of a line a framer cut: its line ending is gone already,
+ * so a `\r` left at its end is content and kept (`x\r\r\n` is the line `x\r`).
+ */
+export function decodeFramedEngineLine(line: string): E.Either<DecodeError, EngineMessage> {
+  return runParser(line, parseEngine, true);
 }
 
 type Encoders<M extends { kind: string }> = { readonly [K in M['kind']]: (message: Extract<M, { kind: K }>) => string };
@@ -246,6 +272,54 @@ const engineEncoders = {
   UNKNOWN: (m) => m.raw,
 } satisfies Encoders<EngineMessage>;
 
+// What each engine message must hold for its line to decode back to it.
+const freeParams = params();
+const urlSpec: Spec = { url: token, extra: opt(freeParams) };
+const keyedSpec = schemaSpec(startKeyedSchema, { form: oneOf(['positional', 'keyed']) });
+// A positional URL that began as `key=` does would read back as the keyed form.
+const positionalSpec = schemaSpec(startPositionalSchema, {
+  form: oneOf(['positional', 'keyed']),
+  url: (v, field) => {
+    token(v, field);
+    if (keyedAt(v as string, 0)) refuse(field, 'must not begin as a key= param');
+  },
+});
+const eventSpecs = Object.fromEntries(knownEvents.map(([name, schema]) => [name, schemaSpec(schema)])) as Record<KnownEventName, Spec>;
+const eventRule: Rule = (m) => {
+  const event = m as { name: unknown; params: unknown; extra?: unknown };
+  token(event.name, 'name');
+  if (isKnownEventName(event.name as string)) {
+    const spec = eventSpecs[event.name as KnownEventName];
+    checkSpec(spec, event.params, 'params');
+    spec['extra']!(event.extra, 'extra');
+  } else {
+    freeParams(event.params, 'params');
+    // Other EVENTs keep every param in `params`: an `extra` would be dropped.
+    if (event.extra !== undefined) refuse('extra', 'is not a field of this EVENT (its params go in params)');
+  }
+};
+
+const engineRules: { readonly [K in keyof typeof engineEncoders]: Spec | Rule } = {
+  HELLOTS: schemaSpec(helloTsSchema),
+  NOTREADY: {},
+  AUTH: { level: int },
+  STATE: { state: int },
+  STATUS: { main: statusPartRule, ad: opt(statusPartRule) },
+  LOADRESP: { requestId: int, response: loadResponseRule },
+  PLAY: urlSpec,
+  PLAYAD: urlSpec,
+  PLAYADI: urlSpec,
+  START: (m) => checkSpec(isObject(m) && m['form'] === 'keyed' ? keyedSpec : positionalSpec, m, ''),
+  PAUSE: {},
+  RESUME: {},
+  STOP: {},
+  SHUTDOWN: {},
+  INFO: { id: int, text: lineText },
+  EVENT: eventRule,
+  SYNC: { payload: lineText },
+  UNKNOWN: unknownSpec(Object.keys(engineEncoders).filter((k) => k !== 'UNKNOWN' && k !== 'SYNC'), '##'),
+};
+
 /**
  * Encodes an engine message as one line, without `\r\n` (see {@link encodeFrame}).
  *
@@ -273,11 +347,13 @@ export function encodeEngineMessage(message: EngineMessage): string {
  * ```
  */
 export function tryEncodeEngineMessage(message: unknown): E.Either<EncodeError, string> {
-  return guardedEncode(engineEncoders, message);
+  return guardedEncode(engineEncoders, engineRules, message);
 }
 
 /**
- * Decodes the JSON of a LOADRESP or of the `##` answer to a synchronous LOAD.
+ * Decodes the JSON of a LOADRESP or of the `##` answer to a synchronous LOAD. Never
+ * throws: malformed JSON, a value that is not a string, or extras nested deeper than
+ * `MAX_EXTRA_DEPTH` are a `Left`. Test the result with `isLoadFailure`.
  *
  * @example
  * ```ts

@@ -66,7 +66,7 @@ export function fail(position: number, expected: string): never {
  * @example
  * ```ts
  * tryEncodeClientMessage({ kind: 'GETPID', infohash: 'ab\r\nSTOP', developerId: 0, affiliateId: 0, zoneId: 0 })
- * // Left(EncodeError { kind: 'GETPID', field: 'infohash', reason: 'must not contain CR or LF' })
+ * // Left(EncodeError { kind: 'GETPID', field: 'infohash', reason: 'must not contain a space, CR or LF' })
  * ```
  */
 export class EncodeError extends Error {

@@ -10,11 +10,11 @@ export const fastPathEnd = { next: 0 };
 
 /**
  * Whether a line's content ends at `bytes[end]`: a `\n` follows within `bytes[end, to)`,
- * with at most two `\r` before it (the framer and `decodeEngineMessage` each drop one).
+ * with at most one `\r` before it (the line ending's: any other `\r` is content, which
+ * the text decoder reads).
  * Sets {@link fastPathEnd} when it does.
  */
 export function endsLine(bytes: Uint8Array, end: number, to: number): boolean {
-  if (end < to && bytes[end] === CR) end++;
   if (end < to && bytes[end] === CR) end++;
   if (end >= to || bytes[end] !== LF) return false;
   fastPathEnd.next = end + 1;

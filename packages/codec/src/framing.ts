@@ -46,11 +46,13 @@ export interface LineReader<T> {
   lines(out: T[], bytes: Uint8Array, from: number, last: number): void;
   /** A line longer than the limit, dropped. */
   tooLong(limit: number, offset: number): T;
+  /** What a chunk that is not a `Uint8Array` gives (nothing when absent): never a throw. */
+  notBytes?(): T;
 }
 
 /**
  * Splits a byte stream into lines however it is chunked and hands them to a
- * {@link LineReader}: `\n` or `\r\n` end a line (a lone `\r` does not); a line
+ * {@link LineReader}: `\n` or `\r\n` end a line (a lone `\r` does not, and any `\r` but the one just before `\n` is content); a line
  * longer than the limit is reported and skipped up to the next newline, buffering no
  * more than the limit. The base of {@link LineDecoder} and `EngineDecoder`; extend it
  * to read lines into something else.
@@ -72,8 +74,14 @@ export class LineFramer<T> {
     }
   }
 
-  /** Takes the next chunk of the stream; returns what its completed lines read as, in order. */
+  /**
+   * Takes the next chunk of the stream; returns what its completed lines read as, in
+   * order. Never throws: a chunk that is not a `Uint8Array` (a Node `Buffer` is one) is
+   * dropped, giving what the reader's `notBytes` makes of it (`EngineDecoder`: a `Left`
+   * DecodeError; `LineDecoder`: nothing).
+   */
   push(chunk: Uint8Array): T[] {
+    if (!(chunk instanceof Uint8Array)) return this.reader.notBytes ? [this.reader.notBytes()] : [];
     const out: T[] = [];
     const last = chunk.lastIndexOf(LF);
     // Lines shorter than the whole chunk need no length check one by one.

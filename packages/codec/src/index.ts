@@ -19,7 +19,7 @@ export {
 } from './framing.js';
 export { DEFAULT_PRODUCT_KEY, readyKey } from './handshake.js';
 export { EngineDecoder, type EngineFrame } from './stream.js';
-export { LoadFileCodec, LoadResponseCodec, type LoadFile, type LoadResponse, type LoadResponseJson, type LoadStatus } from './loadresp.js';
+export { isLoadFailure, LoadFileCodec, LoadResponseCodec, MAX_EXTRA_DEPTH, type LoadFile, type LoadResponse, type LoadResponseJson, type LoadStatus } from './loadresp.js';
 export * from './messages.js';
 export { isEmptyParams, makeParams, ParamsSchema, type FieldSpec, type FieldType, type Params } from './params.js';
 export { EventParamsCodecs } from './schemas.js';

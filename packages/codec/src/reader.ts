@@ -1,4 +1,4 @@
-import * as E from 'fp-ts/lib/Either.js';
+import * as E from './either.js';
 import { decodeError, type DecodeError, fail, ParseFailure } from './errors.js';
 import type { Params } from './params.js';
 import { makeParams, readRawParam, type RawParam } from './params.js';
@@ -97,16 +97,19 @@ export function nonEmpty(raw: readonly RawParam[]): Params | undefined {
 }
 
 /**
- * Runs a parser over a line, turning a {@link ParseFailure} into a `Left`. One
- * trailing `\r` is dropped, so lines split on `\n` alone decode too.
+ * Runs a parser over a line, turning a {@link ParseFailure} into a `Left`, and anything
+ * but a string into one too. One trailing `\r` is dropped unless `exact` (lines a framer
+ * cut, whose line ending is gone already), so lines split on `\n` alone decode too.
  */
-export function runParser<A>(line: string, parse: (line: string) => A): E.Either<DecodeError, A> {
-  const text = withoutCr(line);
+export function runParser<A>(line: unknown, parse: (line: string) => A, exact = false): E.Either<DecodeError, A> {
+  if (typeof line !== 'string') return E.left(decodeError('', 0, `a line (a string, not ${line === null ? 'null' : typeof line})`));
+  const text = exact ? line : withoutCr(line);
   try {
     return E.right(parse(text));
   } catch (e) {
     if (e instanceof ParseFailure) return E.left(decodeError(text, e.position, e.expected));
-    throw e;
+    // Not reached by any line we know of; a Left all the same, never a throw.
+    return E.left(decodeError(text, 0, `a line this codec can read (${e instanceof Error ? e.name : 'error'})`));
   }
 }
 

@@ -3,6 +3,7 @@ import { fail, ParseFailure } from './errors.js';
 import { bytesAt, endsLine, fastPathEnd } from './fastpath.js';
 import { MAX_INT_DIGITS, parseInteger, utf8Encode } from './text.js';
 import type { Status } from './messages.js';
+import { array, chars, checkSpec, isObject, join, opt, optInt, refuse, type Rule, type Spec } from './encode.js';
 
 /**
  * The ten fields engines append to most states, in wire order (`total_progress;
@@ -364,7 +365,7 @@ function plainPartBytes(bytes: Uint8Array, at: number, to: number): StatusPart |
 /**
  * The fast path straight from bytes: the line at `bytes[from]`, when it is `STATUS
  * main:` with a plain part and at most a plain `|ad:` part after it, up to its `\n`
- * (at most two `\r` before it, as the framer and `decodeEngineMessage` each drop one),
+ * (at most one `\r` before it, the line ending's; any other is content),
  * within `bytes[from, to)`. Sets `fastPathEnd`. Undefined for any other line, which
  * the caller decodes as text: the result is always what decoding the text would give.
  */
@@ -398,7 +399,6 @@ export function plainStatusLine(bytes: Uint8Array, from: number, to: number): St
   if (plainRead.count === count) {
     // endsLine, written out (the call measured 1 to 2 points slower in the bench).
     const fieldsEnd = end;
-    if (end < to && bytes[end] === CR) end++;
     if (end < to && bytes[end] === CR) end++;
     if (end < to && bytes[end] === LF) {
       fastPathEnd.next = end + 1;
@@ -496,6 +496,36 @@ export function formatStatusPart(part: StatusPart): string {
   for (const field of extra) out += ';' + field;
   return out;
 }
+
+// What a part must hold to be written and read back the same: `;` separates fields and
+// `|` the ad part, so neither may stand in a field.
+const statusText = chars(true, ';|', true);
+const statusExtra: Rule = opt(array(statusText, 1));
+const partSpecs: Readonly<Record<string, Spec>> = {
+  err: { errorId: optInt, errorMessage: opt(chars(true, '|', true)) },
+  unknown: {
+    name: (v, field) => {
+      statusText(v, field);
+      if (isKnownStatusState(v as string)) refuse(field, 'must not be a known state');
+    },
+    fields: array(statusText),
+  },
+};
+
+/** The encoder's rule for a STATUS part: a known state (or `unknown`) and fields its text can carry. */
+export const statusPartRule: Rule = (v, field) => {
+  const state = isObject(v) ? v['state'] : undefined;
+  const layout = typeof state === 'string' ? layouts.get(state) : undefined;
+  if (layout !== undefined) {
+    // The common case, checked in a loop of its own: every field an optional integer.
+    const part = v as Record<string, unknown>;
+    for (let i = 0; i < layout.length; i++) optInt(part[layout[i]!], join(field, layout[i]!));
+    statusExtra(part['extra'], join(field, 'extra'));
+    return;
+  }
+  if (typeof state !== 'string' || !Object.hasOwn(partSpecs, state)) refuse(`${field}.state`, 'must be a known state or unknown');
+  checkSpec(partSpecs[state]!, v, field);
+};
 
 /**
  * io-ts codec between a STATUS part's wire text (`prebuf;45;30;0;0;29;0;0;8;0;131072;0;0`)

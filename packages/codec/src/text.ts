@@ -141,7 +141,11 @@ export function readInteger(text: string, from: number, to: number, offset: numb
 
 const MAX_FRACTION_DIGITS = 20;
 
-/** Parses a plain decimal number (`-?[0-9]+(\.[0-9]{1,20})?`); fails at `offset` otherwise. */
+/**
+ * Parses a plain decimal number (`-?[0-9]+(\.[0-9]{1,20})?`) below 10^15 in magnitude, so
+ * that {@link formatDecimal} writes it back as a text that reads the same; `-0` reads
+ * as `0`. Fails at `offset` otherwise.
+ */
 export function parseDecimal(text: string, offset: number, what: string): number {
   const dot = text.indexOf('.');
   if (dot === -1) return parseInteger(text, offset, what);
@@ -153,6 +157,8 @@ export function parseDecimal(text: string, offset: number, what: string): number
     if (d < 0 || d > 9) fail(offset + i, `a number (${what})`);
   }
   const n = Number(text);
+  // `999999999999999.99` rounds to 10^15, which would be written back as 16 digits.
+  if (Math.abs(n) >= 1e15) fail(offset, `a number below 10^15 (${what})`);
   return n === 0 ? 0 : n;
 }
 

@@ -108,7 +108,7 @@ describe('LoadResponseCodec', () => {
       if (decoded._tag === 'Right') throw new Error(`accepted ${JSON.stringify(u)}`);
       return decoded.left.map((e) => [e.context.map((c) => c.key).join('.'), e.message]);
     };
-    expect(why({ status: 7 })).toEqual([['.status', 'expected status -1, 0, 1 or 2']]);
+    expect(why({ status: 7 })).toEqual([['.status', 'expected status -1, 0, 1, 2 or 100']]);
     expect(why({ status: 1, infohash: 5 })).toEqual([['.infohash', 'expected infohash to be a string']]);
     expect(why({ status: 1, message: null })).toEqual([['.message', 'expected message to be a string']]);
     expect(why({ status: 1, files: {} })).toEqual([['.files', 'expected files to be an array']]);
