@@ -1,6 +1,7 @@
 /// <reference lib="esnext.disposable" />
 import {
   decodeLoadResponse,
+  isLoadFailure,
   EncodeError,
   tryEncodeClientMessage,
   type ClientMessage,
@@ -119,11 +120,6 @@ export function startSource(target: StartTarget, fileIndexes: readonly number[] 
     case 'URL':
       return { type: 'URL', url: target.url, fileIndexes, ...ids(target) };
   }
-}
-
-/** Whether a LOADRESP status means the engine could not load the content (-1, and 100 which real engines send for a failure). */
-function isLoadFailure(response: LoadResponse): boolean {
-  return response.status === -1 || (response.status as number) === 100;
 }
 
 /** The request id of a `LOADRESP <id> ...` line, if it is one. */

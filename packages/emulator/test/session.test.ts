@@ -380,7 +380,16 @@ describe('as real engines do', () => {
     expect(client.lines.at(-1)).toBe('SHUTDOWN');
   });
 
-  // The codec engineer is making the codec decode USERDATA numbers given as strings
-  // (`[{"gender": "1"}, {"age": "3"}]`); the emulator records what the codec decodes.
-  it.todo('records USERDATA whose numbers are strings, once the codec decodes them');
+  // Open clients send USERDATA numbers as JSON strings, and some send 0.
+  it.each([
+    ['[{"gender": "1"}, {"age": "3"}]', { gender: 1, age: 3 }],
+    ['[{"gender": 0}, {"age": "0"}]', { gender: 0, age: 0 }],
+  ])('records USERDATA %s as real engines accept it', async (line, expected) => {
+    engine = await fastEmulator({ askUserData: true });
+    const { client } = await open();
+    expect(await client.message()).toEqual({ kind: 'EVENT', name: 'getuserdata', params: {} });
+    client.send(`USERDATA ${line}`);
+    await client.linesWithin(20);
+    expect(engine.sessions[0]!.userData).toEqual(expected);
+  });
 });
