@@ -1,0 +1,614 @@
+import { timingSafeEqual } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ContentKey, EngineBackend, EngineStats, EngineStream } from './backend.js';
+import { AtCapacity, EngineUnavailable, GatewayError, StreamAborted } from './errors.js';
+import { buildPlaylist, type Channel } from './playlist.js';
+import { Cursor, Ring } from './ring.js';
+
+/** Port `ace-rx serve` listens on by default (the engine's 6878 plus two). */
+export const DEFAULT_GATEWAY_PORT = 6880;
+
+/** How a stream lost mid-way is retried: `attempts` times, waiting `delayMs · 2^(n-1)`, at most `maxDelayMs`. */
+export interface RetryPolicy {
+  /** Attempts after a loss before the viewers are ended (default 3; 0 ends at once). */
+  readonly attempts: number;
+  /** First delay (default 500 ms). */
+  readonly delayMs: number;
+  /** Longest delay (default 4 000 ms). */
+  readonly maxDelayMs: number;
+}
+
+/** Capacity limits; past one a viewer gets 503 with the limit's name. */
+export interface Limits {
+  /** Streams (contents) at once (default 16). */
+  readonly maxStreams: number;
+  /** Viewers of one stream (default 100). */
+  readonly maxViewersPerStream: number;
+  /** Viewers in all (default 500). */
+  readonly maxViewers: number;
+}
+
+/** One line the gateway logs: a viewer joining or leaving, an engine session starting or stopping, a retry. */
+export interface GatewayLogEvent {
+  readonly event: 'viewer-join' | 'viewer-leave' | 'session-start' | 'session-stop' | 'session-retry' | 'engine-down';
+  /** The content key (`id:<id>` or `infohash:<ih>`), when about a stream. */
+  readonly stream?: string;
+  /** The engine backend's name. */
+  readonly engine?: string;
+  /** Why (a leave's or a stop's reason, an error). */
+  readonly reason?: string;
+  /** The viewer's address. */
+  readonly viewer?: string;
+  /** The line, ready to print. */
+  readonly message: string;
+}
+
+/** Options of {@link startGateway}. Everything but `engines` has a default. */
+export interface GatewayOptions {
+  /** The engines, in order of preference when equally loaded (at least one). */
+  readonly engines: readonly EngineBackend[];
+  /** Port to listen on (default {@link DEFAULT_GATEWAY_PORT}; 0 picks a free one). */
+  readonly port?: number;
+  /** Address to bind (default `127.0.0.1`: nobody else can reach it unless you say so). */
+  readonly host?: string;
+  /** When set, every URL needs `?token=` or `Authorization: Bearer <token>`. */
+  readonly token?: string;
+  /** Bytes kept per stream in its ring (default 8 MiB). */
+  readonly ringBytes?: number;
+  /** Bytes behind the live edge a joining viewer starts with (default 256 KiB, at most a quarter of the ring). */
+  readonly backlogBytes?: number;
+  /** A viewer whose socket takes no bytes this long is dropped (default 10 000 ms). */
+  readonly stallMs?: number;
+  /** The engine session outlives its last viewer this long (default 5 000 ms). */
+  readonly lingerMs?: number;
+  /** A stream that sends nothing this long is ended and its engine session stopped (default 30 000 ms). */
+  readonly silenceMs?: number;
+  /** Retry of a stream lost mid-way. */
+  readonly retry?: Partial<RetryPolicy>;
+  /** Capacity limits. */
+  readonly limits?: Partial<Limits>;
+  /** An engine taken out after a failure is tried again after this long (default 10 000 ms). */
+  readonly engineRecheckMs?: number;
+  /** Channels `/playlist.m3u` lists (see `parseChannels`). */
+  readonly channels?: readonly Channel[];
+  /** Called with every log event (default: nothing is logged). */
+  readonly logger?: (event: GatewayLogEvent) => void;
+}
+
+/** One stream in `/status`. */
+export interface StreamStatus {
+  readonly key: string;
+  readonly engine: string | undefined;
+  readonly state: 'starting' | 'playing' | 'retrying';
+  readonly viewers: number;
+  readonly waiting: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly ringBytes: number;
+  readonly startedAt: string;
+  readonly engineStats: EngineStats | undefined;
+}
+
+/** What `GET /status` answers. */
+export interface GatewayStatus {
+  readonly streams: readonly StreamStatus[];
+  readonly viewers: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly engines: readonly { readonly name: string; readonly up: boolean; readonly streams: number }[];
+}
+
+/** A running gateway. */
+export interface Gateway {
+  /** The port it listens on. */
+  readonly port: number;
+  /** The address it is bound to. */
+  readonly host: string;
+  /** Its own Prometheus registry (never the global one). */
+  readonly registry: Registry;
+  /** What `/status` shows. */
+  status(): GatewayStatus;
+  /** Ends every viewer, stops every engine session and closes the server. */
+  close(): Promise<void>;
+}
+
+interface Slot {
+  readonly backend: EngineBackend;
+  up: boolean;
+  downAt: number;
+  streams: number;
+}
+
+interface ViewerEntry {
+  readonly cursor: Cursor;
+  readonly res: ServerResponse;
+  readonly address: string;
+}
+
+interface Stream {
+  readonly key: string;
+  readonly content: ContentKey;
+  readonly ring: Ring;
+  readonly viewers: Set<ViewerEntry>;
+  readonly startedAt: Date;
+  pending: number;
+  state: 'starting' | 'playing' | 'retrying' | 'ended';
+  slot: Slot | undefined;
+  source: EngineStream | undefined;
+  abort: AbortController;
+  attempt: number;
+  failures: number;
+  bytesIn: number;
+  bytesOutGone: number;
+  paused: boolean;
+  hadBytes: boolean;
+  firstBytes: Promise<void>;
+  settleFirst: (error?: GatewayError) => void;
+  linger: ReturnType<typeof setTimeout> | undefined;
+  silence: ReturnType<typeof setTimeout> | undefined;
+  retryTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+const ID = /^[A-Za-z0-9_-]{1,128}$/;
+const INFOHASH = /^[0-9a-fA-F]{40}$/;
+const HOST_HEADER = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+function contentOf(url: URL): ContentKey | 'bad' | undefined {
+  if (url.pathname === '/ace/getstream' || url.pathname === '/ace/manifest.m3u8') {
+    const id = url.searchParams.get('id');
+    const infohash = url.searchParams.get('infohash');
+    if ((id === null) === (infohash === null)) return 'bad';
+    if (id !== null) return ID.test(id) ? { kind: 'id', value: id } : 'bad';
+    return INFOHASH.test(infohash!) ? { kind: 'infohash', value: infohash!.toLowerCase() } : 'bad';
+  }
+  const pid = /^\/pid\/([^/]+)\/[^/]+\.ts$/.exec(url.pathname);
+  if (pid !== null) return ID.test(pid[1]!) ? { kind: 'id', value: pid[1]! } : 'bad';
+  return undefined;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers });
+  res.end(JSON.stringify(body) + '\n');
+}
+
+function sendError(res: ServerResponse, error: GatewayError): void {
+  sendJson(res, error.status, { error: error.code, message: error.message, ...(error instanceof AtCapacity ? { limit: error.limit } : {}) });
+}
+
+/**
+ * Starts a gateway: many viewers share one engine session per content. Each stream is
+ * read once from its engine into a bounded {@link Ring}; every viewer is a cursor in it.
+ *
+ * @example
+ * ```ts
+ * const gateway = await startGateway({ engines: [tcpBackend({ port: 62062 })], port: 6880 });
+ * // a player opens http://127.0.0.1:6880/ace/getstream?id=<content id>
+ * await gateway.close();
+ * ```
+ */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  if (options.engines.length === 0) throw new TypeError('startGateway needs at least one engine');
+  const host = options.host ?? '127.0.0.1';
+  const ringBytes = options.ringBytes ?? 8 * 1024 * 1024;
+  const backlogBytes = Math.min(options.backlogBytes ?? 256 * 1024, Math.floor(ringBytes / 4));
+  const stallMs = options.stallMs ?? 10_000;
+  const lingerMs = options.lingerMs ?? 5_000;
+  const silenceMs = options.silenceMs ?? 30_000;
+  const recheckMs = options.engineRecheckMs ?? 10_000;
+  const retry: RetryPolicy = { attempts: 3, delayMs: 500, maxDelayMs: 4_000, ...options.retry };
+  const limits: Limits = { maxStreams: 16, maxViewersPerStream: 100, maxViewers: 500, ...options.limits };
+  const log = (event: Omit<GatewayLogEvent, 'message'>, message: string) => options.logger?.({ ...event, message });
+  const slots: Slot[] = options.engines.map((backend) => ({ backend, up: true, downAt: 0, streams: 0 }));
+  const streams = new Map<string, Stream>();
+  const sockets = new Set<Socket>();
+  let bytesInGone = 0;
+  let bytesOutGone = 0;
+  let closing = false;
+
+  // --- metrics ---------------------------------------------------------------------
+  const registry = new Registry();
+  const requests = new Counter({ name: 'acerx_gateway_http_requests_total', help: 'HTTP requests answered, by route and status (counted when the response ends)', labelNames: ['route', 'status'] as const, registers: [registry] });
+  const ttfb = new Histogram({ name: 'acerx_gateway_ttfb_seconds', help: 'From a viewer request to its first stream byte', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] });
+  const sessionsStarted = new Counter({ name: 'acerx_gateway_engine_sessions_total', help: 'Engine sessions started (retries included)', registers: [registry] });
+  const dropped = new Counter({ name: 'acerx_gateway_viewers_dropped_total', help: 'Viewers dropped for stalling', registers: [registry] });
+  new Gauge({ name: 'acerx_gateway_active_streams', help: 'Streams with an engine session', registers: [registry], collect() { this.set(streams.size); } });
+  new Gauge({ name: 'acerx_gateway_active_viewers', help: 'Viewers receiving a stream', registers: [registry], collect() { this.set(viewerCount()); } });
+  new Counter({ name: 'acerx_gateway_bytes_in_total', help: 'Bytes read from engines', registers: [registry], collect() { this.reset(); this.inc(totals().bytesIn); } });
+  new Counter({ name: 'acerx_gateway_bytes_out_total', help: 'Bytes written to viewers', registers: [registry], collect() { this.reset(); this.inc(totals().bytesOut); } });
+  new Gauge({ name: 'acerx_gateway_engine_up', help: 'Whether an engine is in service (1) or taken out (0)', labelNames: ['engine'] as const, registers: [registry], collect() { for (const s of slots) this.set({ engine: s.backend.name }, s.up ? 1 : 0); } });
+
+  const viewerCount = () => [...streams.values()].reduce((n, s) => n + s.viewers.size, 0);
+  const waitingCount = () => [...streams.values()].reduce((n, s) => n + s.pending, 0);
+  const streamBytesOut = (s: Stream) => s.bytesOutGone + [...s.viewers].reduce((n, v) => n + v.cursor.sentBytes, 0);
+  const totals = () => {
+    let bytesIn = bytesInGone;
+    let bytesOut = bytesOutGone;
+    for (const s of streams.values()) {
+      bytesIn += s.bytesIn;
+      bytesOut += streamBytesOut(s);
+    }
+    return { bytesIn, bytesOut };
+  };
+
+  // --- engines ---------------------------------------------------------------------
+  /** Engines to try, least loaded first; those taken out come last, once their recheck time has passed. */
+  const candidates = (exclude: ReadonlySet<Slot>, now = Date.now()): Slot[] =>
+    slots
+      .filter((s) => !exclude.has(s) && (s.up || now - s.downAt >= recheckMs))
+      .sort((a, b) => Number(b.up) - Number(a.up) || a.streams - b.streams);
+
+  const takeOut = (slot: Slot, reason: string) => {
+    if (!slot.up) return;
+    slot.up = false;
+    slot.downAt = Date.now();
+    log({ event: 'engine-down', engine: slot.backend.name, reason }, `engine ${slot.backend.name} taken out: ${reason}`);
+  };
+
+  // --- streams ---------------------------------------------------------------------
+  const newStream = (key: string, content: ContentKey): Stream => {
+    let settle: (error?: GatewayError) => void = () => undefined;
+    const firstBytes = new Promise<void>((resolve, reject) => (settle = (error) => (error === undefined ? resolve() : reject(error))));
+    firstBytes.catch(() => undefined);
+    const stream: Stream = {
+      key,
+      content,
+      ring: new Ring(ringBytes),
+      viewers: new Set(),
+      startedAt: new Date(),
+      pending: 0,
+      state: 'starting',
+      slot: undefined,
+      source: undefined,
+      abort: new AbortController(),
+      attempt: 0,
+      failures: 0,
+      bytesIn: 0,
+      bytesOutGone: 0,
+      paused: false,
+      hadBytes: false,
+      firstBytes,
+      settleFirst: (error) => {
+        settle(error);
+        settle = () => undefined;
+      },
+      linger: undefined,
+      silence: undefined,
+      retryTimer: undefined,
+    };
+    streams.set(key, stream);
+    return stream;
+  };
+
+  const release = (stream: Stream) => {
+    stream.abort.abort();
+    stream.source?.stop();
+    stream.source = undefined;
+    if (stream.slot !== undefined) stream.slot.streams--;
+    stream.slot = undefined;
+    if (stream.silence !== undefined) clearTimeout(stream.silence);
+    stream.silence = undefined;
+    stream.paused = false;
+  };
+
+  const endStream = (stream: Stream, reason: string, error?: GatewayError) => {
+    if (stream.state === 'ended') return;
+    const engine = stream.slot?.backend.name;
+    stream.state = 'ended';
+    for (const timer of [stream.linger, stream.retryTimer]) if (timer !== undefined) clearTimeout(timer);
+    stream.linger = stream.retryTimer = undefined;
+    release(stream);
+    stream.ring.end(error);
+    stream.settleFirst(error ?? new StreamAborted());
+    if (streams.get(stream.key) === stream) streams.delete(stream.key);
+    bytesInGone += stream.bytesIn;
+    log({ event: 'session-stop', stream: stream.key, ...(engine === undefined ? {} : { engine }), reason }, `stream ${stream.key} stopped: ${reason}`);
+  };
+
+  const armSilence = (stream: Stream) => {
+    if (stream.silence !== undefined) clearTimeout(stream.silence);
+    stream.silence = setTimeout(() => {
+      stream.silence = undefined;
+      endStream(stream, `the engine sent nothing for ${silenceMs} ms`);
+    }, silenceMs);
+  };
+
+  const startAttempt = (stream: Stream, tried: Set<Slot> = new Set()) => {
+    const slot = candidates(tried)[0];
+    if (slot === undefined) {
+      const error = new EngineUnavailable(tried.size === 0 ? 'every engine is taken out' : 'no engine answered');
+      if (stream.hadBytes) return lost(stream, stream.attempt, error.message);
+      return endStream(stream, error.message, error);
+    }
+    const attempt = ++stream.attempt;
+    const abort = new AbortController();
+    stream.abort = abort;
+    stream.slot = slot;
+    slot.streams++;
+    sessionsStarted.inc();
+    log({ event: 'session-start', stream: stream.key, engine: slot.backend.name }, `stream ${stream.key}: starting on ${slot.backend.name}`);
+    slot.backend.open(stream.content, abort.signal).then(
+      (source) => {
+        if (stream.attempt !== attempt || stream.state === 'ended') return source.stop();
+        slot.up = true;
+        stream.source = source;
+        const body = source.body;
+        armSilence(stream);
+        body.on('data', (chunk: Buffer) => {
+          if (stream.attempt !== attempt) return;
+          stream.bytesIn += chunk.length;
+          if (!stream.hadBytes || stream.state !== 'playing') {
+            stream.hadBytes = true;
+            stream.state = 'playing';
+            stream.failures = 0;
+          }
+          stream.ring.append(chunk);
+          stream.settleFirst();
+          armSilence(stream);
+          maybePause(stream);
+        });
+        body.on('end', () => {
+          if (stream.attempt !== attempt) return;
+          if (body.complete) endStream(stream, 'the content ended');
+          else lost(stream, attempt, 'the engine cut the stream');
+        });
+        body.on('error', (error) => lost(stream, attempt, `the stream failed: ${error.message}`));
+        void source.lost.then((error) => lost(stream, attempt, `the engine session was lost: ${error.message}`));
+      },
+      (error: unknown) => {
+        if (stream.attempt !== attempt || stream.state === 'ended') return;
+        slot.streams--;
+        stream.slot = undefined;
+        const failure = error instanceof GatewayError ? error : new EngineUnavailable(String(error));
+        if (failure instanceof EngineUnavailable) {
+          takeOut(slot, failure.message);
+          tried.add(slot);
+          return startAttempt(stream, tried);
+        }
+        if (stream.hadBytes) return lost(stream, attempt, failure.message);
+        endStream(stream, failure.message, failure);
+      },
+    );
+  };
+
+  /** The engine was lost mid-stream: retry per the policy while viewers stay connected. */
+  const lost = (stream: Stream, attempt: number, reason: string) => {
+    if (stream.attempt !== attempt || stream.state === 'ended' || stream.state === 'retrying') return;
+    const slot = stream.slot;
+    release(stream);
+    stream.state = 'retrying';
+    stream.attempt++;
+    if (stream.failures >= retry.attempts) return endStream(stream, `${reason}; gave up after ${retry.attempts} retries`);
+    const delay = Math.min(retry.maxDelayMs, retry.delayMs * 2 ** stream.failures);
+    stream.failures++;
+    log({ event: 'session-retry', stream: stream.key, ...(slot === undefined ? {} : { engine: slot.backend.name }), reason }, `stream ${stream.key}: ${reason}; retry ${stream.failures}/${retry.attempts} in ${delay} ms`);
+    stream.retryTimer = setTimeout(() => {
+      stream.retryTimer = undefined;
+      if (stream.state !== 'retrying') return;
+      // A lost engine is tried again too: a restarted engine listens on the same port.
+      startAttempt(stream);
+    }, delay);
+  };
+
+  /** Reads from the engine no faster than the fastest viewer takes it: the ring never drops bytes nobody has sent. */
+  const maybePause = (stream: Stream) => {
+    if (stream.paused || stream.viewers.size === 0 || stream.source === undefined) return;
+    let fastest = 0;
+    for (const v of stream.viewers) fastest = Math.max(fastest, v.cursor.position);
+    if (stream.ring.total - fastest >= ringBytes / 2) {
+      stream.paused = true;
+      stream.source.body.pause();
+      if (stream.silence !== undefined) clearTimeout(stream.silence);
+      stream.silence = undefined;
+    }
+  };
+
+  const resume = (stream: Stream) => {
+    if (!stream.paused) return;
+    stream.paused = false;
+    stream.source?.body.resume();
+    if (stream.source !== undefined) armSilence(stream);
+  };
+
+  const idle = (stream: Stream) => {
+    if (stream.state === 'ended' || stream.viewers.size + stream.pending > 0 || stream.linger !== undefined) return;
+    resume(stream);
+    stream.linger = setTimeout(() => {
+      stream.linger = undefined;
+      if (stream.viewers.size + stream.pending === 0) endStream(stream, `no viewer for ${lingerMs} ms`);
+    }, lingerMs);
+  };
+
+  // --- viewers ---------------------------------------------------------------------
+  const serveStream = async (req: IncomingMessage, res: ServerResponse, content: ContentKey, startedAt: number) => {
+    if (req.method === 'HEAD') {
+      res.writeHead(200, { 'Content-Type': 'video/mp2t', 'Cache-Control': 'no-store' }).end();
+      return;
+    }
+    const key = `${content.kind}:${content.value}`;
+    if (viewerCount() + waitingCount() >= limits.maxViewers) return sendError(res, new AtCapacity('maxViewers', limits.maxViewers));
+    let stream = streams.get(key);
+    if (stream === undefined) {
+      if (streams.size >= limits.maxStreams) return sendError(res, new AtCapacity('maxStreams', limits.maxStreams));
+      stream = newStream(key, content);
+      startAttempt(stream);
+    }
+    if (stream.viewers.size + stream.pending >= limits.maxViewersPerStream) return sendError(res, new AtCapacity('maxViewersPerStream', limits.maxViewersPerStream));
+    const s = stream;
+    if (s.linger !== undefined) clearTimeout(s.linger);
+    s.linger = undefined;
+    s.pending++;
+    let gone = false;
+    const onGone = () => (gone = true);
+    res.once('close', onGone);
+    const closed = once(res, 'close').then(() => undefined, () => undefined);
+    try {
+      await Promise.race([s.firstBytes, closed]);
+    } catch (error) {
+      s.pending--;
+      res.off('close', onGone);
+      sendError(res, error instanceof GatewayError ? error : new EngineUnavailable(String(error)));
+      return;
+    }
+    s.pending--;
+    res.off('close', onGone);
+    if (gone || s.state === 'ended') {
+      if (!gone) sendError(res, new StreamAborted());
+      idle(s);
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'video/mp2t', 'Cache-Control': 'no-store' });
+    const address = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`;
+    let first = true;
+    const cursor = new Cursor(s.ring, res, s.ring.joinPoint(backlogBytes), {
+      stallMs,
+      onProgress: (c) => {
+        if (first) {
+          first = false;
+          ttfb.observe((performance.now() - startedAt) / 1000);
+        }
+        if (s.paused && s.ring.total - c.position < ringBytes / 2) resume(s);
+      },
+      onStop: (reason) => {
+        if (reason === 'stalled') {
+          dropped.inc();
+          log({ event: 'viewer-leave', stream: s.key, viewer: address, reason: 'stalled' }, `viewer ${address} dropped from ${s.key}: stalled for ${stallMs} ms`);
+        }
+      },
+    });
+    const entry: ViewerEntry = { cursor, res, address };
+    s.viewers.add(entry);
+    log({ event: 'viewer-join', stream: s.key, viewer: address }, `viewer ${address} joined ${s.key} (${s.viewers.size} watching)`);
+    res.once('close', () => {
+      cursor.close();
+      if (!s.viewers.delete(entry)) return;
+      s.bytesOutGone += cursor.sentBytes;
+      if (s.state === 'ended' || streams.get(s.key) !== s) bytesOutGone += cursor.sentBytes;
+      log({ event: 'viewer-leave', stream: s.key, viewer: address, reason: 'left' }, `viewer ${address} left ${s.key} after ${cursor.sentBytes} bytes (${s.viewers.size} watching)`);
+      if (s.paused) resume(s);
+      idle(s);
+    });
+    cursor.pump();
+  };
+
+  const status = (): GatewayStatus => {
+    const list = [...streams.values()].map((s): StreamStatus => ({
+      key: s.key,
+      engine: s.slot?.backend.name,
+      state: s.state === 'ended' ? 'retrying' : s.state,
+      viewers: s.viewers.size,
+      waiting: s.pending,
+      bytesIn: s.bytesIn,
+      bytesOut: streamBytesOut(s),
+      ringBytes: s.ring.bytes,
+      startedAt: s.startedAt.toISOString(),
+      engineStats: s.source?.stats(),
+    }));
+    const t = totals();
+    return {
+      streams: list,
+      viewers: viewerCount(),
+      bytesIn: t.bytesIn,
+      bytesOut: t.bytesOut,
+      engines: slots.map((s) => ({ name: s.backend.name, up: s.up, streams: s.streams })),
+    };
+  };
+
+  const authorised = (req: IncomingMessage, url: URL): boolean => {
+    if (options.token === undefined) return true;
+    const header = req.headers.authorization;
+    const given = url.searchParams.get('token') ?? (header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined);
+    if (given === undefined) return false;
+    const a = Buffer.from(given);
+    const b = Buffer.from(options.token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  };
+
+  const routeOf = (path: string): string => {
+    if (path === '/ace/getstream' || path.startsWith('/pid/')) return 'getstream';
+    if (['/ace/manifest.m3u8', '/playlist.m3u', '/status', '/metrics', '/healthz'].includes(path)) return path.slice(1);
+    return 'other';
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const startedAt = performance.now();
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://gateway.invalid');
+    } catch {
+      return sendJson(res, 400, { error: 'BAD_REQUEST', message: 'unparsable URL' });
+    }
+    const route = routeOf(url.pathname);
+    res.once('close', () => requests.inc({ route, status: String(res.statusCode) }));
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'METHOD_NOT_ALLOWED', message: 'GET or HEAD only' }, { Allow: 'GET, HEAD' });
+    if (!authorised(req, url)) return sendJson(res, 401, { error: 'UNAUTHORIZED', message: 'a valid token is needed (?token= or Authorization: Bearer)' }, { 'WWW-Authenticate': 'Bearer' });
+    if (closing) return sendError(res, new EngineUnavailable('the gateway is closing'));
+    switch (url.pathname) {
+      case '/status':
+        return sendJson(res, 200, status());
+      case '/metrics': {
+        const text = await registry.metrics();
+        res.writeHead(200, { 'Content-Type': registry.contentType }).end(text);
+        return;
+      }
+      case '/healthz': {
+        const now = Date.now();
+        const results = await Promise.all(slots.map(async (slot) => ({ slot, ok: await slot.backend.probe(2_000) })));
+        for (const { slot, ok } of results) {
+          if (ok && !slot.up && now - slot.downAt >= 0) slot.up = true;
+          if (!ok) takeOut(slot, 'health probe failed');
+        }
+        const any = results.some((r) => r.ok);
+        return sendJson(res, any ? 200 : 503, { ok: any, engines: results.map(({ slot, ok }) => ({ name: slot.backend.name, reachable: ok })) });
+      }
+      case '/playlist.m3u': {
+        const hostHeader = req.headers.host;
+        const authority = hostHeader !== undefined && HOST_HEADER.test(hostHeader) ? hostHeader : `${host.includes(':') ? `[${host}]` : host}:${port}`;
+        const body = buildPlaylist(options.channels ?? [], `http://${authority}`, options.token);
+        res.writeHead(200, { 'Content-Type': 'audio/x-mpegurl; charset=utf-8', 'Cache-Control': 'no-store' });
+        res.end(req.method === 'HEAD' ? undefined : body);
+        return;
+      }
+      case '/ace/manifest.m3u8':
+        return sendJson(res, 501, { error: 'NOT_IMPLEMENTED', message: 'HLS needs the HTTP-API backend; use /ace/getstream' });
+    }
+    const content = contentOf(url);
+    if (content === 'bad') return sendJson(res, 400, { error: 'BAD_REQUEST', message: 'give exactly one of id=<content id> or infohash=<40 hex digits>' });
+    if (content === undefined) return sendJson(res, 404, { error: 'NOT_FOUND', message: `no route ${url.pathname}` });
+    return serveStream(req, res, content, startedAt);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: 'INTERNAL', message: error instanceof Error ? error.message : String(error) });
+      else res.destroy();
+    });
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.listen(options.port ?? DEFAULT_GATEWAY_PORT, host);
+  await once(server, 'listening');
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the gateway has no TCP address');
+  const port = address.port;
+
+  return {
+    port,
+    host,
+    registry,
+    status,
+    async close() {
+      if (closing) return;
+      closing = true;
+      for (const stream of [...streams.values()]) endStream(stream, 'the gateway closes');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}
