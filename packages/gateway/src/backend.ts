@@ -10,7 +10,7 @@ import {
   type EngineSession,
   type StartTarget,
 } from '@ace-rx/client';
-import type { LoadSource } from '@ace-rx/codec';
+import { DEFAULT_PRODUCT_KEY, type LoadSource } from '@ace-rx/codec';
 import { concatMap, filter, map, type Subscription, tap } from 'rxjs';
 import { ContentNotFound, EngineUnavailable, GatewayError, StartFailed, StartTimeout, StreamAborted } from './errors.js';
 
@@ -68,6 +68,7 @@ export interface TcpBackendOptions {
   readonly host?: string;
   /** TCP API port (default 62062). */
   readonly port?: number;
+  /** Product key for the handshake (default `DEFAULT_PRODUCT_KEY`, the one open clients ship). */
   readonly productKey?: string;
   /** LOADASYNC to LOADRESP; past it the content counts as not found (default 15 000 ms). */
   readonly loadTimeoutMs?: number;
@@ -164,7 +165,7 @@ export function tcpBackend(options: TcpBackendOptions = {}): EngineBackend {
         subscription = connect({
           host,
           port,
-          ...(options.productKey === undefined ? {} : { productKey: options.productKey }),
+          productKey: options.productKey ?? DEFAULT_PRODUCT_KEY,
           timeouts: { handshakeMs: options.handshakeTimeoutMs ?? 5_000, loadMs: options.loadTimeoutMs ?? 15_000, startMs },
         })
           .pipe(

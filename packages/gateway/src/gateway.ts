@@ -88,6 +88,10 @@ export interface StreamStatus {
   readonly bytesIn: number;
   readonly bytesOut: number;
   readonly ringBytes: number;
+  /** Bytes queued in viewers' sockets (in user space), summed: bounded by a chunk plus the socket's high-water mark each. */
+  readonly bufferedBytes: number;
+  /** Times viewers were skipped forward for falling behind the ring. */
+  readonly skips: number;
   readonly startedAt: string;
   readonly engineStats: EngineStats | undefined;
 }
@@ -235,11 +239,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   // --- engines ---------------------------------------------------------------------
-  /** Engines to try, least loaded first; those taken out come last, once their recheck time has passed. */
-  const candidates = (exclude: ReadonlySet<Slot>, now = Date.now()): Slot[] =>
-    slots
-      .filter((s) => !exclude.has(s) && (s.up || now - s.downAt >= recheckMs))
-      .sort((a, b) => Number(b.up) - Number(a.up) || a.streams - b.streams);
+  /**
+   * Engines to try: those in service (or taken out longer than the recheck time) least
+   * loaded first, then those taken out, longest out first. With every engine out, they
+   * are still tried: a single restarted engine must come back.
+   */
+  const candidates = (exclude: ReadonlySet<Slot>, now = Date.now()): Slot[] => {
+    const eligible = (s: Slot) => s.up || now - s.downAt >= recheckMs;
+    return slots
+      .filter((s) => !exclude.has(s))
+      .sort((a, b) => Number(eligible(b)) - Number(eligible(a)) || (eligible(a) ? a.streams - b.streams : a.downAt - b.downAt));
+  };
 
   const takeOut = (slot: Slot, reason: string) => {
     if (!slot.up) return;
@@ -319,11 +329,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const startAttempt = (stream: Stream, tried: Set<Slot> = new Set()) => {
     const slot = candidates(tried)[0];
     if (slot === undefined) {
-      const error = new EngineUnavailable(tried.size === 0 ? 'every engine is taken out' : 'no engine answered');
+      const error = new EngineUnavailable('no engine answered');
       if (stream.hadBytes) return lost(stream, stream.attempt, error.message);
       return endStream(stream, error.message, error);
     }
     const attempt = ++stream.attempt;
+    if (!stream.hadBytes) stream.state = 'starting';
     const abort = new AbortController();
     stream.abort = abort;
     stream.slot = slot;
@@ -376,7 +387,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   /** The engine was lost mid-stream: retry per the policy while viewers stay connected. */
   const lost = (stream: Stream, attempt: number, reason: string) => {
-    if (stream.attempt !== attempt || stream.state === 'ended' || stream.state === 'retrying') return;
+    if (stream.attempt !== attempt || stream.state === 'ended' || stream.retryTimer !== undefined) return;
     const slot = stream.slot;
     release(stream);
     stream.state = 'retrying';
@@ -460,10 +471,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       idle(s);
       return;
     }
-    res.writeHead(200, { 'Content-Type': 'video/mp2t', 'Cache-Control': 'no-store' });
+    const join = s.ring.joinPoint(backlogBytes);
+    // Where in the gateway's copy of the stream this viewer starts (tests and debugging).
+    const position = s.ring.startOf(join.seq) + join.offset;
+    res.writeHead(200, { 'Content-Type': 'video/mp2t', 'Cache-Control': 'no-store', 'X-Stream-Position': String(position) });
     const address = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`;
     let first = true;
-    const cursor = new Cursor(s.ring, res, s.ring.joinPoint(backlogBytes), {
+    const cursor = new Cursor(s.ring, res, join, {
       stallMs,
       onProgress: (c) => {
         if (first) {
@@ -504,6 +518,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       bytesIn: s.bytesIn,
       bytesOut: streamBytesOut(s),
       ringBytes: s.ring.bytes,
+      bufferedBytes: [...s.viewers].reduce((n, v) => n + v.res.writableLength, 0),
+      skips: [...s.viewers].reduce((n, v) => n + v.cursor.skips, 0),
       startedAt: s.startedAt.toISOString(),
       engineStats: s.source?.stats(),
     }));
