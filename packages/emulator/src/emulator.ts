@@ -1,9 +1,11 @@
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
-import { Catalogue, contentType, DEFAULT_CATALOGUE, fileBytes, fileSize, generatedBytes, seedOf, type Content } from './catalogue.js';
+import { Catalogue, contentType, DEFAULT_CATALOGUE, fileBytes, fileSize, generatedBytes, isVideo, seedOf, type Content } from './catalogue.js';
 import type { Faults } from './faults.js';
 import { createEngineHttpServer, servedFromDisk, servedGenerated, type Served } from './http.js';
+import { createHttpApi, type HttpApi, type HttpApiOptions } from './http-api/api.js';
+import { Media, type MediaOptions } from './media/channel.js';
 import { DEFAULT_TIMING, Session, type Generation, type SessionContext, type Timing, type TranscriptEntry } from './session.js';
 
 /** Options of {@link startEmulator}; every one has a default. */
@@ -41,6 +43,10 @@ export interface EmulatorOptions {
   readonly faults?: Faults;
   /** Called for every transcript line of every session, as it happens. */
   readonly onTranscript?: (session: Session, entry: TranscriptEntry) => void;
+  /** The media of live streams, HLS segments and HTTP API VOD video (bitrate, burst, clip). */
+  readonly media?: MediaOptions;
+  /** Options of the HTTP API (`/ace/…`, `/webui/…`, `/server/…`). */
+  readonly httpApi?: HttpApiOptions;
 }
 
 /** The product key the emulator expects by default (the one open clients ship). */
@@ -60,6 +66,10 @@ export interface Emulator {
   readonly sessions: readonly Session[];
   /** Faults of sessions opened from now on. */
   faults: Faults;
+  /** The HTTP API and its sessions. */
+  readonly httpApi: HttpApi;
+  /** The media every live stream, HLS segment and HTTP API VOD video is cut from. */
+  readonly media: Media;
   /** The HTTP URL path of a content's file (reachable once the engine announced it). */
   pathOf(content: Content, fileIndex: number): string;
   /** Drops every session and listens again on the same ports, as an engine restart does. */
@@ -113,6 +123,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const path = pathOf(content, target.file);
     const type = contentType(file.name);
     const size = fileSize(file);
+    if (content.live === true && isVideo(file.name) && file.path === undefined) {
+      const live = servedGenerated(file.name, size, 'video/mp2t', (s, e) => media.vodBytes(s, e));
+      return { path, file: { ...live, stream: () => media.live() } };
+    }
     return {
       path,
       file:
@@ -122,8 +136,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     };
   };
 
+  const media = new Media(options.media);
+  const httpApi = createHttpApi({
+    catalogue,
+    timing,
+    media,
+    engineVersion: options.engineVersion ?? '3.1.16',
+    versionCode: options.versionCode ?? 3011600,
+    options: options.httpApi ?? {},
+    faults: () => faults,
+    port: () => httpPort,
+    restart: () => void emulator.restart(),
+  });
   const tcp = createServer();
-  const http = createEngineHttpServer((path) => byPath.get(path));
+  const http = createEngineHttpServer((path) => byPath.get(path), httpApi.handle);
   http.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -164,6 +190,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   tcp.on('connection', (socket: Socket) => sessions.push(new Session(socket, context())));
 
   const dropAll = () => {
+    httpApi.reset();
     for (const session of sessions) session.destroy();
     for (const socket of sockets) socket.destroy();
   };
@@ -187,6 +214,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     set faults(value: Faults) {
       faults = value;
     },
+    httpApi,
+    media,
     pathOf,
     restart() {
       restarting ??= (async () => {

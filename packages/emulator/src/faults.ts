@@ -16,6 +16,16 @@ export interface Faults {
   readonly syncDelayMs?: number;
   /** Restart the whole emulator (every session dropped, same ports listening again) once this many lines have been sent. */
   readonly restartAfterLines?: number;
+  /**
+   * HTTP API: what `/ace/r/…`, `/content/…` and `/ace/m/…m3u8` do while the session
+   * prebuffers. `hold` (the default): the response headers are held until prebuffering
+   * ends. `error`: 500 `download not found` until then (both measured on real engines).
+   */
+  readonly httpPrebuffer?: 'hold' | 'error';
+  /** HTTP API: a progressive stream stalls (stays open, sends nothing more) after this many bytes. */
+  readonly httpStallAfterBytes?: number;
+  /** HTTP API: the engine restarts (every session dropped, same ports listening again) once a progressive stream has sent this many bytes. */
+  readonly httpRestartAfterBytes?: number;
 }
 
 /** The garbage lines `garbageEvery` cycles through, as raw bytes (they are not protocol). */

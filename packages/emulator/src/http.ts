@@ -9,6 +9,8 @@ export interface Served {
   readonly contentType: string;
   /** Bytes `[start, end]` (inclusive), streamed. */
   read(start: number, end: number): Readable;
+  /** An endless body instead (a live stream): sent whole with 200, no length and no `Range`. */
+  stream?(): Readable;
 }
 
 /** A `Range` header resolved against a size: what to send, or why it cannot be. */
@@ -40,11 +42,16 @@ export function resolveRange(header: string | undefined, size: number): RangeRes
 /**
  * The engine's HTTP server: GET and HEAD of the files `lookup` knows, by exact path.
  * No path from a request ever reaches the file system, so nothing outside the
- * catalogue can be reached.
+ * catalogue can be reached. `route`, when given, is offered every request first and
+ * returns true for those it answered (the HTTP API).
  */
-export function createEngineHttpServer(lookup: (path: string) => Served | undefined): Server {
+export function createEngineHttpServer(
+  lookup: (path: string) => Served | undefined,
+  route?: (request: IncomingMessage, response: ServerResponse) => boolean,
+): Server {
   return createServer((request: IncomingMessage, response: ServerResponse) => {
     const method = request.method ?? 'GET';
+    if ((method === 'GET' || method === 'HEAD') && route?.(request, response) === true) return;
     if (method !== 'GET' && method !== 'HEAD') {
       response.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
@@ -59,6 +66,14 @@ export function createEngineHttpServer(lookup: (path: string) => Served | undefi
     const served = lookup(path);
     if (served === undefined) {
       response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n');
+      return;
+    }
+    if (served.stream !== undefined) {
+      response.writeHead(200, { 'Content-Type': served.contentType });
+      if (method === 'HEAD') return void response.end();
+      const live = served.stream();
+      response.on('close', () => live.destroy());
+      live.pipe(response);
       return;
     }
     const range = resolveRange(request.headers.range, served.size);

@@ -1,0 +1,458 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import {
+  encodeAceError,
+  encodeCommandResponse,
+  encodeEventResponse,
+  encodeGetStatusResponse,
+  encodeServiceError,
+  encodeStartResponse,
+  encodeStatResponse,
+  encodeVersionResponse,
+  ENGINE_HTTP_ERROR_MESSAGES,
+  engineServiceError,
+  type EngineVersion,
+  type StatResponse,
+} from '@ace-rx/codec/http';
+import { fileBytes, fileSize, isVideo, seedOf, type Catalogue, type Content } from '../catalogue.js';
+import { mergeFaults, type Faults } from '../faults.js';
+import { resolveRange } from '../http.js';
+import type { Media } from '../media/channel.js';
+import type { Timing } from '../session.js';
+import { mediaPlaylist } from './playlist.js';
+import { ApiSessions, type ApiSession } from './sessions.js';
+
+/** Options of the emulator's HTTP API; every one has a default. */
+export interface HttpApiOptions {
+  /** Segments in a live HLS playlist's sliding window (default 17, as measured on a real engine). */
+  readonly hlsWindow?: number;
+  /** How long `/ace/event/…` holds a poll with no event before answering `{"response": null, "error": null}` (default 10,000 ms; webjs polls with 15 s). */
+  readonly eventPollMs?: number;
+  /** `platform` in `get_version` (default `linux`). */
+  readonly platform?: string;
+}
+
+/** What the HTTP API needs from the emulator around it. */
+export interface HttpApiContext {
+  readonly catalogue: Catalogue;
+  readonly timing: Timing;
+  readonly media: Media;
+  readonly engineVersion: string;
+  readonly versionCode: number;
+  readonly options: HttpApiOptions;
+  /** The emulator's faults now (a content's own faults are merged over them). */
+  faults(): Faults;
+  /** The HTTP port, for URLs of a request that came without a `Host` header. */
+  port(): number;
+  /** Restarts the whole emulator (the `httpRestartAfterBytes` fault). */
+  restart(): void;
+}
+
+/** The emulator's HTTP API: a request handler for the engine's HTTP port, and its sessions. */
+export interface HttpApi {
+  /** Every HTTP API session so far, in start order. */
+  readonly sessions: ApiSessions;
+  /** Answers a request if it is an HTTP API route (true), else leaves it alone (false). */
+  handle(request: IncomingMessage, response: ServerResponse): boolean;
+  /** Drops every session, held request and stream (engine restart or close). */
+  reset(): void;
+}
+
+const HEX40 = /^[0-9a-fA-F]{40}$/;
+const HEX32 = /^[0-9a-f]{32}$/;
+const HOST = /^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+const CALLBACK = /^[A-Za-z_$][\w$.]{0,63}$/;
+const NOT_FOUND_TEXT = "Internal Server Error, couldn't find resource";
+
+/**
+ * Creates the HTTP API of an emulated engine (spec http-api.md §2–§6), from the same
+ * catalogue and timing as its TCP API.
+ */
+export function createHttpApi(context: HttpApiContext): HttpApi {
+  const sessions = new ApiSessions();
+  /** Cleanups of held requests, long polls and streams, run on reset. */
+  const pending = new Set<() => void>();
+  const hlsWindow = context.options.hlsWindow ?? 17;
+  const eventPollMs = context.options.eventPollMs ?? 10_000;
+
+  const track = (response: ServerResponse, cleanup: () => void): (() => void) => {
+    let done = false;
+    const run = () => {
+      if (done) return;
+      done = true;
+      pending.delete(run);
+      cleanup();
+    };
+    pending.add(run);
+    response.once('close', run);
+    return run;
+  };
+
+  const originOf = (request: IncomingMessage): string => {
+    const host = request.headers.host;
+    return `http://${host !== undefined && HOST.test(host) ? host : `127.0.0.1:${context.port()}`}`;
+  };
+
+  const json = (response: ServerResponse, body: unknown, callback?: string) => {
+    const text = JSON.stringify(body);
+    const wrapped = callback === undefined ? text : `${callback}(${text});`;
+    response.writeHead(200, { 'Content-Type': callback === undefined ? 'application/json' : 'application/javascript' }).end(wrapped);
+  };
+  const text = (response: ServerResponse, status: number, body: string) => {
+    response.writeHead(status, { 'Content-Type': 'text/plain' }).end(body);
+  };
+  const unknownSession = (response: ServerResponse) => json(response, encodeAceError(ENGINE_HTTP_ERROR_MESSAGES.UNKNOWN_SESSION));
+
+  const faultsOf = (session: ApiSession): Faults => mergeFaults(context.faults(), session.content.faults);
+  const prebufferLeft = (session: ApiSession) => Math.max(0, context.timing.prebufferMs - (performance.now() - session.startedAt));
+
+  /**
+   * Runs `then` once the session has prebuffered: at once, after holding the response
+   * headers, or never (500 `download not found` while prebuffering, or for a content that fails).
+   */
+  const afterPrebuffer = (response: ServerResponse, session: ApiSession, then: () => void) => {
+    const left = prebufferLeft(session);
+    if (left > 0 && faultsOf(session).httpPrebuffer === 'error') return text(response, 500, 'download not found');
+    const go = () => {
+      if (session.state === 'displaced') return text(response, 403, 'Forbidden');
+      if (session.state === 'stopped') return text(response, 500, NOT_FOUND_TEXT);
+      if (session.content.error !== undefined) return text(response, 500, 'download not found');
+      then();
+    };
+    if (left === 0) return go();
+    const timer = setTimeout(() => {
+      release();
+      go();
+    }, left);
+    const release = track(response, () => clearTimeout(timer));
+  };
+
+  /** A session URL's session, or an answer for a token that is not (or no longer) playable. */
+  const playable = (response: ServerResponse, infohash: string, token: string): ApiSession | undefined => {
+    const session = sessions.byUrl(infohash, token);
+    if (session === undefined || session.state === 'stopped') text(response, 500, NOT_FOUND_TEXT);
+    else if (session.state === 'displaced') text(response, 403, 'Forbidden');
+    else return session;
+    return undefined;
+  };
+
+  const findContent = (query: URLSearchParams): Content | undefined => {
+    const all = context.catalogue.all();
+    const contentId = query.get('content_id') ?? query.get('id');
+    if (contentId !== null) return all.find((c) => c.playerId === contentId || context.catalogue.contentId(c) === contentId);
+    const infohash = query.get('infohash');
+    if (infohash !== null) return HEX40.test(infohash) ? context.catalogue.byHash(infohash) : undefined;
+    const url = query.get('url') ?? query.get('direct_url');
+    if (url !== null) return all.find((c) => c.torrentUrl === url || c.directUrl === url);
+    const magnet = query.get('magnet');
+    if (magnet !== null) {
+      const hash = /xt=urn:btih:([0-9a-fA-F]{40})/.exec(magnet)?.[1];
+      return hash === undefined ? undefined : context.catalogue.byHash(hash);
+    }
+    return undefined;
+  };
+
+  const start = (request: IncomingMessage, response: ServerResponse, query: URLSearchParams, output: ApiSession['output']) => {
+    const content = findContent(query);
+    const index = query.get('_idx');
+    const fileIndex = index !== null && /^\d+$/.test(index) ? Number(index) : Math.max(0, content?.files.findIndex((f) => isVideo(f.name)) ?? 0);
+    if (content === undefined || fileIndex >= content.files.length) return json(response, encodeAceError(ENGINE_HTTP_ERROR_MESSAGES.LOAD_FAILED));
+    const clientSessionId = Number(query.get('client_session_id') ?? -1);
+    const session = sessions.start(
+      content,
+      fileIndex,
+      query.get('pid') ?? query.get('sid') ?? '',
+      output,
+      Number.isInteger(clientSessionId) ? clientSessionId : -1,
+      query.get('use_api_events') === '1',
+    );
+    const origin = originOf(request);
+    const at = `${content.infohash}/${session.token}`;
+    const playbackUrl = output === 'hls' ? `${origin}/ace/m/${at}.m3u8` : `${origin}/ace/r/${at}`;
+    if (query.get('format') !== 'json') {
+      response.writeHead(302, { Location: playbackUrl }).end();
+      return;
+    }
+    json(
+      response,
+      encodeStartResponse({
+        playbackUrl,
+        statUrl: `${origin}/ace/stat/${at}`,
+        commandUrl: `${origin}/ace/cmd/${at}`,
+        infohash: content.infohash,
+        playbackSessionId: session.id,
+        isLive: content.live === true,
+        isEncrypted: false,
+        clientSessionId: session.clientSessionId,
+        ...(session.events ? { eventUrl: `${origin}/ace/event/${at}` } : {}),
+      }),
+    );
+  };
+
+  const stat = (session: ApiSession): StatResponse => {
+    const { content, startedAt } = session;
+    const elapsed = performance.now() - startedAt;
+    const prebufferMs = context.timing.prebufferMs;
+    const prebuffering = elapsed < prebufferMs;
+    const rate = context.media.clip.bitrate / 8;
+    const size = fileSize(content.files[session.fileIndex]!);
+    const seed = seedOf(session.id);
+    const wobble = Math.sin(elapsed / 1700 + (seed % 7));
+    const downloaded = Math.round(content.live ? rate * (context.media.burstSeconds + elapsed / 1000) : Math.min(size, rate * 4 * (elapsed / 1000)));
+    const now = Math.floor(Date.now() / 1000);
+    const history = Math.round(hlsWindow * context.media.segmentSeconds);
+    const status = prebuffering ? 'prebuf' : content.error !== undefined ? 'err' : 'dl';
+    return {
+      status,
+      peers: 3 + ((seed + Math.floor(elapsed / 5000)) % 6),
+      speedDown: Math.round((rate / 1024) * (prebuffering ? 2.5 : 1.15) * (1 + 0.1 * wobble)),
+      speedUp: Math.round((rate / 1024) * 0.08 * (1 - 0.5 * wobble)),
+      downloaded,
+      uploaded: Math.round(downloaded * 0.12),
+      totalProgress: content.live ? 0 : Math.min(100, Math.floor((downloaded / size) * 100)),
+      progress: prebuffering ? Math.min(99, Math.floor((elapsed / prebufferMs) * 100)) : 100,
+      ...(status === 'err' ? { errorMessage: content.error!.message } : {}),
+      selectedStreamIndex: 0,
+      selectedFileIndex: session.fileIndex,
+      streamStatus: -1,
+      clientSessionId: session.clientSessionId,
+      manifestAccessMode: -1,
+      networkMonitorStatus: 0,
+      debugLevel: 0,
+      networkMonitorStarted: false,
+      isLive: content.live === true,
+      isEncrypted: false,
+      infohash: content.infohash,
+      playbackSessionId: session.id,
+      diskCacheStats: { avail: 3_199_156_224, diskCacheLimit: 2_266_017_044, inactiveInuse: 0, activeInuse: Math.min(downloaded, 2_266_017_044) },
+      ...(content.live
+        ? {
+            livepos: {
+              last: now,
+              liveFirst: now - history,
+              pos: session.seekPos ?? now,
+              firstTs: now - history,
+              lastTs: now,
+              isLive: true,
+              liveLast: now,
+              bufferPieces: 30,
+            },
+          }
+        : {}),
+    };
+  };
+
+  /** Bytes of a file, with `Range`, as the TCP side's HTTP server serves them. */
+  const sendBytes = (request: IncomingMessage, response: ServerResponse, size: number, type: string, bytes: (start: number, end: number) => Uint8Array) => {
+    const range = resolveRange(request.headers.range, size);
+    const common = { 'Accept-Ranges': 'bytes', 'Content-Type': type };
+    if (range.kind === 'unsatisfiable') return void response.writeHead(416, { ...common, 'Content-Range': `bytes */${size}` }).end();
+    const [first, last] = range.kind === 'partial' ? [range.start, range.end] : [0, size - 1];
+    const headers: Record<string, string | number> = { ...common, 'Content-Length': Math.max(0, last - first + 1) };
+    if (range.kind === 'partial') headers['Content-Range'] = `bytes ${first}-${last}/${size}`;
+    response.writeHead(range.kind === 'partial' ? 206 : 200, headers);
+    if (request.method === 'HEAD') return void response.end();
+    let at = first;
+    const pump = () => {
+      while (at <= last) {
+        const end = Math.min(at + 256 * 1024, last + 1);
+        const ok = response.write(bytes(at, end));
+        at = end;
+        if (!ok) return void response.once('drain', pump);
+      }
+      response.end();
+    };
+    pump();
+  };
+
+  /** The one progressive reader of a session: the live stream, or the VOD file with `Range`. */
+  const progressive = (request: IncomingMessage, response: ServerResponse, session: ApiSession) => {
+    if (session.cutReader !== undefined) return text(response, 409, 'this playback session already has a reader');
+    const file = session.content.files[session.fileIndex]!;
+    const cut = () => response.destroy();
+    session.cutReader = cut;
+    response.once('close', () => {
+      if (session.cutReader === cut) session.cutReader = undefined;
+    });
+    const faults = faultsOf(session);
+    if (!session.content.live || !isVideo(file.name)) {
+      const size = fileSize(file);
+      if (isVideo(file.name)) return sendBytes(request, response, size, 'video/mp2t', (s, e) => context.media.vodBytes(s, e));
+      return sendBytes(request, response, size, 'application/octet-stream', (s, e) => fileBytes(session.content, session.fileIndex, s, e));
+    }
+    response.writeHead(200, { 'Content-Type': 'video/mp2t' });
+    if (request.method === 'HEAD') return void response.end();
+    let restarted = false;
+    const restartAt = faults.httpRestartAfterBytes;
+    const stream: Readable = context.media.live({
+      ...(faults.httpStallAfterBytes !== undefined ? { stallAfterBytes: faults.httpStallAfterBytes } : {}),
+      onBytes: (total) => {
+        if (restartAt !== undefined && total >= restartAt && !restarted) {
+          restarted = true;
+          setImmediate(() => context.restart());
+        }
+      },
+    });
+    track(response, () => stream.destroy());
+    stream.pipe(response);
+  };
+
+  const event = (response: ServerResponse, session: ApiSession) => {
+    const next = session.pending.shift();
+    if (next !== undefined) return json(response, encodeEventResponse(next));
+    const answer = (ev: (typeof session.pending)[number] | undefined) => {
+      release();
+      if (ev === undefined) unknownSession(response);
+      else json(response, encodeEventResponse(ev));
+    };
+    const timer = setTimeout(() => {
+      release();
+      json(response, { response: null, error: null });
+    }, eventPollMs);
+    session.waiters.add(answer);
+    const release = track(response, () => {
+      clearTimeout(timer);
+      session.waiters.delete(answer);
+    });
+  };
+
+  const command = (response: ServerResponse, session: ApiSession, query: URLSearchParams) => {
+    switch (query.get('method')) {
+      case 'stop':
+        sessions.end(session, 'stopped');
+        return json(response, encodeCommandResponse());
+      case 'liveseek': {
+        const pos = Number(query.get('pos'));
+        if (Number.isFinite(pos)) session.seekPos = pos;
+        return json(response, encodeCommandResponse());
+      }
+      case 'set_stream':
+      case 'set_player_activity_timeout':
+        return json(response, encodeCommandResponse());
+      default:
+        return json(response, encodeAceError('unknown method'));
+    }
+  };
+
+  const version = (): EngineVersion => ({ code: context.versionCode, version: context.engineVersion, platform: context.options.platform ?? 'linux' });
+
+  const route = (request: IncomingMessage, response: ServerResponse, url: URL): boolean => {
+    const path = url.pathname;
+    const query = url.searchParams;
+    if (path === '/webui/api/service') {
+      const callback = query.get('callback');
+      const wrap = callback !== null && CALLBACK.test(callback) ? callback : undefined;
+      if (query.get('method') === 'get_version') json(response, encodeVersionResponse(version()), wrap);
+      else json(response, encodeServiceError(engineServiceError('unknown method', 0)), wrap);
+      return true;
+    }
+    if (path === '/server/api') {
+      if (query.get('method') === 'get_status') json(response, encodeGetStatusResponse({ playlistLoaded: true, version: version() }));
+      else json(response, encodeServiceError(engineServiceError('unknown method', 0)));
+      return true;
+    }
+    if (path === '/ace/getstream') return start(request, response, query, 'progressive'), true;
+    if (path === '/ace/manifest.m3u8') return start(request, response, query, 'hls'), true;
+
+    const parts = path.split('/');
+    if (parts.length === 4 && parts[1] === 'content' && HEX40.test(parts[2]!)) {
+      const session = sessions.byContent(parts[2]!, parts[3]!);
+      if (session === undefined) return false; // perhaps a TCP session's file
+      if (session.state === 'displaced') text(response, 403, 'Forbidden');
+      else if (session.state === 'stopped') text(response, 500, NOT_FOUND_TEXT);
+      else afterPrebuffer(response, session, () => progressive(request, response, session));
+      return true;
+    }
+    const [, first, second, ih = '', last = ''] = parts;
+    if (parts.length !== 5 || first !== 'ace' || !HEX40.test(ih)) return false;
+    const infohash = ih.toLowerCase();
+    switch (second) {
+      case 'r': {
+        const session = HEX32.test(last) ? playable(response, infohash, last) : (text(response, 500, NOT_FOUND_TEXT), undefined);
+        if (session === undefined) return true;
+        if (session.output !== 'progressive') return text(response, 500, NOT_FOUND_TEXT), true;
+        afterPrebuffer(response, session, () => {
+          response.writeHead(302, { Location: `${originOf(request)}/content/${infohash}/${session.contentKey}` }).end();
+        });
+        return true;
+      }
+      case 'm': {
+        const token = last.endsWith('.m3u8') ? last.slice(0, -'.m3u8'.length) : '';
+        const session = HEX32.test(token) ? playable(response, infohash, token) : (text(response, 500, NOT_FOUND_TEXT), undefined);
+        if (session === undefined) return true;
+        if (session.output !== 'hls') return text(response, 500, NOT_FOUND_TEXT), true;
+        afterPrebuffer(response, session, () => {
+          const media = context.media;
+          const live = session.content.live === true;
+          const lastSegment = media.lastLiveSegment();
+          const count = live ? Math.min(hlsWindow, lastSegment + 1) : media.vodSegments(fileSize(session.content.files[session.fileIndex]!));
+          const body = mediaPlaylist({
+            origin: originOf(request),
+            infohash,
+            first: live ? lastSegment + 1 - count : 0,
+            count,
+            segmentSeconds: media.segmentSeconds,
+            ended: !live,
+          });
+          response.writeHead(200, { 'Content-Type': 'application/vnd.apple.mpegurl' }).end(body);
+        });
+        return true;
+      }
+      case 'c': {
+        const match = /^(\d{1,9})\.ts$/.exec(last);
+        const active = sessions.active(infohash).filter((s) => s.output === 'hls');
+        const session = active[0];
+        const n = match === null ? -1 : Number(match[1]);
+        const media = context.media;
+        const available =
+          session === undefined
+            ? false
+            : session.content.live
+              ? n >= 0 && n <= media.lastLiveSegment()
+              : n >= 0 && n < media.vodSegments(fileSize(session.content.files[session.fileIndex]!));
+        if (!available) return text(response, 404, 'Not Found'), true;
+        const bytes = media.segment(n);
+        response.writeHead(200, { 'Content-Type': 'video/mp2t', 'Content-Length': bytes.length });
+        response.end(request.method === 'HEAD' ? undefined : bytes);
+        return true;
+      }
+      case 'stat': {
+        const session = sessions.byUrl(infohash, last);
+        if (session?.state !== 'active') return unknownSession(response), true;
+        json(response, encodeStatResponse(stat(session)));
+        return true;
+      }
+      case 'cmd': {
+        const session = sessions.byUrl(infohash, last);
+        if (session?.state !== 'active') return unknownSession(response), true;
+        command(response, session, query);
+        return true;
+      }
+      case 'event': {
+        const session = sessions.byUrl(infohash, last);
+        if (session?.state !== 'active' || !session.events) return unknownSession(response), true;
+        event(response, session);
+        return true;
+      }
+      default:
+        return false;
+    }
+  };
+
+  return {
+    sessions,
+    handle(request, response) {
+      let url: URL;
+      try {
+        url = new URL(request.url ?? '/', 'http://engine.invalid');
+      } catch {
+        return false;
+      }
+      return route(request, response, url);
+    },
+    reset() {
+      sessions.clear();
+      for (const cleanup of [...pending]) cleanup();
+    },
+  };
+}
