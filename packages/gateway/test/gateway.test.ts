@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { fileBytes, type Emulator } from '@ace-rx/emulator';
+import type { Emulator } from '@ace-rx/emulator';
 import type { Gateway } from '@ace-rx/gateway';
-import { CHANNELS, fastEmulator, gatewayFor, starts, stops, view, waitFor } from './helpers.js';
+import { fastEmulator, gatewayFor, starts, stops, view, waitFor } from './helpers.js';
 
 const MiB = 1024 * 1024;
 let engine: Emulator | undefined;
@@ -19,24 +19,30 @@ describe('fan-out', () => {
     const g = await gatewayFor([engine]);
     gateway = g.gateway;
     const url = `${g.base}/ace/getstream?id=chan0`;
-    const first = view(url, { maxBytes: 2 * MiB });
-    await first.response;
-    const others = Array.from({ length: 19 }, (_, i) => view(i % 2 === 0 ? url : `${g.base}/pid/chan0/Channel.ts`, { maxBytes: 1 * MiB }));
-    const viewers = [first, ...others];
-    const responses = await Promise.all(viewers.map((v) => v.response));
-    const bodies = await Promise.all(viewers.map((v) => v.done));
-    const positions = responses.map((r) => Number(r.headers['x-stream-position']));
-    for (const r of responses) {
+    // The first viewer is the reference: it reads until every other one is done.
+    const first = view(url);
+    const firstResponse = await first.response;
+    const others = Array.from({ length: 19 }, (_, i) => view(i % 2 === 0 ? url : `${g.base}/pid/chan0/Channel.ts`, { maxBytes: MiB }));
+    const responses = await Promise.all(others.map((v) => v.response));
+    const bodies = await Promise.all(others.map((v) => v.done));
+    first.close();
+    const reference = await first.done;
+    const origin = Number(firstResponse.headers['x-stream-position']);
+    expect(firstResponse.statusCode).toBe(200);
+    expect(origin % 188).toBe(0);
+    expect(reference[0]).toBe(0x47);
+    bodies.forEach((body, i) => {
+      const r = responses[i]!;
       expect(r.statusCode).toBe(200);
       expect(r.headers['content-type']).toBe('video/mp2t');
-    }
-    const from = Math.min(...positions);
-    const to = Math.max(...positions.map((p, i) => p + bodies[i]!.length));
-    const expected = Buffer.from(fileBytes(CHANNELS[0]!, 0, from, to));
-    bodies.forEach((body, i) => {
-      expect(positions[i]! % 188).toBe(0);
-      expect(body.length).toBe(i === 0 ? 2 * MiB : 1 * MiB);
-      expect(body.equals(expected.subarray(positions[i]! - from, positions[i]! - from + body.length))).toBe(true);
+      const position = Number(r.headers['x-stream-position']);
+      // Aligned to a TS packet: the first byte is a sync byte.
+      expect(position % 188).toBe(0);
+      expect(body[0]).toBe(0x47);
+      expect(body.length).toBe(MiB);
+      const at = position - origin;
+      expect(at + body.length).toBeLessThanOrEqual(reference.length);
+      expect(body.equals(reference.subarray(at, at + body.length))).toBe(true);
     });
     expect(starts(engine)).toBe(1);
     expect(g.events.filter((e) => e.event === 'viewer-join')).toHaveLength(20);
@@ -104,7 +110,7 @@ describe('linger and zapping', () => {
     for (let i = 0; i < 50; i++) {
       const v = view(`${g.base}/ace/getstream?id=chan${i % 5}`, { maxBytes: 1_000 });
       // Some switches leave before the engine has started, some after the first bytes.
-      await new Promise((r) => setTimeout(r, i % 3 === 0 ? 5 : 40));
+      await new Promise((r) => setTimeout(r, i % 2 === 0 ? 5 : 100));
       v.close();
     }
     await waitFor(() => gateway!.status().streams.length === 0, 5_000, 'every stream to stop');
@@ -113,6 +119,5 @@ describe('linger and zapping', () => {
     // Not vacuous: the switches did start sessions, and some viewers got bytes.
     expect(g.events.filter((e) => e.event === 'session-start').length).toBeGreaterThanOrEqual(5);
     expect(g.events.some((e) => e.event === 'viewer-join')).toBe(true);
-    expect(stops(engine) + engine.sessions.length).toBeGreaterThan(0);
   });
 });
