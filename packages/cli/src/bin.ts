@@ -5,6 +5,7 @@ import { DEFAULT_PRODUCT_KEY } from './engine.js';
 import { info, play, watch, type Io } from './commands.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
 import { parseTarget, type TargetKind } from './target.js';
+import { registerServe } from './serve.js';
 
 const io: Io = {
   out: (line) => process.stdout.write(line + '\n'),
@@ -86,6 +87,8 @@ program
   .description("print the engine's version, HTTP port and auth level")
   .option('--json', 'as one JSON object')
   .action(async (options: { json?: boolean }) => info(engineOptions(), io, options.json === true));
+
+registerServe(program, io);
 
 try {
   await program.parseAsync(process.argv);
