@@ -2,7 +2,9 @@
 // baseline measured in the same run.
 import { reportClient } from './client.bench.js';
 import { reportDecode } from './decode.bench.js';
+import { reportGateway } from './gateway.bench.js';
 
 reportDecode();
 await reportClient();
+await reportGateway();
 process.exit(0);

@@ -136,10 +136,24 @@ export class Cursor {
   private offset: number;
   private stopped = false;
   private cancelWait: (() => void) | undefined;
+  // One lazy timer per stall period, not one per blocked write: a viewer blocks on
+  // nearly every 64 KiB chunk at full speed, and timer churn was the fan-out's main cost.
   private stallTimer: ReturnType<typeof setTimeout> | undefined;
+  private blockedAt: number | undefined;
   private readonly onDrain = () => {
-    this.clearStall();
+    this.blockedAt = undefined;
     this.pump();
+  };
+  private readonly onStallCheck = () => {
+    this.stallTimer = undefined;
+    if (this.stopped || this.blockedAt === undefined) return;
+    const waited = Date.now() - this.blockedAt;
+    if (waited >= this.options.stallMs) {
+      this.sink.destroy();
+      this.stop('stalled');
+      return;
+    }
+    this.stallTimer = setTimeout(this.onStallCheck, this.options.stallMs - waited);
   };
   /** Bytes written to the sink. */
   sentBytes = 0;
@@ -165,7 +179,7 @@ export class Cursor {
 
   /** Whether it waits for `'drain'` now. */
   get blocked(): boolean {
-    return this.stallTimer !== undefined;
+    return this.blockedAt !== undefined;
   }
 
   /** Writes what the ring holds past this cursor, then waits for more, or for `'drain'`. */
@@ -193,11 +207,8 @@ export class Cursor {
       wrote = true;
       if (!this.sink.write(piece)) {
         this.sink.once('drain', this.onDrain);
-        this.stallTimer = setTimeout(() => {
-          this.stallTimer = undefined;
-          this.sink.destroy();
-          this.stop('stalled');
-        }, this.options.stallMs);
+        this.blockedAt = Date.now();
+        this.stallTimer ??= setTimeout(this.onStallCheck, this.options.stallMs);
         if (wrote) this.options.onProgress?.(this);
         return;
       }
@@ -218,6 +229,7 @@ export class Cursor {
   private clearStall(): void {
     if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
     this.stallTimer = undefined;
+    this.blockedAt = undefined;
   }
 
   private stop(reason: 'ended' | 'stalled' | 'closed'): void {
