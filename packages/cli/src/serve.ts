@@ -34,8 +34,11 @@ export interface ServeOptions {
 
 /** A running `ace-rx serve`. */
 export interface Serving {
+  /** The gateway. */
   readonly gateway: Gateway;
+  /** The embedded emulator, when no engine answered and `emulate` was set. */
   readonly emulator?: Emulator;
+  /** Closes the gateway, then the emulator. */
   close(): Promise<void>;
 }
 

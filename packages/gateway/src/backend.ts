@@ -16,7 +16,9 @@ import { ContentNotFound, EngineUnavailable, GatewayError, StartFailed, StartTim
 
 /** What a viewer asked for: a content id (the `acestream://` id, TCP `PID`) or an infohash. */
 export interface ContentKey {
+  /** Which: a content id or an infohash. */
   readonly kind: 'id' | 'infohash';
+  /** The id, or the infohash in lower case. */
   readonly value: string;
 }
 
@@ -24,10 +26,11 @@ export interface ContentKey {
 export interface EngineStats {
   /** Engine state word (`prebuf`, `dl`, `buf`, ...). */
   readonly state: string;
+  /** Peers connected. */
   readonly peers: number;
-  /** KiB/s. */
+  /** Download speed, KiB/s. */
   readonly speedDown: number;
-  /** KiB/s. */
+  /** Upload speed, KiB/s. */
   readonly speedUp: number;
 }
 
@@ -65,6 +68,7 @@ export interface EngineBackend {
 
 /** Options of {@link tcpBackend}. */
 export interface TcpBackendOptions {
+  /** Engine host (default `127.0.0.1`). */
   readonly host?: string;
   /** TCP API port (default 62062). */
   readonly port?: number;

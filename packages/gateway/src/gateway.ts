@@ -33,6 +33,7 @@ export interface Limits {
 
 /** One line the gateway logs: a viewer joining or leaving, an engine session starting or stopping, a retry. */
 export interface GatewayLogEvent {
+  /** What happened. */
   readonly event: 'viewer-join' | 'viewer-leave' | 'session-start' | 'session-stop' | 'session-retry' | 'engine-down';
   /** The content key (`id:<id>` or `infohash:<ih>`), when about a stream. */
   readonly stream?: string;
@@ -80,28 +81,43 @@ export interface GatewayOptions {
 
 /** One stream in `/status`. */
 export interface StreamStatus {
+  /** `id:<content id>` or `infohash:<infohash>`. */
   readonly key: string;
+  /** The engine backend serving it (none between retries). */
   readonly engine: string | undefined;
+  /** `starting` (no byte yet), `playing`, or `retrying` after a loss. */
   readonly state: 'starting' | 'playing' | 'retrying';
+  /** Viewers receiving bytes. */
   readonly viewers: number;
+  /** Viewers waiting for the first bytes. */
   readonly waiting: number;
+  /** Bytes read from the engine. */
   readonly bytesIn: number;
+  /** Bytes written to its viewers, those gone included. */
   readonly bytesOut: number;
+  /** Bytes held in its ring now. */
   readonly ringBytes: number;
   /** Bytes queued in viewers' sockets (in user space), summed: bounded by a chunk plus the socket's high-water mark each. */
   readonly bufferedBytes: number;
   /** Times viewers were skipped forward for falling behind the ring. */
   readonly skips: number;
+  /** When the stream started (ISO 8601). */
   readonly startedAt: string;
+  /** The engine's latest STATUS figures (peers, speeds). */
   readonly engineStats: EngineStats | undefined;
 }
 
 /** What `GET /status` answers. */
 export interface GatewayStatus {
+  /** Every stream with an engine session. */
   readonly streams: readonly StreamStatus[];
+  /** Viewers receiving bytes, in all. */
   readonly viewers: number;
+  /** Bytes read from engines since the start. */
   readonly bytesIn: number;
+  /** Bytes written to viewers since the start. */
   readonly bytesOut: number;
+  /** Each engine: its name, whether it is in service, and how many streams it serves. */
   readonly engines: readonly { readonly name: string; readonly up: boolean; readonly streams: number }[];
 }
 

@@ -107,11 +107,17 @@ export function alignedOffset(start: number): number {
 
 /** What a cursor writes to: a `ServerResponse` in the gateway, any Writable in tests. */
 export interface Sink {
+  /** Queues bytes; false once the queue is past its high-water mark. */
   write(chunk: Buffer): boolean;
+  /** Ends the response (the stream is over). */
   end(): void;
+  /** Drops the connection (a stalled viewer). */
   destroy(error?: Error): void;
+  /** Waits for the queue to empty. */
   once(event: 'drain', listener: () => void): unknown;
+  /** Stops waiting. */
   off(event: 'drain', listener: () => void): unknown;
+  /** Whether the connection is gone. */
   readonly destroyed: boolean;
 }
 
