@@ -1,4 +1,5 @@
 import {
+  DEFAULT_PRODUCT_KEY,
   encodeClientMessage,
   encodeFrame,
   EngineDecoder,
@@ -8,9 +9,10 @@ import {
   type EngineMessage,
   type LineTooLong,
 } from '@ace-rx/codec';
-import { asyncScheduler, defer, Observable, retry, type SchedulerLike, Subject, switchMap, timer } from 'rxjs';
-import { ConnectionFailed, EngineDisconnected, EngineTimeout, HandshakeRefused } from './errors.js';
+import { asyncScheduler, Observable, retry, type SchedulerLike, Subject, type Subscription, throwError, timeout, timer } from 'rxjs';
+import { ConnectionFailed, EngineDisconnected, EngineTimeout, HandshakeFailed, HandshakeRefused, SessionClosed } from './errors.js';
 import { DEFAULT_TIMEOUTS, Session, type EngineSession, type Timeouts } from './session.js';
+import { SyncQueue } from './sync.js';
 import type { Endpoint, Transport, TransportFactory } from './transport.js';
 
 /** Reconnection with exponential backoff: `delayMs * 2^(attempt-1)`, at most `maxDelayMs`. */
@@ -33,7 +35,11 @@ export interface ConnectOptions {
   readonly transport?: TransportFactory;
   /** The HELLOBG version (default 4); 3 or none ask older engines' forms. */
   readonly helloVersion?: number | null;
-  /** The product key: with it, READY carries `readyKey` when HELLOTS has a key. */
+  /**
+   * The product key READY's key is made from when HELLOTS has one (default the codec's
+   * `DEFAULT_PRODUCT_KEY`, the public key real engines and the emulator accept); `''`
+   * sends a bare READY.
+   */
   readonly productKey?: string;
   /** Answer to `EVENT getuserdata` (default gender 1, age 4). */
   readonly userData?: { readonly gender: number; readonly age: number };
@@ -58,32 +64,72 @@ function session(transport: Transport, endpoint: Endpoint, options: ConnectOptio
     const decodeErrors = new Subject<DecodeError | LineTooLong>();
     const decoder = new EngineDecoder(options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes });
     let open: Session | undefined;
-    let ended = false;
-    const send = (message: ClientMessage) => {
-      if (!ended) transport.send(encodeFrame(encodeClientMessage(message)));
+    let ended: SessionClosed | undefined;
+    let reportClosed: (why: SessionClosed) => void = () => undefined;
+    const closed = new Promise<SessionClosed>((resolve) => (reportClosed = resolve));
+    const writeLine = (line: string) => {
+      if (ended === undefined) transport.send(encodeFrame(line));
     };
-    // messages$ completes whatever ends the connection: the failure itself is reported
-    // once, here on connect(), and flows still waiting turn the completion into
-    // EngineDisconnected.
-    const end = (error: Error) => {
-      if (ended) return;
-      ended = true;
+    // The handshake's own messages are the client's: they are valid by construction.
+    const send = (message: ClientMessage) => writeLine(encodeClientMessage(message));
+    const endedBefore = (what: string): Error =>
+      ended?.reason === 'closed' ? ended : new EngineDisconnected(`the connection ended before ${what}`, ended?.cause);
+    const queue = new SyncQueue(writeLine, scheduler, (error) => decodeErrors.next(error));
+
+    // Whatever ends the connection: messages$ completes, the queue and the flows still
+    // waiting fail (EngineDisconnected when lost, SessionClosed when closed here), later
+    // flows fail with SessionClosed.
+    const finish = (why: SessionClosed) => {
+      ended = why;
+      queue.end(() => endedBefore('the answer'));
       messages.complete();
       decodeErrors.complete();
-      open?.dispose();
+      reportClosed(why);
+    };
+    // Lost: the failure itself is reported once, here on connect().
+    const end = (error: Error) => {
+      if (ended !== undefined) return;
+      finish(new SessionClosed('lost', error));
       subscriber.error(error);
+    };
+    let data: Subscription | undefined;
+    let handshake: Subscription | undefined;
+    // Closed by this side: SHUTDOWN, then the transport is closed.
+    const shutdown = () => {
+      deadline.unsubscribe();
+      unreadable.unsubscribe();
+      handshake?.unsubscribe();
+      if (ended === undefined) {
+        if (phase === 'open') send({ kind: 'SHUTDOWN' });
+        finish(new SessionClosed('closed'));
+      }
+      data?.unsubscribe();
+      transport.close();
+    };
+    const close = async (): Promise<void> => {
+      const wasOpen = ended === undefined;
+      shutdown();
+      if (wasOpen) subscriber.complete();
+      await transport.closed;
     };
 
     let phase: 'hello' | 'ready' | 'open' = 'hello';
     let hello: Extract<EngineMessage, { kind: 'HELLOTS' }> | undefined;
     const deadline = scheduler.schedule(() => end(new EngineTimeout('the handshake', timeouts.handshakeMs)), timeouts.handshakeMs);
-    const handshake = messages.subscribe({
+    // A handshake line that does not decode cannot be waited out.
+    const unreadable = decodeErrors.subscribe((error) => {
+      if (phase !== 'open' && error._tag === 'DecodeError' && /^(HELLOTS|AUTH|NOTREADY)(?: |$)/.test(error.line)) {
+        end(new HandshakeFailed(error.line, error));
+      }
+    });
+    handshake = messages.subscribe({
       next: (message) => {
         if (message.kind === 'EVENT' && message.name === 'getuserdata') {
           send({ kind: 'USERDATA', ...(options.userData ?? { gender: 1, age: 4 }) });
         } else if (phase === 'hello' && message.kind === 'HELLOTS') {
           phase = 'ready';
-          const key = message.key !== undefined && options.productKey !== undefined ? readyKey(message.key, options.productKey) : undefined;
+          const productKey = options.productKey ?? DEFAULT_PRODUCT_KEY;
+          const key = message.key !== undefined && productKey !== '' ? readyKey(message.key, productKey) : undefined;
           send(key === undefined ? { kind: 'READY' } : { kind: 'READY', key });
           hello = message;
         } else if (phase === 'ready' && message.kind === 'NOTREADY') {
@@ -91,6 +137,7 @@ function session(transport: Transport, endpoint: Endpoint, options: ConnectOptio
         } else if (phase === 'ready' && message.kind === 'AUTH') {
           phase = 'open';
           deadline.unsubscribe();
+          unreadable.unsubscribe();
           if ((hello?.versionCode ?? 0) >= STOP_NOTIFICATIONS_VERSION) {
             send({ kind: 'SETOPTIONS', options: { use_stop_notifications: '1' } });
           }
@@ -104,7 +151,7 @@ function session(transport: Transport, endpoint: Endpoint, options: ConnectOptio
               authLevel: message.level,
               host: endpoint.host,
             },
-            send,
+            { writeLine, queue, ended: () => ended, endedBefore, closed, close },
             timeouts,
             scheduler,
           );
@@ -114,11 +161,15 @@ function session(transport: Transport, endpoint: Endpoint, options: ConnectOptio
       error: () => undefined,
     });
 
-    const data = transport.data$.subscribe({
+    data = transport.data$.subscribe({
       next: (chunk) => {
         for (const frame of decoder.push(chunk)) {
           if (frame._tag === 'Left') decodeErrors.next(frame.left);
-          else messages.next(frame.right);
+          else {
+            const message = frame.right;
+            if (message.kind === 'SYNC') queue.answer(message.payload);
+            messages.next(message);
+          }
         }
       },
       error: (error: unknown) => end(error instanceof EngineDisconnected ? error : new EngineDisconnected('the connection to the engine failed', error)),
@@ -128,19 +179,7 @@ function session(transport: Transport, endpoint: Endpoint, options: ConnectOptio
     const version = options.helloVersion === undefined ? 4 : options.helloVersion;
     send(version === null ? { kind: 'HELLOBG' } : { kind: 'HELLOBG', version });
 
-    return () => {
-      deadline.unsubscribe();
-      handshake.unsubscribe();
-      if (!ended) {
-        if (phase === 'open') send({ kind: 'SHUTDOWN' });
-        ended = true;
-        messages.complete();
-        decodeErrors.complete();
-        open?.dispose();
-      }
-      data.unsubscribe();
-      transport.close();
-    };
+    return shutdown;
   });
 }
 
@@ -156,15 +195,42 @@ export function createConnect(defaultTransport?: TransportFactory): (options?: C
   return (options = {}) => {
     const endpoint: Endpoint = { host: options.host ?? '127.0.0.1', port: options.port ?? 62062 };
     const transport = options.transport ?? defaultTransport;
-    const once = defer(() => {
+    const scheduler = options.scheduler ?? asyncScheduler;
+    const connectMs = options.timeouts?.connectMs ?? DEFAULT_TIMEOUTS.connectMs;
+    const once = new Observable<EngineSession>((subscriber) => {
       if (transport === undefined) {
-        throw new TypeError('no transport: pass options.transport, or import connect from a runtime entry point (Node: @ace-rx/client)');
+        subscriber.error(new TypeError('no transport: pass options.transport, or import connect from a runtime entry point (Node: @ace-rx/client)'));
+        return;
       }
-      return transport(endpoint).pipe(switchMap((t) => session(t, endpoint, options)));
+      // Not switchMap: the session completing (close()) must complete connect() too,
+      // though the transport's Observable never completes.
+      let inner: Subscription | undefined;
+      const opening = transport(endpoint)
+        .pipe(
+          timeout({
+            first: connectMs,
+            scheduler,
+            with: () => throwError(() => new ConnectionFailed(endpoint.host, endpoint.port, new EngineTimeout('the connection', connectMs))),
+          }),
+        )
+        .subscribe({
+          next: (opened) => {
+            inner?.unsubscribe();
+            inner = session(opened, endpoint, options).subscribe({
+              next: (s) => subscriber.next(s),
+              error: (error: unknown) => subscriber.error(error),
+              complete: () => subscriber.complete(),
+            });
+          },
+          error: (error: unknown) => subscriber.error(error),
+        });
+      return () => {
+        inner?.unsubscribe();
+        opening.unsubscribe();
+      };
     });
     if (!options.retry) return once;
     const retryOptions: RetryOptions = options.retry === true ? {} : options.retry;
-    const scheduler = options.scheduler ?? asyncScheduler;
     const first = retryOptions.delayMs ?? 500;
     const max = retryOptions.maxDelayMs ?? 10_000;
     return once.pipe(
@@ -180,14 +246,69 @@ export function createConnect(defaultTransport?: TransportFactory): (options?: C
   };
 }
 
+/** Options of {@link open}: those of {@link connect} but `retry` (one promise, one connection). */
+export interface OpenOptions extends Omit<ConnectOptions, 'retry'> {
+  /**
+   * Called with the session as soon as it exists, before the promise resolves: the
+   * place to subscribe to `messages$` without missing what arrives with AUTH.
+   */
+  readonly onSession?: (session: EngineSession) => void;
+}
+
+/** Makes an `open` bound to a default transport (Node's entry point binds TCP). */
+export function createOpen(defaultTransport?: TransportFactory): (options?: OpenOptions) => Promise<EngineSession> {
+  const connectWith = createConnect(defaultTransport);
+  return (options = {}) =>
+    new Promise<EngineSession>((resolve, reject) => {
+      const { onSession, ...rest } = options;
+      let opened = false;
+      connectWith({ ...rest, retry: false }).subscribe({
+        next: (s) => {
+          opened = true;
+          onSession?.(s);
+          resolve(s);
+        },
+        // After the session opened, its end is told by session.closed and the flows.
+        error: (error: unknown) => {
+          if (!opened) reject(error);
+        },
+      });
+    });
+}
+
+/**
+ * Connects to an engine for async/await code: resolves with the {@link EngineSession}
+ * once AUTH arrives, rejects as `connect()` errors (`ConnectionFailed`,
+ * `HandshakeRefused`, `HandshakeFailed`, `EngineTimeout`, `EngineDisconnected`). The
+ * connection stays open until `session.close()` (or the end of an `await using` block).
+ *
+ * This is the runtime-neutral `open`, with no default transport; in Node,
+ * `import { open } from '@ace-rx/client'` gets one bound to TCP.
+ *
+ * @example
+ * ```ts
+ * await using session = await open({ transport });
+ * console.log(await firstValueFrom(session.getPid(infohash)));
+ * ```
+ */
+export const open = createOpen();
+
 /**
  * Connects to an engine: a cold Observable that, on subscribe, opens the transport
  * (default `127.0.0.1:62062`), sends `HELLOBG version=4`, answers `HELLOTS` with `READY`
  * (and the key when the engine sent one and `productKey` is set), answers `EVENT
  * getuserdata`, sends `SETOPTIONS use_stop_notifications=1` to engines that take it,
- * and emits the {@link EngineSession} once `AUTH` arrives. `NOTREADY` errors with
- * `HandshakeRefused`, silence with `EngineTimeout`, a closed connection with
- * `EngineDisconnected`. Unsubscribing sends `SHUTDOWN` and closes the connection.
+ * and emits the {@link EngineSession} once `AUTH` arrives. With no options it reaches
+ * a local engine on 62062 with the codec's `DEFAULT_PRODUCT_KEY`. A connection not
+ * made within `timeouts.connectMs` errors with `ConnectionFailed`, `NOTREADY` with
+ * `HandshakeRefused`, an unreadable HELLOTS or AUTH with `HandshakeFailed`, silence
+ * with `EngineTimeout`, a closed connection with `EngineDisconnected`. Unsubscribing
+ * sends `SHUTDOWN` and closes the connection; `session.close()` does the same and
+ * completes this Observable.
+ *
+ * Unsubscribing is closing: `await firstValueFrom(connect())` takes the first value
+ * and unsubscribes, so the session it returns is already closed (its flows fail with
+ * `SessionClosed`). In async/await code use {@link open}.
  *
  * One subscription is one connection. To share a session among subscribers,
  * `share()` it (with `resetOnRefCountZero: () => timer(ms)` to keep it warm briefly).

@@ -49,7 +49,7 @@ export class EngineTimeout extends AceError {
   }
 }
 
-/** LOADRESP status -1 (or an undecodable `##` LOAD answer): the content could not be loaded. */
+/** LOADRESP status -1 or 100, an undecodable LOADRESP or `##` LOAD answer: the content could not be loaded. */
 export class LoadFailed extends AceError {
   readonly code = 'LOAD_FAILED';
   override readonly name = 'LoadFailed';
@@ -67,5 +67,43 @@ export class ContentError extends AceError {
     readonly reason: string,
   ) {
     super(`the engine reports an error${errorId === undefined ? '' : ` ${errorId}`}: ${reason}`);
+  }
+}
+
+/**
+ * The session's connection has ended, so the flow cannot run: every flow subscribed
+ * (and `send` called) after the end fails at once with this. `reason` says who ended
+ * it: `closed` by this side (`close()`, `await using`, or unsubscribing `connect()`,
+ * which `firstValueFrom(connect())` does at once), or `lost` (the engine closed the
+ * connection, the transport failed, the handshake timed out); `cause` is then the
+ * error that ended it.
+ */
+export class SessionClosed extends AceError {
+  readonly code = 'SESSION_CLOSED';
+  override readonly name = 'SessionClosed';
+  constructor(
+    readonly reason: 'closed' | 'lost',
+    override readonly cause?: unknown,
+  ) {
+    super(
+      reason === 'closed'
+        ? 'the session is closed: close() was called or connect() was unsubscribed (firstValueFrom(connect()) unsubscribes at once: use open())'
+        : `the session's connection was lost${cause instanceof Error ? `: ${cause.message}` : ''}`,
+    );
+  }
+}
+
+/**
+ * The engine's handshake could not be read: a `HELLOTS` or `AUTH` line that does not
+ * decode. `cause` is the codec's `DecodeError`, whose message is in this one's.
+ */
+export class HandshakeFailed extends AceError {
+  readonly code = 'HANDSHAKE_FAILED';
+  override readonly name = 'HandshakeFailed';
+  constructor(
+    readonly line: string,
+    override readonly cause?: unknown,
+  ) {
+    super(`the engine's handshake line cannot be read (${line.slice(0, 80)}): ${(cause as { message?: string } | undefined)?.message ?? 'malformed'}`);
   }
 }

@@ -5,8 +5,11 @@
  *
  * @packageDocumentation
  */
-export { connect, createConnect, STOP_NOTIFICATIONS_VERSION, type ConnectOptions, type RetryOptions } from './connect.js';
-export { AceError, ConnectionFailed, ContentError, EngineDisconnected, EngineTimeout, HandshakeRefused, LoadFailed } from './errors.js';
+export { connect, createConnect, createOpen, open, STOP_NOTIFICATIONS_VERSION, type ConnectOptions, type OpenOptions, type RetryOptions } from './connect.js';
+// From the codec: the public product key connect() and open() default to, and the
+// error of a message that cannot be encoded (flows fail with it, send throws it).
+export { DEFAULT_PRODUCT_KEY, EncodeError } from '@ace-rx/codec';
+export { AceError, ConnectionFailed, ContentError, EngineDisconnected, EngineTimeout, HandshakeFailed, HandshakeRefused, LoadFailed, SessionClosed } from './errors.js';
 export {
   awaitSync,
   exchange,
@@ -21,12 +24,35 @@ export {
 } from './operators.js';
 export {
   DEFAULT_TIMEOUTS,
+  loadSource,
   rewritePlaybackUrl,
   startSource,
   type EngineInfo,
   type EngineSession,
+  type LoadTarget,
   type StartEvent,
   type StartTarget,
   type Timeouts,
 } from './session.js';
 export type { Endpoint, Transport, TransportFactory } from './transport.js';
+export {
+  createOpenSession,
+  createPlay,
+  DEFAULT_PROBE_MS,
+  openSession,
+  play,
+  type BackendOptions,
+  type EngineApi,
+  type PlayOptions,
+} from './backend.js';
+export { playOn, withSession, type PlaybackSession, type PlayEvent, type PlayOnOptions } from './play.js';
+export {
+  connectHttp,
+  DEFAULT_HTTP_TIMEOUTS,
+  type HttpConnectOptions,
+  type HttpEngineSession,
+  type HttpPlayback,
+  type HttpTimeouts,
+} from './http/session.js';
+export type { FetchLike } from './http/request.js';
+export type { HttpOutput } from '@ace-rx/codec/http';

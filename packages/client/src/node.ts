@@ -22,12 +22,24 @@ export const tcpTransport: TransportFactory = (endpoint) =>
     socket.setNoDelay(true);
     const data = new Subject<Uint8Array>();
     let connected = false;
+    let destroyTimer: ReturnType<typeof setTimeout> | undefined;
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    // A peer that never closes its side must not keep the socket open: destroyed after
+    // a second (the timer goes with the socket, so `closed` always settles).
+    const end = () => {
+      if (socket.writableEnded) return;
+      socket.end();
+      destroyTimer = setTimeout(() => socket.destroy(), 1000);
+    };
     socket.on('data', (chunk: Buffer) => data.next(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
     socket.on('error', (error) => {
       if (connected) data.error(new EngineDisconnected(`the connection to the engine failed: ${error.message}`, error));
       else subscriber.error(new ConnectionFailed(endpoint.host, endpoint.port, error));
     });
-    socket.on('close', () => data.complete());
+    socket.on('close', () => {
+      if (destroyTimer !== undefined) clearTimeout(destroyTimer);
+      data.complete();
+    });
     socket.once('connect', () => {
       connected = true;
       subscriber.next({
@@ -37,12 +49,8 @@ export const tcpTransport: TransportFactory = (endpoint) =>
           // connection and losing what the engine had not read yet.
           if (!socket.destroyed && !socket.writableEnded) socket.write(bytes);
         },
-        close: () => {
-          if (socket.writableEnded) return;
-          socket.end();
-          // A peer that never closes its side must not keep the socket alive.
-          setTimeout(() => socket.destroy(), 1000).unref();
-        },
+        close: end,
+        closed,
       });
     });
     return () => {
@@ -52,10 +60,6 @@ export const tcpTransport: TransportFactory = (endpoint) =>
       }
       // Unsubscribing tears this down in the same pass as the session on top of it;
       // ending a microtask later lets the session's last words (SHUTDOWN) go out first.
-      queueMicrotask(() => {
-        if (socket.writableEnded) return;
-        socket.end();
-        setTimeout(() => socket.destroy(), 1000).unref();
-      });
+      queueMicrotask(end);
     };
   });

@@ -115,25 +115,38 @@ export function prebufferProgress(): OperatorFunction<EngineMessage, PrebufferPr
     );
 }
 
-/** What {@link awaitSync} needs of a session: its messages and a way to send. */
+/**
+ * What {@link awaitSync} needs of a session: its messages and a way to send. A session
+ * also has `request`, its connection's one FIFO of `##` answers, which `exchange` and
+ * `awaitSync` then go through, so their answers and the session's own flows' can never
+ * be swapped.
+ */
 export interface SyncChannel {
   readonly messages$: Observable<EngineMessage>;
   send(message: ClientMessage): void;
+  /** A synchronous request through the connection's `##` FIFO (an `EngineSession` has it). */
+  request?(message: ClientMessage, options?: Pick<SyncOptions, 'timeoutMs'>): Observable<string>;
 }
 
 /** Options of synchronous requests. */
 export interface SyncOptions {
-  /** How long to wait for the `##` answer (default 10 000 ms). */
+  /** How long to wait for the `##` answer (default: the session's `syncMs`, else 10 000 ms). */
   readonly timeoutMs?: number;
+  /** Scheduler of the timeout of a channel without `request` (a session's own is used otherwise). */
   readonly scheduler?: SchedulerLike;
 }
 
 /**
- * One synchronous exchange: listens for the next `##` answer, then sends `request`,
- * and emits the answer's payload. Errors with {@link EngineTimeout} when no answer
- * comes in time and {@link EngineDisconnected} when the messages end first.
+ * One synchronous exchange: sends `request` and emits the payload of its `##` answer.
+ * Errors with {@link EngineTimeout} when no answer comes in time and
+ * {@link EngineDisconnected} when the messages end first. On an `EngineSession` this
+ * goes through the connection's FIFO (`session.request`); on a bare channel it listens
+ * for the next `##` answer, then sends.
  */
 export function exchange(channel: SyncChannel, request: ClientMessage, options: SyncOptions = {}): Observable<string> {
+  if (channel.request !== undefined) {
+    return channel.request(request, options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs });
+  }
   const ms = options.timeoutMs ?? 10_000;
   return defer(() =>
     merge(
@@ -156,8 +169,10 @@ export function exchange(channel: SyncChannel, request: ClientMessage, options: 
 
 /**
  * Turns synchronous requests (LOAD, GETPID, GETCID) into their `##` answers. The
- * answers carry no id, so the requests are serialised: each is sent only after the
- * previous one was answered, timed out or failed, which frees the queue.
+ * answers carry no id, so the requests are serialised. On an `EngineSession` they join
+ * the connection's one FIFO, shared with the session's own `getPid`, `getCid` and
+ * `loadSync`: a request that timed out keeps its place, so its late answer is dropped
+ * rather than given to the next request.
  *
  * @example
  * ```ts
@@ -169,4 +184,3 @@ export function exchange(channel: SyncChannel, request: ClientMessage, options: 
 export function awaitSync(channel: SyncChannel, options: SyncOptions = {}): OperatorFunction<ClientMessage, string> {
   return concatMap((request) => exchange(channel, request, options));
 }
-

@@ -1,5 +1,8 @@
+/// <reference lib="esnext.disposable" />
 import {
   decodeLoadResponse,
+  EncodeError,
+  tryEncodeClientMessage,
   type ClientMessage,
   type DecodeError,
   type EngineMessage,
@@ -15,27 +18,24 @@ import {
   asyncScheduler,
   concatMap,
   defer,
+  EMPTY,
+  endWith,
   filter,
-  ignoreElements,
   map,
-  materialize,
   merge,
   Observable,
+  of,
   type SchedulerLike,
-  ReplaySubject,
-  Subject,
   take,
   takeWhile,
   tap,
-  endWith,
   throwError,
   throwIfEmpty,
   timeout,
-  of,
-  EMPTY,
 } from 'rxjs';
-import { ContentError, EngineDisconnected, EngineTimeout, LoadFailed } from './errors.js';
-import { exchange, toProgress, type PrebufferProgress } from './operators.js';
+import { ContentError, EngineTimeout, LoadFailed, type SessionClosed } from './errors.js';
+import { toProgress, type PrebufferProgress, type SyncOptions } from './operators.js';
+import type { SyncQueue } from './sync.js';
 
 /** What the engine said of itself during the handshake. */
 export interface EngineInfo {
@@ -51,9 +51,12 @@ export interface EngineInfo {
   readonly host: string;
 }
 
+
 /** Timeouts of the session's flows, in milliseconds. */
 export interface Timeouts {
-  /** HELLOBG to AUTH (default 10 000). */
+  /** Opening the transport (TCP connect) (default 10 000); then `ConnectionFailed`. */
+  readonly connectMs: number;
+  /** HELLOBG to AUTH, once connected (default 10 000). */
   readonly handshakeMs: number;
   /** A `##` answer (default 10 000). */
   readonly syncMs: number;
@@ -64,7 +67,7 @@ export interface Timeouts {
 }
 
 /** Default {@link Timeouts}. */
-export const DEFAULT_TIMEOUTS: Timeouts = { handshakeMs: 10_000, syncMs: 10_000, loadMs: 30_000, startMs: 120_000 };
+export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, handshakeMs: 10_000, syncMs: 10_000, loadMs: 30_000, startMs: 120_000 };
 
 /** What START leads to, in order: progress, then ads, then the main playback URL (last). */
 export type StartEvent =
@@ -72,18 +75,36 @@ export type StartEvent =
   | { readonly type: 'ad'; readonly url: string; readonly skippable: boolean }
   | { readonly type: 'playing'; readonly url: string; readonly live: boolean };
 
-/** Content to START: a LOAD source, a direct URL or an efile URL. */
-export type StartTarget = LoadSource | { readonly type: 'URL'; readonly url: string } | { readonly type: 'EFILE'; readonly url: string };
+/** A source with its partner ids made optional (the spec sends `0` for an unknown id). */
+type OptionalIds<T> = T extends PartnerIds ? Omit<T, keyof PartnerIds> & Partial<PartnerIds> : T;
 
-const NO_IDS: PartnerIds = { developerId: 0, affiliateId: 0, zoneId: 0 };
+/**
+ * Content to LOAD / LOADASYNC: a codec `LoadSource` whose partner ids (developer,
+ * affiliate, zone) may be left out; they are sent as `0`, "unknown" in the spec.
+ */
+export type LoadTarget = OptionalIds<LoadSource>;
+
+/** Content to START: a {@link LoadTarget}, a direct URL or an efile URL (partner ids optional, `0` when left out). */
+export type StartTarget = LoadTarget | ({ readonly type: 'URL'; readonly url: string } & Partial<PartnerIds>) | { readonly type: 'EFILE'; readonly url: string };
+
+const ids = (t: Partial<PartnerIds>): PartnerIds => ({ developerId: t.developerId ?? 0, affiliateId: t.affiliateId ?? 0, zoneId: t.zoneId ?? 0 });
+
+/** A LOAD source from a {@link LoadTarget} (partner ids default to 0). */
+export function loadSource(target: LoadTarget): LoadSource {
+  switch (target.type) {
+    case 'PID':
+      return { type: 'PID', playerId: target.playerId };
+    case 'TORRENT':
+      return { type: 'TORRENT', url: target.url, ...ids(target) };
+    case 'INFOHASH':
+      return { type: 'INFOHASH', infohash: target.infohash, ...ids(target) };
+    case 'RAW':
+      return { type: 'RAW', data: target.data, ...ids(target) };
+  }
+}
 
 /** A START source from a target and file indexes (partner ids default to 0). */
 export function startSource(target: StartTarget, fileIndexes: readonly number[] = [0]): StartSource {
-  const ids = (t: object): PartnerIds => ({
-    developerId: (t as Partial<PartnerIds>).developerId ?? 0,
-    affiliateId: (t as Partial<PartnerIds>).affiliateId ?? 0,
-    zoneId: (t as Partial<PartnerIds>).zoneId ?? 0,
-  });
   switch (target.type) {
     case 'PID':
       return { type: 'PID', playerId: target.playerId, fileIndexes };
@@ -98,6 +119,17 @@ export function startSource(target: StartTarget, fileIndexes: readonly number[] 
     case 'URL':
       return { type: 'URL', url: target.url, fileIndexes, ...ids(target) };
   }
+}
+
+/** Whether a LOADRESP status means the engine could not load the content (-1, and 100 which real engines send for a failure). */
+function isLoadFailure(response: LoadResponse): boolean {
+  return response.status === -1 || (response.status as number) === 100;
+}
+
+/** The request id of a `LOADRESP <id> ...` line, if it is one. */
+function loadRespId(line: string): number | undefined {
+  const match = /^LOADRESP (\d+)(?: |$)/.exec(line);
+  return match === null ? undefined : Number(match[1]);
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -123,31 +155,57 @@ export function rewritePlaybackUrl(url: string, engine: Pick<EngineInfo, 'host' 
 
 /**
  * A connected, authenticated engine session. Flows are cold: nothing is sent until
- * they are subscribed.
+ * they are subscribed. Each flow encodes its message first: an invalid one fails the
+ * flow with the codec's `EncodeError` and nothing is written. Once the connection has
+ * ended (for any reason), every flow, subscribed then, fails at once with
+ * {@link SessionClosed}; flows still waiting when it ends fail with `EngineDisconnected`
+ * (lost) or `SessionClosed` (closed by this side).
+ *
+ * `await using session = await open()` closes it at the end of the block.
  */
-export interface EngineSession {
+export interface EngineSession extends AsyncDisposable {
   /**
    * Every message the engine sends after AUTH; completes when the connection ends, for
-   * whatever reason (the reason is `connect()`'s error). Hot: subscribe in the same tick
-   * the session is emitted (inside `switchMap`, not after an `await`) to miss nothing,
-   * since the engine's first messages may arrive with AUTH.
+   * whatever reason (the reason is `connect()`'s error, and {@link closed}'s). Hot:
+   * subscribe in the same tick the session is emitted (inside `switchMap`, or
+   * `onSession` of `open`) to miss nothing, since the engine's first messages may
+   * arrive with AUTH.
    */
   readonly messages$: Observable<EngineMessage>;
-  /** Lines that could not be decoded or framed (hot); the session lives on. */
+  /**
+   * Lines that could not be decoded or framed (hot); the session lives on. A `##`
+   * answer that arrives when no synchronous request waits for one is reported here too,
+   * as a `DecodeError` of the line `##<payload>`, and given to no request.
+   */
   readonly decodeErrors$: Observable<DecodeError | LineTooLong>;
   /** What the engine said of itself. */
   readonly engine: EngineInfo;
-  /** Sends one message now. */
+  /** Resolves (never rejects) with why the session ended, once its connection has ended. */
+  readonly closed: Promise<SessionClosed>;
+  /**
+   * Sends one message now. Synchronous, so it throws: the codec's `EncodeError` for an
+   * invalid message (nothing is written), {@link SessionClosed} once the connection has ended.
+   */
   send(message: ClientMessage): void;
-  /** LOADASYNC with a fresh request id; emits the matching LOADRESP's answer. Status -1 is a {@link LoadFailed}. */
-  load(source: LoadSource): Observable<LoadResponse>;
+  /**
+   * A synchronous request (LOAD, GETPID, GETCID, or any answered by `##`) through the
+   * connection's one FIFO of `##` answers, which the session's own flows and
+   * `awaitSync` share: emits the answer's payload. A request that timed out keeps its
+   * place, so its late answer is dropped and never reaches the next one.
+   */
+  request(message: ClientMessage, options?: Pick<SyncOptions, 'timeoutMs'>): Observable<string>;
+  /** LOADASYNC with a fresh request id; emits the matching LOADRESP's answer. Status -1 (or 100) and an undecodable LOADRESP are a {@link LoadFailed}. */
+  load(source: LoadTarget): Observable<LoadResponse>;
   /** LOAD, answered by a `##` line. */
-  loadSync(source: LoadSource): Observable<LoadResponse>;
-  /** GETPID: the player id, or `undefined` when the engine has none. */
-  getPid(infohash: string, ids?: PartnerIds): Observable<string | undefined>;
-  /** GETCID: the content id, or `undefined` when the engine has none. */
+  loadSync(source: LoadTarget): Observable<LoadResponse>;
+  /** GETPID: the player id, or `undefined` when the engine has none. Partner ids default to 0. */
+  getPid(infohash: string, ids?: Partial<PartnerIds>): Observable<string | undefined>;
+  /** GETCID: the content id, or `undefined` when the engine has none. Partner ids default to 0. */
   getCid(request: Omit<GetCid, 'kind'>): Observable<string | undefined>;
-  /** START: progress, then ads (play each, then {@link playback} `100`), then the main URL, and completes. */
+  /**
+   * START: progress, then ads (play each, then {@link playback} `100`), then the main
+   * URL, and completes. An empty `fileIndexes` is refused with an `EncodeError`.
+   */
   start(target: StartTarget, fileIndexes?: readonly number[]): Observable<StartEvent>;
   /** STOP. */
   stop(): Observable<void>;
@@ -157,100 +215,142 @@ export interface EngineSession {
   playback(url: string, event: PlaybackEvent): Observable<void>;
   /** LIVESEEK to a position from `EVENT livepos`. */
   liveSeek(position: number): Observable<void>;
+  /**
+   * Sends SHUTDOWN and closes the connection; resolves once it is closed. `connect()`
+   * then completes. Idempotent; resolves at once when the connection had already ended.
+   */
+  close(): Promise<void>;
+}
+
+/** What a {@link Session} needs of its connection; `connect` provides it. */
+export interface SessionLink {
+  /** Writes one encoded line (no line ending); a no-op once the connection ended. */
+  writeLine(line: string): void;
+  /** The connection's `##` FIFO. */
+  readonly queue: SyncQueue;
+  /** Why the connection ended, once it has. */
+  ended(): SessionClosed | undefined;
+  /** The error of a flow still waiting for `what` when the connection ended. */
+  endedBefore(what: string): Error;
+  /** Resolves with why the connection ended. */
+  readonly closed: Promise<SessionClosed>;
+  /** Closes the connection (SHUTDOWN first). */
+  close(): Promise<void>;
 }
 
 let nextRequestId = Math.floor(Math.random() * 1_000_000);
 
+// Symbol.asyncDispose is in Node ≥ 18.18 / 20.4 and modern browsers; elsewhere the
+// well-known name TypeScript's `await using` helpers fall back to.
+const asyncDispose: typeof Symbol.asyncDispose = ((Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for('Symbol.asyncDispose')) as typeof Symbol.asyncDispose;
+
 /** The session behind {@link EngineSession}; made by `connect`. */
 export class Session implements EngineSession {
-  private readonly syncJobs = new Subject<{ request: ClientMessage; done: ReplaySubject<string> }>();
-
   constructor(
     readonly messages$: Observable<EngineMessage>,
     readonly decodeErrors$: Observable<DecodeError | LineTooLong>,
     readonly engine: EngineInfo,
-    private readonly write: (message: ClientMessage) => void,
+    private readonly link: SessionLink,
     private readonly timeouts: Timeouts,
     private readonly scheduler: SchedulerLike = asyncScheduler,
   ) {
-    // One queue per session: `##` answers match requests only by order.
-    this.syncJobs
-      .pipe(
-        concatMap(({ request, done }) =>
-          exchange(this, request, { timeoutMs: timeouts.syncMs, scheduler }).pipe(
-            materialize(),
-            map((note) => {
-              if (note.kind === 'N') done.next(note.value);
-              else if (note.kind === 'E') done.error(note.error);
-              else done.complete();
-            }),
-          ),
-        ),
-      )
-      .subscribe();
+    this.closed = link.closed;
+  }
+
+  readonly closed: Promise<SessionClosed>;
+
+  close(): Promise<void> {
+    return this.link.close();
+  }
+
+  [asyncDispose](): Promise<void> {
+    return this.link.close();
+  }
+
+  /** The wire line of `message`; throws the codec's `EncodeError`. */
+  private encode(message: ClientMessage): string {
+    const line = tryEncodeClientMessage(message);
+    if (line._tag === 'Left') throw line.left;
+    return line.right;
+  }
+
+  /** Runs `flow` unless the connection has ended; what it throws becomes the flow's error. */
+  private guard<T>(flow: () => Observable<T>): Observable<T> {
+    return defer(() => {
+      const ended = this.link.ended();
+      return ended === undefined ? flow() : throwError(() => ended);
+    });
   }
 
   send(message: ClientMessage): void {
-    this.write(message);
+    const ended = this.link.ended();
+    if (ended !== undefined) throw ended;
+    this.link.writeLine(this.encode(message));
   }
 
-  private effect(message: ClientMessage): Observable<void> {
-    return defer(() => {
-      this.write(message);
+  private effect(message: () => ClientMessage): Observable<void> {
+    return this.guard(() => {
+      this.send(message());
       return of(undefined);
     });
   }
 
-  /** Queues a synchronous request; unsubscribing early does not cancel its place (its answer must be consumed). */
-  private sync(request: ClientMessage): Observable<string> {
-    return defer(() => {
-      // Replays, so an answer or an error that lands before the subscription is kept.
-      const done = new ReplaySubject<string>(1);
-      const answer = done.pipe(take(1));
-      this.syncJobs.next({ request, done });
-      return answer;
-    });
+  request(message: ClientMessage, options: Pick<SyncOptions, 'timeoutMs'> = {}): Observable<string> {
+    return this.guard(() => this.link.queue.request(message.kind, this.encode(message), options.timeoutMs ?? this.timeouts.syncMs));
   }
 
-  load(source: LoadSource): Observable<LoadResponse> {
-    return defer(() => {
+  load(source: LoadTarget): Observable<LoadResponse> {
+    return this.guard(() => {
       const requestId = ++nextRequestId;
+      const line = this.encode({ kind: 'LOADASYNC', requestId, source: loadSource(source) });
+      const ms = this.timeouts.loadMs;
       return merge(
         this.messages$.pipe(
           filter((m): m is Extract<EngineMessage, { kind: 'LOADRESP' }> => m.kind === 'LOADRESP' && m.requestId === requestId),
-          take(1),
-          throwIfEmpty(() => new EngineDisconnected('the connection ended before LOADRESP')),
+          map((m) => m.response),
         ),
-        this.effect({ kind: 'LOADASYNC', requestId, source }).pipe(ignoreElements()),
+        // `LOADRESP <id> <bad json>` is a decode error, but its id says whose answer it was.
+        this.decodeErrors$.pipe(
+          filter((e): e is DecodeError => e._tag === 'DecodeError' && loadRespId(e.line) === requestId),
+          concatMap((e) => throwError(() => new LoadFailed(`undecodable LOADRESP: ${e.message}`))),
+        ),
+        defer(() => {
+          this.link.writeLine(line);
+          return EMPTY;
+        }),
       ).pipe(
-        timeout({ first: this.timeouts.loadMs, scheduler: this.scheduler, with: () => throwError(() => new EngineTimeout('LOADASYNC', this.timeouts.loadMs)) }),
-        concatMap((m) => (m.response.status === -1 ? throwError(() => new LoadFailed(m.response.message ?? 'status -1')) : of(m.response))),
+        take(1),
+        throwIfEmpty(() => this.link.endedBefore('LOADRESP')),
+        timeout({ first: ms, scheduler: this.scheduler, with: () => throwError(() => new EngineTimeout('LOADASYNC', ms)) }),
+        concatMap((response) => (isLoadFailure(response) ? throwError(() => new LoadFailed(response.message ?? `status ${response.status}`)) : of(response))),
       );
     });
   }
 
-  loadSync(source: LoadSource): Observable<LoadResponse> {
-    return this.sync({ kind: 'LOAD', source }).pipe(
+  loadSync(source: LoadTarget): Observable<LoadResponse> {
+    return this.guard(() => this.request({ kind: 'LOAD', source: loadSource(source) })).pipe(
       concatMap((payload) => {
         const decoded = decodeLoadResponse(payload);
         if (decoded._tag === 'Left') return throwError(() => new LoadFailed(`undecodable answer: ${decoded.left.message}`));
         const response = decoded.right;
-        return response.status === -1 ? throwError(() => new LoadFailed(response.message ?? 'status -1')) : of(response);
+        return isLoadFailure(response) ? throwError(() => new LoadFailed(response.message ?? `status ${response.status}`)) : of(response);
       }),
     );
   }
 
-  getPid(infohash: string, ids: PartnerIds = NO_IDS): Observable<string | undefined> {
-    return this.sync({ kind: 'GETPID', infohash, ...ids }).pipe(map((payload) => payload || undefined));
+  getPid(infohash: string, partnerIds: Partial<PartnerIds> = {}): Observable<string | undefined> {
+    return this.request({ kind: 'GETPID', infohash, ...ids(partnerIds) }).pipe(map((payload) => payload || undefined));
   }
 
   getCid(request: Omit<GetCid, 'kind'>): Observable<string | undefined> {
-    return this.sync({ kind: 'GETCID', ...request }).pipe(map((payload) => payload || undefined));
+    return this.request({ kind: 'GETCID', ...request, ...ids(request) }).pipe(map((payload) => payload || undefined));
   }
 
   start(target: StartTarget, fileIndexes: readonly number[] = [0]): Observable<StartEvent> {
     const ms = this.timeouts.startMs;
-    return defer(() => {
+    return this.guard(() => {
+      if (target.type !== 'EFILE' && fileIndexes.length === 0) throw new EncodeError('START', 'source.fileIndexes', 'must name at least one file');
+      const line = this.encode({ kind: 'START', source: startSource(target, fileIndexes) });
       let playing = false;
       return merge(
         this.messages$.pipe(
@@ -281,13 +381,16 @@ export class Session implements EngineSession {
           concatMap((event) => {
             if (event !== null) return of(event);
             // The messages ended: fine after the main URL, a lost connection before it.
-            return playing ? EMPTY : throwError(() => new EngineDisconnected('the connection ended before playback'));
+            return playing ? EMPTY : throwError(() => this.link.endedBefore('playback'));
           }),
           tap((event) => {
             if (event.type === 'playing') playing = true;
           }),
         ),
-        this.effect({ kind: 'START', source: startSource(target, fileIndexes) }).pipe(ignoreElements()),
+        defer(() => {
+          this.link.writeLine(line);
+          return EMPTY;
+        }),
       ).pipe(timeout({ each: ms, scheduler: this.scheduler, with: () => throwError(() => new EngineTimeout('START', ms)) }));
     });
   }
@@ -306,23 +409,18 @@ export class Session implements EngineSession {
   }
 
   stop(): Observable<void> {
-    return this.effect({ kind: 'STOP' });
+    return this.effect(() => ({ kind: 'STOP' }));
   }
 
   duration(url: string, ms: number): Observable<void> {
-    return this.effect({ kind: 'DUR', url: this.engineUrl(url), durationMs: Math.max(0, Math.round(ms)) });
+    return this.effect(() => ({ kind: 'DUR', url: this.engineUrl(url), durationMs: Math.max(0, Math.round(ms)) }));
   }
 
   playback(url: string, event: PlaybackEvent): Observable<void> {
-    return this.effect({ kind: 'PLAYBACK', url: this.engineUrl(url), event });
+    return this.effect(() => ({ kind: 'PLAYBACK', url: this.engineUrl(url), event }));
   }
 
   liveSeek(position: number): Observable<void> {
-    return this.effect({ kind: 'LIVESEEK', position });
-  }
-
-  /** Ends the sync queue (pending requests see the messages end). */
-  dispose(): void {
-    this.syncJobs.complete();
+    return this.effect(() => ({ kind: 'LIVESEEK', position }));
   }
 }

@@ -16,6 +16,8 @@ export interface Transport {
   send(bytes: Uint8Array): void;
   /** Ends the connection (gracefully when the transport can). */
   close(): void;
+  /** Settles once the connection is fully closed, if the transport can tell (Node's TCP one can). */
+  readonly closed?: Promise<void>;
 }
 
 /**

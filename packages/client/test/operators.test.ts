@@ -1,6 +1,6 @@
 // Marble tests: every operator, with errors, timeouts and unsubscription, in virtual time.
 import { describe, expect, it } from '@jest/globals';
-import type { ClientMessage, EngineMessage } from '@ace-rx/codec';
+import { decodeClientMessage, type ClientMessage, type EngineMessage } from '@ace-rx/codec';
 import {
   awaitSync,
   ContentError,
@@ -12,10 +12,37 @@ import {
   statusOf,
   type StartEvent,
 } from '@ace-rx/client';
+import { asyncScheduler, NEVER, type Observable, type SchedulerLike } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { Session, DEFAULT_TIMEOUTS } from '../src/session.js';
+import { Session, DEFAULT_TIMEOUTS, type Timeouts } from '../src/session.js';
+import { SyncQueue } from '../src/sync.js';
 
 const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+
+/**
+ * A Session over marble messages, wired as connect() wires it: one `##` FIFO fed by
+ * the messages' SYNC lines, ended when they end; `write` gets each message sent.
+ */
+function virtualSession(
+  messages$: Observable<EngineMessage>,
+  write: (m: ClientMessage) => void,
+  timeouts: Timeouts = DEFAULT_TIMEOUTS,
+  test?: SchedulerLike,
+): Session {
+  const writeLine = (line: string) => {
+    const decoded = decodeClientMessage(line);
+    if (decoded._tag === 'Left') throw new Error(`the session wrote an undecodable line: ${line}`);
+    write(decoded.right);
+  };
+  const queue = new SyncQueue(writeLine, test ?? asyncScheduler, () => undefined);
+  messages$.subscribe({
+    next: (m) => (m.kind === 'SYNC' ? queue.answer(m.payload) : undefined),
+    complete: () => queue.end(() => new EngineDisconnected('the connection ended before the answer')),
+  });
+  const never = new Promise<never>(() => undefined);
+  const link = { writeLine, queue, ended: () => undefined, endedBefore: (what: string) => new EngineDisconnected(`the connection ended before ${what}`), closed: never, close: async () => undefined };
+  return new Session(messages$, NEVER, { httpPort: 6878, authLevel: 1, host: '127.0.0.1' }, link, timeouts, test);
+}
 
 const prebuf = (progress: number): Extract<EngineMessage, { kind: 'STATUS' }> => ({
   kind: 'STATUS',
@@ -113,22 +140,17 @@ describe('awaitSync', () => {
     });
   });
 
-  it("frees the session's queue after a timeout: the next request goes out and gets the next answer", () => {
+  it("keeps a timed-out request's place in the session's queue: its late answer is dropped, not given to the next request", () => {
     const test = scheduler();
     const sent: [number, string][] = [];
     test.run(({ hot, expectObservable }) => {
-      const messages$ = hot<EngineMessage>('-------s-|', M);
-      const session = new Session(
-        messages$,
-        hot('-'),
-        { httpPort: 6878, authLevel: 1, host: '127.0.0.1' },
-        (m) => sent.push([test.now(), (m as { infohash: string }).infohash]),
-        { ...DEFAULT_TIMEOUTS, syncMs: 5 },
-        test,
-      );
+      // s (frame 7) is a's late answer; t (frame 9) is b's.
+      const messages$ = hot<EngineMessage>('-------s-t-|', M);
+      const session = virtualSession(messages$, (m) => sent.push([test.now(), (m as { infohash: string }).infohash]), { ...DEFAULT_TIMEOUTS, syncMs: 5 }, test);
       expectObservable(session.getPid('a')).toBe('-----#', undefined, new EngineTimeout('GETPID', 5));
-      expectObservable(session.getPid('b')).toBe('-------(x|)', { x: 'one' });
+      expectObservable(session.getPid('b')).toBe('---------(x|)', { x: 'two' });
     });
+    // The timed-out request no longer holds the next one back.
     expect(sent).toEqual([
       [0, 'a'],
       [5, 'b'],
@@ -157,13 +179,11 @@ describe('awaitSync', () => {
 });
 
 describe('Session flows in virtual time', () => {
-  const engine = { httpPort: 6878, authLevel: 1, host: '127.0.0.1' };
-
   it('start: progress, ad, then the main URL, and completes', () => {
     scheduler().run(({ hot, expectObservable }) => {
       const messages$ = hot<EngineMessage>('-a-b-x-p-a|', { ...M, x: { kind: 'PLAYADI', url: 'http://127.0.0.1:6878/ad' } });
       const sent: ClientMessage[] = [];
-      const session = new Session(messages$, hot('-'), engine, (m) => sent.push(m), DEFAULT_TIMEOUTS);
+      const session = virtualSession(messages$, (m) => sent.push(m));
       const events: Record<string, StartEvent> = {
         x: { type: 'progress', progress: expect.objectContaining({ percent: 10 }) as never },
         y: { type: 'progress', progress: expect.objectContaining({ percent: 60 }) as never },
@@ -171,23 +191,21 @@ describe('Session flows in virtual time', () => {
         w: { type: 'playing', url: 'http://127.0.0.1:6878/x', live: false },
       };
       expectObservable(session.start({ type: 'PID', playerId: 'abc' })).toBe('-x-y-z-(w|)', events);
-      session.dispose();
     });
   });
 
   it('start: times out when the engine goes quiet', () => {
     const test = scheduler();
     test.run(({ hot, expectObservable }) => {
-      const session = new Session(hot<EngineMessage>('-a---------', M), hot('-'), engine, () => undefined, { ...DEFAULT_TIMEOUTS, startMs: 4 }, test);
+      const session = virtualSession(hot<EngineMessage>('-a---------', M), () => undefined, { ...DEFAULT_TIMEOUTS, startMs: 4 }, test);
       expectObservable(session.start({ type: 'PID', playerId: 'abc' })).toBe('-x---#', { x: expect.objectContaining({ type: 'progress' }) }, new EngineTimeout('START', 4));
-      session.dispose();
     });
   });
 
   it('getPid: an empty ## is no player id; requests of the session queue behind each other', () => {
     scheduler().run(({ hot, expectObservable }) => {
       const messages$ = hot<EngineMessage>('--s--e-|', { s: { kind: 'SYNC', payload: '' }, e: { kind: 'SYNC', payload: 'pid-2' } });
-      const session = new Session(messages$, hot('-'), engine, () => undefined, DEFAULT_TIMEOUTS);
+      const session = virtualSession(messages$, () => undefined);
       expectObservable(session.getPid('a')).toBe('--(x|)', { x: undefined });
       expectObservable(session.getPid('b')).toBe('-----(y|)', { y: 'pid-2' });
     });

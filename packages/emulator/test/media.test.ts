@@ -69,7 +69,7 @@ describe('the looped clip', () => {
   it('gives any byte range as a slice of the same endless stream', () => {
     const whole = clip.packets(clip.packetsPerLoop - 10, 20);
     const start = (clip.packetsPerLoop - 10) * TS_PACKET_SIZE;
-    expect(clip.bytes(start + 5, start + 3000)).toEqual(whole.subarray(5, 3000));
+    expect(Buffer.from(clip.bytes(start + 5, start + 3000)).equals(whole.subarray(5, 3000))).toBe(true);
   });
 
   it('finds access points that start with a PAT', () => {

@@ -96,3 +96,22 @@ export {
   type EngineVersionJson,
 } from './service.js';
 export { statToStatusPart, tcpStateOfStatStatus, STAT_STATUS_TO_TCP, type EngineStateId, type TcpStateOfStat } from './status-map.js';
+export {
+  commandRequestUrl,
+  getStatusUrl,
+  liveSeekUrl,
+  parseStartQuery,
+  startUrl,
+  statPollUrl,
+  stopUrl,
+  tryStartUrl,
+  versionUrl,
+  CONTENT_SELECTORS,
+  START_PARAMS,
+  START_PATHS,
+  type ContentSelector,
+  type HttpOutput,
+  type HttpRequestError,
+  type HttpStartRequest,
+  type QueryInput,
+} from './requests.js';

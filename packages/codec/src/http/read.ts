@@ -16,6 +16,15 @@ export function failAt(path: string, expected: string): never {
   throw new ReadFailure(path, expected);
 }
 
+/**
+ * A failure inside a child read at a relative path, rebased under `path`. Readers pass
+ * children constant relative paths and rebase only on failure, so no path is built for
+ * a body that decodes.
+ */
+export function rebase(e: unknown, path: string): unknown {
+  return e instanceof ReadFailure && path !== '' ? new ReadFailure(join(path, e.path), e.expected) : e;
+}
+
 export const join = (path: string, key: string): string => (path === '' ? key : `${path}.${key}`);
 
 export type JsonObject = Record<string, unknown>;

@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { aceEnvelopeType, decodeAceText, decodeAceValue, writeAce, type AceEnvelopeJson, type AceReply, type Part } from './envelope.js';
 import type { AceFailure } from './errors.js';
-import { bool, extraOf, flag, isObject, join, num, numeric, object, own, putExtra, readerType, str } from './read.js';
+import { bool, flag, isObject, join, num, numeric, object, own, put, putExtra, readerType, rebase, str, type JsonObject } from './read.js';
 
 /** The stat `status` values official clients handle (spec §6), both spellings of each. */
 export const STAT_STATUSES = ['idle', 'loading', 'starting', 'checking', 'check', 'prebuf', 'buf', 'dl', 'error', 'err'] as const;
@@ -160,20 +160,33 @@ function readTextFlag(u: unknown, path: string): boolean {
   return flag(u, path);
 }
 
-/** An object of known fields plus kept extras, read by a field table. */
+/**
+ * An object of known fields plus kept extras, read by a field table in one pass over its
+ * own keys (no lookup per absent field).
+ */
 function tableReader(fields: readonly Field[]): Reader {
-  const known = new Set(fields.map(([wire]) => wire));
-  return (u, path) => {
-    const o = object(u, path);
-    const out: Record<string, unknown> = {};
-    for (const [wire, name, read] of fields) {
-      const value = own(o, wire);
-      if (value !== undefined) out[name] = read(value, join(path, wire));
+  const byWire = new Map(fields.map((f) => [f[0], f] as const));
+  return (u, path) => readTable(object(u, path), path, byWire, {});
+}
+
+function readTable(o: JsonObject, path: string, byWire: ReadonlyMap<string, Field>, out: Record<string, unknown>): Record<string, unknown> {
+  let extra: Record<string, unknown> | undefined;
+  try {
+    for (const key of Object.keys(o)) {
+      const field = byWire.get(key);
+      const value = o[key];
+      if (field !== undefined) {
+        if (value !== undefined) out[field[1]] = field[2](value, key);
+      } else {
+        extra ??= Object.create(null) as Record<string, unknown>;
+        put(extra, key, value);
+      }
     }
-    const extra = extraOf(o, known);
-    if (extra) out['extra'] = extra;
-    return out;
-  };
+  } catch (e) {
+    throw rebase(e, path);
+  }
+  if (extra) out['extra'] = extra;
+  return out;
 }
 
 function tableWriter(fields: readonly Field[]): (v: Record<string, unknown>) => Record<string, unknown> {
@@ -218,26 +231,24 @@ const ALIASES = [
   ['speedDown', 'speed_down'],
   ['speedUp', 'speed_up'],
 ] as const;
-const STAT_KNOWN = new Set<string>(['status', ...STAT_FIELDS.map(([wire]) => wire)]);
+
+const STAT_BY_WIRE = new Map<string, Field>([['status', ['status', 'status', str, same]], ...STAT_FIELDS.map((f) => [f[0], f] as const)]);
 
 function readStat(u: unknown, path: string): StatResponse {
   const o = object(u, path);
-  const out: Mutable<StatResponse> & Record<string, unknown> = { status: str(own(o, 'status'), join(path, 'status')) };
-  for (const [wire, name, read] of STAT_FIELDS) {
-    const value = own(o, wire);
-    if (value !== undefined) out[name] = read(value, join(path, wire));
+  const status = str(own(o, 'status'), join(path, 'status'));
+  const out = readTable(o, path, STAT_BY_WIRE, { status });
+  // An alias lands in extra; it is the value when its snake_case key is absent.
+  const extra = out['extra'] as Record<string, unknown> | undefined;
+  if (extra) {
+    for (const [alias, wire] of ALIASES) {
+      if (!Object.hasOwn(extra, alias) || out[alias] !== undefined || Object.hasOwn(o, wire)) continue;
+      out[alias] = num(extra[alias], join(path, alias));
+      delete extra[alias];
+    }
+    if (Object.keys(extra).length === 0) delete out['extra'];
   }
-  let known: ReadonlySet<string> = STAT_KNOWN;
-  for (const [alias, wire] of ALIASES) {
-    const value = own(o, alias);
-    if (value === undefined || own(o, wire) !== undefined) continue;
-    out[alias] = num(value, join(path, alias));
-    if (known === STAT_KNOWN) known = new Set(STAT_KNOWN);
-    (known as Set<string>).add(alias);
-  }
-  const extra = extraOf(o, known);
-  if (extra) out.extra = extra;
-  return out;
+  return out as unknown as StatResponse;
 }
 
 const writeStatFields = tableWriter(STAT_FIELDS);

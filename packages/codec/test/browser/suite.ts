@@ -19,6 +19,7 @@ import {
 } from '@ace-rx/codec';
 import { arbChunks, arbEngineMessage, arbText, clientMessageArbitraries, engineMessageArbitraries } from '@ace-rx/codec/arbitraries';
 import { clientFixtures, engineFixtures, malformedClientLines, malformedEngineLines } from '../fixtures.js';
+import { httpCases } from './http-cases.js';
 
 /** Own enumerable keys and values alike, whatever the prototypes. */
 function equal(a: unknown, b: unknown): boolean {
@@ -127,5 +128,7 @@ test('EngineDecoder: any chunking gives each line decoded', () => {
 });
 test('percent-encoding round-trips', () => fc.assert(fc.property(arbText, (t) => expectEqual(percentDecode(percentEncode(t)), t, 'text')), { numRuns: RUNS }));
 test('readyKey: sha1("abc")', () => expectEqual(readyKey('a', 'bc'), 'bc-a9993e364706816aba3e25717850c26c9cd0d89d', 'key'));
+
+httpCases(test, expectEqual, RUNS);
 
 (globalThis as unknown as { __aceRxResults: Results }).__aceRxResults = results;

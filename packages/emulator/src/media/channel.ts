@@ -30,6 +30,7 @@ export class Media {
   readonly burstSeconds: number;
   private readonly tickMs: number;
   private readonly epoch: number;
+  private readonly segments = new Map<number, Uint8Array>();
 
   constructor(options: MediaOptions = {}) {
     this.clip = new LoopedClip(options.clip ?? testCard(), { bitrate: options.bitrate ?? DEFAULT_BITRATE });
@@ -58,9 +59,14 @@ export class Media {
     return Math.floor(this.liveSeconds() / this.segmentSeconds) - 1;
   }
 
-  /** Bytes of HLS segment `n` (loop `n` of the clip, starting with PAT, PMT and a key frame). */
+  /** Bytes of HLS segment `n` (loop `n` of the clip, starting with PAT, PMT and a key frame); the last few are cached. */
   segment(n: number): Uint8Array {
-    return this.clip.packets(n * this.clip.packetsPerLoop, this.clip.packetsPerLoop);
+    const cached = this.segments.get(n);
+    if (cached !== undefined) return cached;
+    const bytes = this.clip.packets(n * this.clip.packetsPerLoop, this.clip.packetsPerLoop);
+    this.segments.set(n, bytes);
+    for (const old of this.segments.keys()) if (this.segments.size > 4) this.segments.delete(old);
+    return bytes;
   }
 
   /** HLS segments of a VOD file of `size` bytes. */

@@ -1,5 +1,8 @@
 import { isRandomAccess, MediaFormatError, NULL_PID, nullPacket, readHeader, readPcr, readTimestamps, setContinuity, shiftTimestamps, TS_PACKET_SIZE, writePcr } from './ts.js';
 
+// Bound once, as in ts.ts: global lookups are slow inside jest's vm context.
+const { floor, max, min, round } = Math;
+
 /** How a {@link LoopedClip} lays its clip out. */
 export interface LoopOptions {
   /** Bits per second of the endless stream, null packets included (default 4,000,000). */
@@ -69,7 +72,7 @@ export class LoopedClip {
     this.loopTicks = options.loopTicks ?? measuredLoop(spans, clockPid);
     if (!(this.loopTicks > 0)) throw new MediaFormatError('the clip has no timestamps to loop by');
     const seconds = this.loopTicks / 90_000;
-    this.packetsPerLoop = Math.max(kept.length, Math.round((this.bitrate * seconds) / 8 / TS_PACKET_SIZE));
+    this.packetsPerLoop = max(kept.length, round((this.bitrate * seconds) / 8 / TS_PACKET_SIZE));
 
     // Clip packet i goes to slot i·N/total: exact for a constant-rate clip (ffmpeg's
     // -muxrate), a fair spread otherwise. PCRs are rewritten to the slot's own time, so
@@ -81,8 +84,8 @@ export class LoopedClip {
     let lastPat = -1;
     const access: number[] = [];
     kept.forEach((at, j) => {
-      let slot = Math.floor(((at / TS_PACKET_SIZE) * this.packetsPerLoop) / total);
-      slot = Math.min(Math.max(slot, previous + 1), this.packetsPerLoop - (kept.length - j));
+      let slot = floor(((at / TS_PACKET_SIZE) * this.packetsPerLoop) / total);
+      slot = min(max(slot, previous + 1), this.packetsPerLoop - (kept.length - j));
       this.slots[slot] = at;
       previous = slot;
       const pid = readHeader(clip, at).pid;
@@ -111,7 +114,7 @@ export class LoopedClip {
    * PMT and a key frame. Live readers start there, as a real engine's do near "now".
    */
   accessPointAtOrBefore(k: number): number {
-    const loop = Math.floor(k / this.packetsPerLoop);
+    const loop = floor(k / this.packetsPerLoop);
     const slot = k - loop * this.packetsPerLoop;
     const points = this.accessPoints;
     for (let i = points.length - 1; i >= 0; i--) if (points[i]! <= slot) return loop * this.packetsPerLoop + points[i]!;
@@ -120,7 +123,7 @@ export class LoopedClip {
 
   /** Writes packet `k` of the endless stream into `out` at `offset`. */
   writePacket(k: number, out: Uint8Array, offset: number): void {
-    const loop = Math.floor(k / this.packetsPerLoop);
+    const loop = floor(k / this.packetsPerLoop);
     const at = this.slots[k - loop * this.packetsPerLoop]!;
     if (at < 0) {
       out.set(this.filler, offset);
@@ -145,7 +148,7 @@ export class LoopedClip {
   /** Bytes `[start, end)` of the endless stream, for any range. */
   bytes(start: number, end: number): Uint8Array {
     if (end <= start) return new Uint8Array(0);
-    const first = Math.floor(start / TS_PACKET_SIZE);
+    const first = floor(start / TS_PACKET_SIZE);
     const last = Math.ceil(end / TS_PACKET_SIZE);
     const whole = this.packets(first, last - first);
     const skip = start - first * TS_PACKET_SIZE;

@@ -4,6 +4,10 @@
  * `Uint8Array`s.
  */
 
+// Bound once: inside a vm context (jest runs tests in one) every lookup of the global
+// `Math` goes through the context's interceptors, as catalogue.ts measured.
+const { floor } = Math;
+
 /** Size in bytes of one transport stream packet. */
 export const TS_PACKET_SIZE = 188;
 /** The first byte of every packet. */
@@ -88,12 +92,12 @@ function readClock(bytes: Uint8Array, o: number): number {
 }
 
 function writeClock(bytes: Uint8Array, o: number, clock: number): void {
-  const base = Math.floor(clock / 300) % TIMESTAMP_MODULUS;
-  const extension = Math.floor(clock % 300);
-  bytes[o] = Math.floor(base / 2 ** 25) & 0xff;
-  bytes[o + 1] = Math.floor(base / 2 ** 17) & 0xff;
-  bytes[o + 2] = Math.floor(base / 2 ** 9) & 0xff;
-  bytes[o + 3] = Math.floor(base / 2) & 0xff;
+  const base = floor(clock / 300) % TIMESTAMP_MODULUS;
+  const extension = floor(clock % 300);
+  bytes[o] = floor(base / 2 ** 25) & 0xff;
+  bytes[o + 1] = floor(base / 2 ** 17) & 0xff;
+  bytes[o + 2] = floor(base / 2 ** 9) & 0xff;
+  bytes[o + 3] = floor(base / 2) & 0xff;
   bytes[o + 4] = ((base & 1) << 7) | 0x7e | ((extension >> 8) & 1);
   bytes[o + 5] = extension & 0xff;
 }
@@ -142,10 +146,10 @@ function readTimestamp(bytes: Uint8Array, o: number): number {
 function writeTimestamp(bytes: Uint8Array, o: number, value: number): void {
   const v = ((value % TIMESTAMP_MODULUS) + TIMESTAMP_MODULUS) % TIMESTAMP_MODULUS;
   const prefix = bytes[o]! & 0xf0;
-  bytes[o] = prefix | ((Math.floor(v / 2 ** 30) & 7) << 1) | 1;
-  bytes[o + 1] = Math.floor(v / 2 ** 22) & 0xff;
-  bytes[o + 2] = ((Math.floor(v / 2 ** 15) & 0x7f) << 1) | 1;
-  bytes[o + 3] = Math.floor(v / 2 ** 7) & 0xff;
+  bytes[o] = prefix | ((floor(v / 2 ** 30) & 7) << 1) | 1;
+  bytes[o + 1] = floor(v / 2 ** 22) & 0xff;
+  bytes[o + 2] = ((floor(v / 2 ** 15) & 0x7f) << 1) | 1;
+  bytes[o + 3] = floor(v / 2 ** 7) & 0xff;
   bytes[o + 4] = ((v & 0x7f) << 1) | 1;
 }
 
