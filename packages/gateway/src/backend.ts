@@ -156,7 +156,8 @@ export function tcpBackend(options: TcpBackendOptions = {}): EngineBackend {
           if (stopped) return;
           stopped = true;
           signal.removeEventListener('abort', onAbort);
-          if (session !== undefined) session.stop().subscribe();
+          // A session already lost answers STOP with SessionClosed: nothing to stop then.
+          if (session !== undefined) session.stop().subscribe({ error: () => undefined });
           subscription?.unsubscribe();
           opened?.body.destroy();
         };
@@ -185,7 +186,7 @@ export function tcpBackend(options: TcpBackendOptions = {}): EngineBackend {
               s.load(source).pipe(
                 concatMap(() => s.start(source, [0])),
                 tap((event) => {
-                  if (event.type === 'ad') s.playback(event.url, 100).subscribe();
+                  if (event.type === 'ad') s.playback(event.url, 100).subscribe({ error: () => undefined });
                 }),
                 filter((event) => event.type === 'playing'),
                 map((event) => ({ s, url: event.url })),
