@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec';
 import { startEmulator, type Emulator } from '@ace-rx/emulator';
-import { DEFAULT_GATEWAY_PORT, DEFAULT_TCP_PORT, parseChannels, startGateway, tcpBackend, type Gateway } from '@ace-rx/gateway';
+import { DEFAULT_GATEWAY_PORT, DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, parseChannels, playBackend, startGateway, tcpBackend, type EngineBackend, type Gateway } from '@ace-rx/gateway';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 
 /** Options of {@link serve}, as `ace-rx serve` parses them. */
@@ -12,9 +12,9 @@ export interface ServeOptions {
   readonly port?: number;
   /** Address to bind (default 127.0.0.1). */
   readonly host?: string;
-  /** Engines as `HOST[:PORT]` (default `127.0.0.1` on the API's default port). */
+  /** Engines as `HOST[:PORT]` (default `127.0.0.1` on the API's default port: 62062 for tcp and auto, 6878 for http; auto's HTTP port is 6878). */
   readonly engines?: readonly string[];
-  /** `tcp`; `auto` means tcp until the HTTP backend lands; `http` is refused for now. */
+  /** `tcp` (LOADASYNC first, so unknown content is a clean 404), `http` (the HTTP API), or `auto` (default: TCP when it answers, else HTTP). */
   readonly api?: 'tcp' | 'http' | 'auto';
   /** A channels file (M3U) for `/playlist.m3u`. */
   readonly channels?: string;
@@ -52,16 +52,21 @@ const engineAddress = (text: string, defaultPort: number): { host: string; port:
 /** Starts the gateway `ace-rx serve` describes; falls back to the embedded emulator with `emulate`. */
 export async function serve(options: ServeOptions, log: (line: string) => void): Promise<Serving> {
   const api = options.api ?? 'auto';
-  if (api === 'http') throw new InvalidArgumentError('--api http: the HTTP-API backend is not in the gateway yet; use --api tcp (auto means tcp for now)');
   const productKey = options.productKey ?? DEFAULT_PRODUCT_KEY;
-  const addresses = (options.engines ?? []).length === 0 ? [{ host: '127.0.0.1', port: DEFAULT_TCP_PORT }] : options.engines!.map((e) => engineAddress(e, DEFAULT_TCP_PORT));
-  let backends = addresses.map((a) => tcpBackend({ ...a, productKey }));
+  const defaultPort = api === 'http' ? DEFAULT_HTTP_PORT : DEFAULT_TCP_PORT;
+  const addresses = (options.engines ?? []).length === 0 ? [{ host: '127.0.0.1', port: defaultPort }] : options.engines!.map((e) => engineAddress(e, defaultPort));
+  const backendOf = (a: { host: string; port: number }, httpPort = DEFAULT_HTTP_PORT): EngineBackend => {
+    if (api === 'tcp') return tcpBackend({ ...a, productKey });
+    if (api === 'http') return playBackend({ api, host: a.host, httpPort: a.port, productKey });
+    return playBackend({ api, host: a.host, port: a.port, httpPort, productKey });
+  };
+  let backends = addresses.map((a) => backendOf(a));
   let emulator: Emulator | undefined;
   if (options.emulate === true) {
     const answers = await Promise.all(backends.map((b) => b.probe(1_000)));
     if (!answers.some(Boolean)) {
       emulator = await startEmulator({ productKey });
-      backends = [tcpBackend({ host: '127.0.0.1', port: emulator.port, productKey })];
+      backends = [backendOf({ host: '127.0.0.1', port: api === 'http' ? emulator.httpPort : emulator.port }, emulator.httpPort)];
       log(`no engine at ${addresses.map((a) => `${a.host}:${a.port}`).join(', ')}: serving from the embedded emulator (TCP ${emulator.port}, HTTP ${emulator.httpPort})`);
     }
   }
@@ -80,7 +85,7 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
     });
     const base = `http://${gateway.host.includes(':') ? `[${gateway.host}]` : gateway.host}:${gateway.port}`;
     const token = options.token === undefined ? '' : `&token=${encodeURIComponent(options.token)}`;
-    log(`ace-rx serve: listening on ${base} (api tcp; engines: ${backends.map((b) => b.name).join(', ')})`);
+    log(`ace-rx serve: listening on ${base} (api ${api}; engines: ${backends.map((b) => b.name).join(', ')})`);
     log(`  play:     ${base}/ace/getstream?id=${emulator === undefined ? '<content id>' : 'live'}${token}`);
     if (channels.length > 0) log(`  playlist: ${base}/playlist.m3u${token === '' ? '' : `?token=${encodeURIComponent(options.token!)}`} (${channels.length} channels)`);
     log(`  status:   ${base}/status   metrics: ${base}/metrics   health: ${base}/healthz`);
@@ -115,8 +120,8 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
     .description('an HTTP gateway where many viewers share one engine stream (players open /ace/getstream?id=...)')
     .option('--port <port>', `gateway port (default ${DEFAULT_GATEWAY_PORT})`, int('--port'))
     .option('--host <host>', 'address to bind (default 127.0.0.1; 0.0.0.0 to serve the network)')
-    .option('--engine <host:port>', `engine TCP API, repeatable (default 127.0.0.1:${DEFAULT_TCP_PORT})`, (value: string, list: string[] = []) => [...list, value])
-    .addOption(new Option('--api <api>', 'engine API; auto means tcp until the HTTP backend lands').choices(['tcp', 'http', 'auto']).default('auto'))
+    .option('--engine <host:port>', `engine, repeatable (default 127.0.0.1:${DEFAULT_TCP_PORT}, or :${DEFAULT_HTTP_PORT} with --api http)`, (value: string, list: string[] = []) => [...list, value])
+    .addOption(new Option('--api <api>', 'engine API: tcp, http, or auto (TCP when it answers, else HTTP)').choices(['tcp', 'http', 'auto']).default('auto'))
     .option('--channels <file>', 'M3U of acestream:// or engine getstream links, served as /playlist.m3u')
     .option('--token <token>', 'require ?token= or Authorization: Bearer on every URL')
     .option('--linger <ms>', 'keep an engine session this long after its last viewer (default 5000)', int('--linger'))

@@ -52,8 +52,16 @@ describe('ace-rx serve', () => {
     }
   });
 
-  it('refuses --api http until the HTTP backend lands, and a malformed --engine', async () => {
-    await expect(serve({ api: 'http', port: 0 }, () => undefined)).rejects.toThrow(/--api tcp/);
+  it('--api http serves from the HTTP API (here the emulator\'s), and a malformed --engine is refused', async () => {
+    const serving = await serve({ port: 0, api: 'http', engines: [`127.0.0.1:${await deadPort()}`], emulate: true, lingerMs: 50 }, () => undefined);
+    try {
+      const r = await firstBytes(`http://127.0.0.1:${serving.gateway.port}/ace/getstream?id=live`, 64 * 1024);
+      expect(r.status).toBe(200);
+      expect(r.body[0]).toBe(0x47);
+      expect(serving.gateway.status().engines[0]!.name).toMatch(/^http /);
+    } finally {
+      await serving.close();
+    }
     await expect(serve({ engines: ['host:notaport'], port: 0 }, () => undefined)).rejects.toThrow(/HOST:PORT/);
   });
 

@@ -2,11 +2,13 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect as netConnect } from 'node:net';
 import {
   connect,
+  play,
   ConnectionFailed,
   ContentError,
   EngineTimeout,
   HandshakeRefused,
   LoadFailed,
+  type EngineApi,
   type EngineSession,
   type StartTarget,
 } from '@ace-rx/client';
@@ -107,18 +109,27 @@ function loadSource(content: ContentKey): LoadSource & StartTarget {
 
 /**
  * GETs the engine's playback URL, always on the engine's own host and HTTP port
- * (whatever host the engine wrote into it): the gateway fetches nothing else.
+ * (whatever host the engine wrote into it), following up to 5 redirects the same way:
+ * the gateway fetches nothing else.
  */
-function fetchPlayback(url: string, host: string, httpPort: number, signal: AbortSignal): Promise<IncomingMessage> {
+function fetchPlayback(url: string, host: string, httpPort: number | undefined, signal: AbortSignal, redirects = 0): Promise<IncomingMessage> {
   let path: string;
   try {
     const parsed = new URL(url);
     path = parsed.pathname + parsed.search;
+    httpPort ??= Number(parsed.port || 80);
   } catch {
     return Promise.reject(new StartFailed(`the engine gave an unusable playback URL: ${url}`));
   }
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host, port: httpPort, path, method: 'GET', agent: false, signal }, (res) => {
+      const location = res.headers.location;
+      if (res.statusCode !== undefined && [301, 302, 303, 307, 308].includes(res.statusCode) && location !== undefined && redirects < 5) {
+        // Engines redirect through /ace/r/…; followed here, and still only on the engine's host.
+        res.resume();
+        resolve(fetchPlayback(new URL(location, url).toString(), host, undefined, signal, redirects + 1));
+        return;
+      }
       if (res.statusCode !== 200 && res.statusCode !== 206) {
         res.resume();
         reject(new StartFailed(`the engine's HTTP server answered ${res.statusCode} for ${path}`));
@@ -225,18 +236,117 @@ export function tcpBackend(options: TcpBackendOptions = {}): EngineBackend {
           });
       });
     },
-    probe(timeoutMs) {
-      return new Promise<boolean>((resolve) => {
-        const socket = netConnect({ host, port });
-        const timer = setTimeout(() => done(false), timeoutMs);
-        const done = (ok: boolean) => {
-          clearTimeout(timer);
-          socket.destroy();
-          resolve(ok);
+    probe: (timeoutMs) => tcpProbe(host, port, timeoutMs),
+  };
+}
+
+/** Options of {@link playBackend}. */
+export interface PlayBackendOptions {
+  /** `http` (the engine's HTTP API), `tcp`, or `auto` (TCP when it answers its handshake in time, else HTTP). */
+  readonly api: EngineApi;
+  /** Engine host (default `127.0.0.1`). */
+  readonly host?: string;
+  /** TCP API port (default 62062). */
+  readonly port?: number;
+  /** HTTP API port (default 6878). */
+  readonly httpPort?: number;
+  /** Product key for the TCP handshake (default `DEFAULT_PRODUCT_KEY`). */
+  readonly productKey?: string;
+  /** Start to the playback URL (default 60 000 ms). */
+  readonly startTimeoutMs?: number;
+}
+
+/** Default HTTP API port of the engine. */
+export const DEFAULT_HTTP_PORT = 6878;
+
+/**
+ * A backend on the client's `play(target, { api })`: the HTTP API, or either API with
+ * `auto`. Unknown content is {@link ContentNotFound} (LoadFailed; over TCP, where `play`
+ * does not LOAD first, a start error whose message says "not found"). The playback URL
+ * is fetched from the engine's host only, on the port the URL names.
+ */
+export function playBackend(options: PlayBackendOptions): EngineBackend {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? DEFAULT_TCP_PORT;
+  const httpPort = options.httpPort ?? DEFAULT_HTTP_PORT;
+  const startMs = options.startTimeoutMs ?? 60_000;
+  const probePort = options.api === 'http' ? httpPort : port;
+  return {
+    name: `${options.api} ${host}:${options.api === 'http' ? httpPort : options.api === 'tcp' ? port : `${port}/${httpPort}`}`,
+    open(content, signal) {
+      return new Promise<EngineStream>((resolve, reject) => {
+        if (signal.aborted) return reject(new StreamAborted());
+        let stats: EngineStats | undefined;
+        let opened: EngineStream | undefined;
+        let lostWith: (error: Error) => void = () => undefined;
+        const lost = new Promise<Error>((r) => (lostWith = r));
+        let stopped = false;
+        let subscription: Subscription | undefined;
+        const stop = () => {
+          if (stopped) return;
+          stopped = true;
+          signal.removeEventListener('abort', onAbort);
+          subscription?.unsubscribe();
+          opened?.body.destroy();
         };
-        socket.once('connect', () => done(true));
-        socket.once('error', () => done(false));
+        const onAbort = () => {
+          stop();
+          reject(new StreamAborted());
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        const fail = (error: unknown) => {
+          const mapped = error instanceof ContentError && /not found/i.test(error.reason) ? new ContentNotFound(error.reason) : toGatewayError(error, startMs);
+          stop();
+          reject(mapped);
+        };
+        subscription = play(loadSource(content), {
+          api: options.api,
+          host,
+          port,
+          httpPort,
+          productKey: options.productKey ?? DEFAULT_PRODUCT_KEY,
+          timeouts: { startMs, handshakeMs: 5_000 },
+        }).subscribe({
+          next: (event) => {
+            if (event.type === 'progress' || event.type === 'status') {
+              const p = event.progress;
+              stats = { state: event.type === 'status' ? 'dl' : p.phase, peers: p.peers, speedDown: p.speedDown, speedUp: p.speedUp };
+            } else if (event.type === 'playing' && opened === undefined) {
+              fetchPlayback(event.url, host, undefined, signal).then(
+                (body) => {
+                  if (stopped) return void body.destroy();
+                  opened = { body, url: event.url, stats: () => stats, lost, stop };
+                  resolve(opened);
+                },
+                fail,
+              );
+            }
+          },
+          error: (error: unknown) => {
+            if (stopped) return;
+            if (opened !== undefined) return lostWith(error instanceof Error ? error : new Error(String(error)));
+            fail(error);
+          },
+          complete: () => {
+            if (!stopped && opened !== undefined) lostWith(new Error('the engine session ended'));
+          },
+        });
       });
     },
+    probe: (timeoutMs) => tcpProbe(host, probePort, timeoutMs),
   };
+}
+
+function tcpProbe(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = netConnect({ host, port });
+    const timer = setTimeout(() => done(false), timeoutMs);
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }

@@ -5,7 +5,13 @@
  *
  * @packageDocumentation
  */
-export { DEFAULT_TCP_PORT, tcpBackend, type ContentKey, type EngineBackend, type EngineStats, type EngineStream, type TcpBackendOptions } from './backend.js';
+export {
+  DEFAULT_HTTP_PORT,
+  DEFAULT_TCP_PORT,
+  playBackend,
+  tcpBackend,
+  type PlayBackendOptions,
+  type ContentKey, type EngineBackend, type EngineStats, type EngineStream, type TcpBackendOptions } from './backend.js';
 export { AtCapacity, ContentNotFound, EngineUnavailable, GatewayError, StartFailed, StartTimeout, StreamAborted } from './errors.js';
 export {
   DEFAULT_GATEWAY_PORT,
