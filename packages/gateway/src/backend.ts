@@ -66,6 +66,18 @@ export interface EngineBackend {
   open(content: ContentKey, signal: AbortSignal): Promise<EngineStream>;
   /** Whether the engine answers now (within `timeoutMs`). */
   probe(timeoutMs: number): Promise<boolean>;
+  /** Starts a content as HLS (backends on the HTTP API only); rejects like {@link EngineBackend.open}. */
+  openHls?(content: ContentKey, signal: AbortSignal): Promise<HlsSource>;
+  /** GETs a URL the engine announced, on the engine's own host only, following its redirects. */
+  fetch?(url: string, signal: AbortSignal): Promise<IncomingMessage>;
+}
+
+/** A started HLS engine session: its playlist URL and how to stop it. */
+export interface HlsSource {
+  /** The engine's media playlist URL. */
+  readonly playlistUrl: string;
+  /** Stops the engine session; idempotent. */
+  stop(): void;
 }
 
 /** Options of {@link tcpBackend}. */
@@ -334,6 +346,39 @@ export function playBackend(options: PlayBackendOptions): EngineBackend {
       });
     },
     probe: (timeoutMs) => tcpProbe(host, probePort, timeoutMs),
+    fetch: (url, signal) => fetchPlayback(url, host, undefined, signal),
+    ...(options.api === 'tcp'
+      ? {}
+      : {
+          openHls(content: ContentKey, signal: AbortSignal): Promise<HlsSource> {
+            return new Promise<HlsSource>((resolve, reject) => {
+              if (signal.aborted) return reject(new StreamAborted());
+              let subscription: Subscription | undefined;
+              let done = false;
+              const stop = () => {
+                done = true;
+                signal.removeEventListener('abort', onAbort);
+                subscription?.unsubscribe();
+              };
+              const onAbort = () => {
+                stop();
+                reject(new StreamAborted());
+              };
+              signal.addEventListener('abort', onAbort, { once: true });
+              // HLS is the HTTP API's: `auto` uses it too.
+              subscription = play(loadSource(content), { api: 'http', host, httpPort, output: 'hls', timeouts: { startMs } }).subscribe({
+                next: (event) => {
+                  if (event.type === 'playing' && !done) resolve({ playlistUrl: event.url, stop });
+                },
+                error: (error: unknown) => {
+                  if (done) return;
+                  stop();
+                  reject(error instanceof ContentError && /not found/i.test(error.reason) ? new ContentNotFound(error.reason) : toGatewayError(error, startMs));
+                },
+              });
+            });
+          },
+        }),
   };
 }
 

@@ -68,3 +68,13 @@ export class StreamAborted extends GatewayError {
     super('the stream was stopped');
   }
 }
+
+/** HLS was asked of a gateway whose engines are all TCP-only backends: 501. */
+export class NoHls extends GatewayError {
+  readonly code = 'HLS_UNAVAILABLE';
+  readonly status = 501;
+  override readonly name = 'NoHls';
+  constructor() {
+    super('HLS needs an engine on the HTTP API (--api http or auto); use /ace/getstream');
+  }
+}

@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ContentKey, EngineBackend, EngineStats, EngineStream } from './backend.js';
-import { AtCapacity, EngineUnavailable, GatewayError, StreamAborted } from './errors.js';
+import type { ContentKey, EngineBackend, EngineStats, EngineStream, HlsSource } from './backend.js';
+import { AtCapacity, EngineUnavailable, GatewayError, NoHls, StartFailed, StreamAborted } from './errors.js';
 import { buildPlaylist, type Channel } from './playlist.js';
 import { Cursor, Ring } from './ring.js';
 
@@ -73,6 +73,8 @@ export interface GatewayOptions {
   readonly limits?: Partial<Limits>;
   /** An engine taken out after a failure is tried again after this long (default 10 000 ms). */
   readonly engineRecheckMs?: number;
+  /** An HLS session with no playlist or segment request this long is stopped (default 30 000 ms). */
+  readonly hlsIdleMs?: number;
   /** Channels `/playlist.m3u` lists (see `parseChannels`). */
   readonly channels?: readonly Channel[];
   /** Called with every log event (default: nothing is logged). */
@@ -170,6 +172,21 @@ interface Stream {
   linger: ReturnType<typeof setTimeout> | undefined;
   silence: ReturnType<typeof setTimeout> | undefined;
   retryTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+interface HlsStream {
+  readonly key: string;
+  readonly slot: Slot;
+  readonly abort: AbortController;
+  readonly ready: Promise<HlsSource>;
+  /** Segment token → the engine's URL, and back; the oldest forgotten past 256. */
+  readonly segments: Map<string, string>;
+  readonly tokens: Map<string, string>;
+  next: number;
+  /** Requests being answered: the idle timer waits for them. */
+  busy: number;
+  idle: ReturnType<typeof setTimeout> | undefined;
+  source: HlsSource | undefined;
 }
 
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -449,6 +466,133 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }, lingerMs);
   };
 
+  // --- HLS ------------------------------------------------------------------------
+  const hlsIdleMs = options.hlsIdleMs ?? 30_000;
+  const hlsStreams = new Map<string, HlsStream>();
+
+  const stopHls = (h: HlsStream, reason: string) => {
+    if (hlsStreams.get(h.key) !== h) return;
+    hlsStreams.delete(h.key);
+    if (h.idle !== undefined) clearTimeout(h.idle);
+    h.abort.abort();
+    h.source?.stop();
+    h.slot.streams--;
+    log({ event: 'session-stop', stream: h.key, engine: h.slot.backend.name, reason }, `HLS ${h.key} stopped: ${reason}`);
+  };
+
+  const touchHls = (h: HlsStream) => {
+    if (h.idle !== undefined) clearTimeout(h.idle);
+    h.idle = undefined;
+    if (hlsStreams.get(h.key) !== h) return;
+    h.idle = setTimeout(() => (h.busy > 0 ? touchHls(h) : stopHls(h, `no request for ${hlsIdleMs} ms`)), hlsIdleMs);
+  };
+
+  const hlsFor = (key: string, content: ContentKey): HlsStream | GatewayError => {
+    const existing = hlsStreams.get(key);
+    if (existing !== undefined) return existing;
+    if (streams.size + hlsStreams.size >= limits.maxStreams) return new AtCapacity('maxStreams', limits.maxStreams);
+    const slot = candidates(new Set()).find((s) => s.backend.openHls !== undefined && s.backend.fetch !== undefined);
+    if (slot === undefined) return new NoHls();
+    const abort = new AbortController();
+    slot.streams++;
+    sessionsStarted.inc();
+    log({ event: 'session-start', stream: key, engine: slot.backend.name }, `HLS ${key}: starting on ${slot.backend.name}`);
+    const ready = slot.backend.openHls!(content, abort.signal);
+    const h: HlsStream = { key, slot, abort, ready, segments: new Map(), tokens: new Map(), next: 0, busy: 0, idle: undefined, source: undefined };
+    hlsStreams.set(key, h);
+    ready.then(
+      (source) => {
+        if (hlsStreams.get(key) !== h) return source.stop();
+        h.source = source;
+      },
+      (error: unknown) => stopHls(h, error instanceof Error ? error.message : String(error)),
+    );
+    touchHls(h);
+    return h;
+  };
+
+  const readText = async (res: IncomingMessage, limit = 1024 * 1024): Promise<string> => {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      n += chunk.length;
+      if (n > limit) throw new StartFailed('the engine playlist is over 1 MiB');
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  };
+
+  /** The engine playlist with every URI pointing at the gateway (`/ace/hls/<key>/<token>.ts`), tokens remembered. */
+  const rewritePlaylist = (h: HlsStream, text: string, playlistUrl: string, token: string | undefined): string =>
+    text
+      .split(/\r?\n/)
+      .map((line) => {
+        const trimmed = line.trim();
+        if (trimmed === '' || trimmed.startsWith('#')) return line;
+        const absolute = new URL(trimmed, playlistUrl).toString();
+        let t = h.tokens.get(absolute);
+        if (t === undefined) {
+          t = String(h.next++);
+          h.tokens.set(absolute, t);
+          h.segments.set(t, absolute);
+          if (h.segments.size > 256) {
+            const [oldest, url] = h.segments.entries().next().value as [string, string];
+            h.segments.delete(oldest);
+            h.tokens.delete(url);
+          }
+        }
+        return `/ace/hls/${encodeURIComponent(h.key)}/${t}.ts${token === undefined ? '' : `?token=${encodeURIComponent(token)}`}`;
+      })
+      .join('\n');
+
+  const serveManifest = async (req: IncomingMessage, res: ServerResponse, content: ContentKey) => {
+    const key = `${content.kind}:${content.value}`;
+    const h = hlsFor(key, content);
+    if (h instanceof GatewayError) return sendError(res, h);
+    touchHls(h);
+    h.busy++;
+    const abort = new AbortController();
+    res.once('close', () => {
+      abort.abort();
+      h.busy--;
+      touchHls(h);
+    });
+    try {
+      const source = await h.ready;
+      const upstream = await h.slot.backend.fetch!(source.playlistUrl, abort.signal);
+      const text = await readText(upstream);
+      const body = rewritePlaylist(h, text, source.playlistUrl, options.token);
+      res.writeHead(200, { 'Content-Type': 'application/vnd.apple.mpegurl', 'Cache-Control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    } catch (error) {
+      sendError(res, error instanceof GatewayError ? error : new StartFailed(error instanceof Error ? error.message : String(error)));
+    }
+  };
+
+  const serveSegment = async (req: IncomingMessage, res: ServerResponse, key: string, token: string) => {
+    const h = hlsStreams.get(key);
+    const url = h?.segments.get(token);
+    if (h === undefined || url === undefined) return sendJson(res, 404, { error: 'NOT_FOUND', message: 'no such HLS segment (the session ended, or the segment is too old)' });
+    touchHls(h);
+    h.busy++;
+    const abort = new AbortController();
+    res.once('close', () => {
+      abort.abort();
+      h.busy--;
+      touchHls(h);
+    });
+    try {
+      const upstream = await h.slot.backend.fetch!(url, abort.signal);
+      res.writeHead(200, { 'Content-Type': 'video/mp2t', 'Cache-Control': 'no-store' });
+      if (req.method === 'HEAD') return void (upstream.destroy(), res.end());
+      upstream.on('error', () => res.destroy());
+      res.once('close', () => upstream.destroy());
+      upstream.pipe(res);
+    } catch (error) {
+      sendError(res, error instanceof GatewayError ? error : new StartFailed(String(error)));
+    }
+  };
+
   // --- viewers ---------------------------------------------------------------------
   const serveStream = async (req: IncomingMessage, res: ServerResponse, content: ContentKey, startedAt: number) => {
     if (req.method === 'HEAD') {
@@ -561,6 +705,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const routeOf = (path: string): string => {
     if (path === '/ace/getstream' || path.startsWith('/pid/')) return 'getstream';
+    if (path.startsWith('/ace/hls/')) return 'hls-segment';
     if (['/ace/manifest.m3u8', '/playlist.m3u', '/status', '/metrics', '/healthz'].includes(path)) return path.slice(1);
     return 'other';
   };
@@ -604,12 +749,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         res.end(req.method === 'HEAD' ? undefined : body);
         return;
       }
-      case '/ace/manifest.m3u8':
-        return sendJson(res, 501, { error: 'NOT_IMPLEMENTED', message: 'HLS needs the HTTP-API backend; use /ace/getstream' });
     }
+    const segment = /^\/ace\/hls\/([^/]+)\/(\d{1,12})\.ts$/.exec(url.pathname);
+    if (segment !== null) return serveSegment(req, res, decodeURIComponent(segment[1]!), segment[2]!);
     const content = contentOf(url);
     if (content === 'bad') return sendJson(res, 400, { error: 'BAD_REQUEST', message: 'give exactly one of id=<content id> or infohash=<40 hex digits>' });
     if (content === undefined) return sendJson(res, 404, { error: 'NOT_FOUND', message: `no route ${url.pathname}` });
+    if (url.pathname === '/ace/manifest.m3u8') return serveManifest(req, res, content);
     return serveStream(req, res, content, startedAt);
   };
 
@@ -638,6 +784,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (closing) return;
       closing = true;
       for (const stream of [...streams.values()]) endStream(stream, 'the gateway closes');
+      for (const h of [...hlsStreams.values()]) stopHls(h, 'the gateway closes');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       await closed;

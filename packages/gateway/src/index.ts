@@ -11,8 +11,9 @@ export {
   playBackend,
   tcpBackend,
   type PlayBackendOptions,
+  type HlsSource,
   type ContentKey, type EngineBackend, type EngineStats, type EngineStream, type TcpBackendOptions } from './backend.js';
-export { AtCapacity, ContentNotFound, EngineUnavailable, GatewayError, StartFailed, StartTimeout, StreamAborted } from './errors.js';
+export { AtCapacity, ContentNotFound, EngineUnavailable, GatewayError, NoHls, StartFailed, StartTimeout, StreamAborted } from './errors.js';
 export {
   DEFAULT_GATEWAY_PORT,
   startGateway,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { DEFAULT_PRODUCT_KEY, type Emulator } from '@ace-rx/emulator';
-import { playBackend, startGateway, type Gateway } from '@ace-rx/gateway';
+import { playBackend, startGateway, tcpBackend, type Gateway } from '@ace-rx/gateway';
 import { fastEmulator, fetchText, view, waitFor } from './helpers.js';
 
 let engine: Emulator | undefined;
@@ -43,5 +43,45 @@ describe.each(['http', 'auto'] as const)('the play() backend, api %s', (api) => 
     const broken = await fetchText(`${base}/ace/getstream?id=broken`);
     expect(broken.status).toBe(502);
     expect(JSON.parse(broken.body).message).toMatch(/no seeds/);
+  });
+});
+
+describe('HLS', () => {
+  it('/ace/manifest.m3u8 shares one engine HLS session, with segment URLs on the gateway; idle sessions stop', async () => {
+    engine = await fastEmulator();
+    const events: string[] = [];
+    gateway = await startGateway({
+      engines: [playBackend({ api: 'http', port: engine.port, httpPort: engine.httpPort, startTimeoutMs: 5_000 })],
+      port: 0,
+      hlsIdleMs: 300,
+      logger: (e) => events.push(e.event),
+    });
+    const base = `http://127.0.0.1:${gateway.port}`;
+    const first = await fetchText(`${base}/ace/manifest.m3u8?id=chan0`);
+    expect(first.status).toBe(200);
+    expect(first.headers['content-type']).toBe('application/vnd.apple.mpegurl');
+    const uris = first.body.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    expect(uris.length).toBeGreaterThan(0);
+    for (const uri of uris) expect(uri).toMatch(/^\/ace\/hls\/id%3Achan0\/\d+\.ts$/);
+    expect(first.body).not.toContain(`:${engine.httpPort}`);
+    const second = await fetchText(`${base}/ace/manifest.m3u8?id=chan0`);
+    expect(second.status).toBe(200);
+    const segment = view(`${base}${uris[0]!}`);
+    const res = await segment.response;
+    expect(res.statusCode).toBe(200);
+    const bytes = await segment.done;
+    expect(bytes.length % 188).toBe(0);
+    expect(bytes[0]).toBe(0x47);
+    expect(events.filter((e) => e === 'session-start')).toHaveLength(1);
+    expect((await fetchText(`${base}/ace/hls/id%3Achan0/999999.ts`)).status).toBe(404);
+    await waitFor(() => events.includes('session-stop'), 5_000, 'the idle HLS session to stop');
+  });
+
+  it('answers 501 when no engine speaks the HTTP API', async () => {
+    engine = await fastEmulator();
+    gateway = await startGateway({ engines: [tcpBackend({ port: engine.port, productKey: DEFAULT_PRODUCT_KEY })], port: 0 });
+    const r = await fetchText(`http://127.0.0.1:${gateway.port}/ace/manifest.m3u8?id=chan0`);
+    expect(r.status).toBe(501);
+    expect(JSON.parse(r.body)).toMatchObject({ error: 'HLS_UNAVAILABLE' });
   });
 });
