@@ -153,6 +153,7 @@ async function gatewayOver(write: (res: ServerResponse) => void, ringBytes: numb
   const gateway: Gateway = await startGateway({ engines: [backend], port: 0, ringBytes, limits: { maxViewersPerStream: 10_000, maxViewers: 10_000 }, stallMs: 30_000 });
   return {
     port: gateway.port,
+    ringBytes: () => gateway.status().streams.reduce((n, st) => n + st.ringBytes, 0),
     close: async () => {
       await gateway.close();
       await closeServer(engine);
@@ -195,12 +196,13 @@ async function gatewayRun(n: number, ms: number): Promise<{ rate: number; perVie
     await until(() => warm.bytes > 2 * ringBytes, 30_000);
     throttle.stop();
     await new Promise((r) => setTimeout(r, 100));
-    const before = memory();
+    const before = memory() - g.ringBytes();
     const clients = [warm, ...Array.from({ length: n - 1 }, () => client(g.port, PATH))];
     await until(() => clients.every((c) => c.firstByteMs !== undefined), 30_000);
     throttle.start();
     const rate = await measure(clients, ms);
-    const perViewer = n > 1 ? (memory() - before) / (n - 1) : Number.NaN;
+    // The ring's own bytes are taken out on both sides: what remains is per-viewer state.
+    const perViewer = n > 1 ? (memory() - g.ringBytes() - before) / (n - 1) : Number.NaN;
     for (const c of clients) c.socket.destroy();
     return { rate, perViewer };
   } finally {
