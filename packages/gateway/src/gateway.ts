@@ -348,6 +348,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     stream.settleFirst(error ?? new StreamAborted());
     if (streams.get(stream.key) === stream) streams.delete(stream.key);
     bytesInGone += stream.bytesIn;
+    // Viewers still attached add theirs when they close.
+    bytesOutGone += stream.bytesOutGone;
     log({ event: 'session-stop', stream: stream.key, ...(engine === undefined ? {} : { engine }), reason }, `stream ${stream.key} stopped: ${reason}`);
   };
 

@@ -100,6 +100,9 @@ describe('linger and zapping', () => {
     expect(Date.now() - left).toBeGreaterThanOrEqual(350);
     await waitFor(() => engine!.sessions.every((s) => s.isClosed), 5_000, 'the engine connection to close');
     expect(gateway.status().streams).toHaveLength(0);
+    // The totals keep what went through the stream once it is gone.
+    expect(gateway.status().bytesOut).toBeGreaterThanOrEqual(200_000);
+    expect(gateway.status().bytesIn).toBeGreaterThanOrEqual(200_000);
     expect(g.events.map((e) => e.event)).toEqual(['session-start', 'viewer-join', 'viewer-leave', 'viewer-join', 'viewer-leave', 'session-stop']);
   });
 
