@@ -2,9 +2,11 @@
 // baseline measured in the same run.
 import { reportClient } from './client.bench.js';
 import { reportDecode } from './decode.bench.js';
+import { reportGateway } from './gateway.bench.js';
 import { reportHttpStat } from './http.bench.js';
 
 reportDecode();
 reportHttpStat();
 await reportClient();
+await reportGateway();
 process.exit(0);

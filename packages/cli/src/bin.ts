@@ -8,6 +8,7 @@ import { info, play, watch } from './commands.js';
 import { EXIT, exitCodeOf, Interrupted } from './exit-codes.js';
 import { useColor, type Io } from './report.js';
 import { TARGET_KINDS, type TargetKind } from './target.js';
+import { registerServe } from './serve.js';
 
 // Ctrl-C and SIGTERM, from the first moment: the first one aborts what runs (it stops
 // writing, sends STOP when something was started and SHUTDOWN when connected) and
@@ -134,7 +135,7 @@ program
   .option('--json', 'as one JSON object')
   .action(async (options: { json?: boolean }) => info(engineOptions(), io, options.json === true, controller.signal));
 
-// One more command may be registered here (`ace-rx serve`, from ./serve.ts).
+registerServe(program, io);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,158 @@
+// `ace-rx serve`: the gateway (@ace-rx/gateway) on the command line, with the embedded
+// emulator as a fallback so a newcomer can point a player at it in one command.
+import { readFileSync } from 'node:fs';
+import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec';
+import { startEmulator, type Emulator } from '@ace-rx/emulator';
+import { DEFAULT_GATEWAY_PORT, DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, parseChannels, playBackend, startGateway, tcpBackend, type EngineBackend, type Gateway } from '@ace-rx/gateway';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+
+/** Options of {@link serve}, as `ace-rx serve` parses them. */
+export interface ServeOptions {
+  /** Gateway port (default 6880; 0 picks a free one). */
+  readonly port?: number;
+  /** Address to bind (default 127.0.0.1). */
+  readonly host?: string;
+  /** Engines as `HOST[:PORT]` (default `127.0.0.1` on the API's default port: 62062 for tcp and auto, 6878 for http; auto's HTTP port is 6878). */
+  readonly engines?: readonly string[];
+  /** `tcp` (LOADASYNC first, so unknown content is a clean 404), `http` (the HTTP API), or `auto` (default: TCP when it answers, else HTTP). */
+  readonly api?: 'tcp' | 'http' | 'auto';
+  /** A channels file (M3U) for `/playlist.m3u`. */
+  readonly channels?: string;
+  /** Access token guarding every URL. */
+  readonly token?: string;
+  /** Product key for the engines' handshake. */
+  readonly productKey?: string;
+  /** With no engine answering, serve from the embedded emulator. */
+  readonly emulate?: boolean;
+  /** Engine session linger after the last viewer, ms. */
+  readonly lingerMs?: number;
+  /** Drop a viewer stalled this long, ms. */
+  readonly stallMs?: number;
+  /** Ring bytes per stream. */
+  readonly ringBytes?: number;
+}
+
+/** A running `ace-rx serve`. */
+export interface Serving {
+  /** The gateway. */
+  readonly gateway: Gateway;
+  /** The embedded emulator, when no engine answered and `emulate` was set. */
+  readonly emulator?: Emulator;
+  /** Closes the gateway, then the emulator. */
+  close(): Promise<void>;
+}
+
+const engineAddress = (text: string, defaultPort: number): { host: string; port: number } => {
+  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(text.trim());
+  const port = match?.[2] === undefined ? defaultPort : Number(match[2]);
+  if (match === null || !(port > 0 && port < 65536)) throw new InvalidArgumentError(`--engine takes HOST or HOST:PORT, not ${JSON.stringify(text)}`);
+  return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
+};
+
+/** Starts the gateway `ace-rx serve` describes; falls back to the embedded emulator with `emulate`. */
+export async function serve(options: ServeOptions, log: (line: string) => void): Promise<Serving> {
+  const api = options.api ?? 'auto';
+  const productKey = options.productKey ?? DEFAULT_PRODUCT_KEY;
+  const defaultPort = api === 'http' ? DEFAULT_HTTP_PORT : DEFAULT_TCP_PORT;
+  const addresses = (options.engines ?? []).length === 0 ? [{ host: '127.0.0.1', port: defaultPort }] : options.engines!.map((e) => engineAddress(e, defaultPort));
+  const backendOf = (a: { host: string; port: number }, httpPort = DEFAULT_HTTP_PORT): EngineBackend => {
+    if (api === 'tcp') return tcpBackend({ ...a, productKey });
+    if (api === 'http') return playBackend({ api, host: a.host, httpPort: a.port, productKey });
+    return playBackend({ api, host: a.host, port: a.port, httpPort, productKey });
+  };
+  let backends = addresses.map((a) => backendOf(a));
+  let emulator: Emulator | undefined;
+  if (options.emulate === true) {
+    const answers = await Promise.all(backends.map((b) => b.probe(1_000)));
+    if (!answers.some(Boolean)) {
+      emulator = await startEmulator({ productKey });
+      backends = [backendOf({ host: '127.0.0.1', port: api === 'http' ? emulator.httpPort : emulator.port }, emulator.httpPort)];
+      log(`no engine at ${addresses.map((a) => `${a.host}:${a.port}`).join(', ')}: serving from the embedded emulator (TCP ${emulator.port}, HTTP ${emulator.httpPort})`);
+    }
+  }
+  const channels = options.channels === undefined ? [] : parseChannels(readFileSync(options.channels, 'utf8'));
+  try {
+    const gateway = await startGateway({
+      engines: backends,
+      port: options.port ?? DEFAULT_GATEWAY_PORT,
+      ...(options.host === undefined ? {} : { host: options.host }),
+      ...(options.token === undefined ? {} : { token: options.token }),
+      ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }),
+      ...(options.stallMs === undefined ? {} : { stallMs: options.stallMs }),
+      ...(options.ringBytes === undefined ? {} : { ringBytes: options.ringBytes }),
+      channels,
+      logger: (event) => log(event.message),
+    });
+    const base = `http://${gateway.host.includes(':') ? `[${gateway.host}]` : gateway.host}:${gateway.port}`;
+    const token = options.token === undefined ? '' : `&token=${encodeURIComponent(options.token)}`;
+    log(`ace-rx serve: listening on ${base} (api ${api}; engines: ${backends.map((b) => b.name).join(', ')})`);
+    log(`  play:     ${base}/ace/getstream?id=${emulator === undefined ? '<content id>' : 'live'}${token}`);
+    if (channels.length > 0) log(`  playlist: ${base}/playlist.m3u${token === '' ? '' : `?token=${encodeURIComponent(options.token!)}`} (${channels.length} channels)`);
+    log(`  status:   ${base}/status   metrics: ${base}/metrics   health: ${base}/healthz`);
+    return {
+      gateway,
+      ...(emulator === undefined ? {} : { emulator }),
+      async close() {
+        await gateway.close();
+        await emulator?.close();
+      },
+    };
+  } catch (error) {
+    await emulator?.close();
+    throw error;
+  }
+}
+
+const int = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+  return n;
+};
+
+/**
+ * Adds `serve` to the program. `--port` and `--host` are the gateway's own here: the
+ * program's options of the same names (the engine's) are read back when commander
+ * gave them to the program, which it does for options after the subcommand.
+ */
+export function registerServe(program: Command, io: { readonly err: (line: string) => void }): void {
+  program
+    .command('serve')
+    .description('an HTTP gateway where many viewers share one engine stream (players open /ace/getstream?id=...)')
+    .option('--port <port>', `gateway port (default ${DEFAULT_GATEWAY_PORT})`, int('--port'))
+    .option('--host <host>', 'address to bind (default 127.0.0.1; 0.0.0.0 to serve the network)')
+    .option('--engine <host:port>', `engine, repeatable (default 127.0.0.1:${DEFAULT_TCP_PORT}, or :${DEFAULT_HTTP_PORT} with --api http)`, (value: string, list: string[] = []) => [...list, value])
+    .addOption(new Option('--api <api>', 'engine API: tcp, http, or auto (TCP when it answers, else HTTP)').choices(['tcp', 'http', 'auto']).default('auto'))
+    .option('--channels <file>', 'M3U of acestream:// or engine getstream links, served as /playlist.m3u')
+    .option('--token <token>', 'require ?token= or Authorization: Bearer on every URL')
+    .option('--linger <ms>', 'keep an engine session this long after its last viewer (default 5000)', int('--linger'))
+    .option('--stall <ms>', 'drop a viewer that takes no bytes this long (default 10000)', int('--stall'))
+    .option('--ring <bytes>', 'bytes kept per stream (default 8388608)', int('--ring'))
+    .action(async (own: { port?: number; host?: string; engine?: string[]; api: 'tcp' | 'http' | 'auto'; channels?: string; token?: string; linger?: number; stall?: number; ring?: number }) => {
+      const globals = program.opts<{ port?: number; host?: string; productKey?: string; emulate?: boolean }>();
+      const fromCli = (name: string) => program.getOptionValueSource(name) === 'cli';
+      const port = own.port ?? (fromCli('port') ? globals.port : undefined);
+      const host = own.host ?? (fromCli('host') ? globals.host : undefined);
+      const serving = await serve(
+        {
+          ...(port === undefined ? {} : { port }),
+          ...(host === undefined ? {} : { host }),
+          ...(own.engine === undefined ? {} : { engines: own.engine }),
+          api: own.api,
+          ...(own.channels === undefined ? {} : { channels: own.channels }),
+          ...(own.token === undefined ? {} : { token: own.token }),
+          ...(globals.productKey === undefined ? {} : { productKey: globals.productKey }),
+          emulate: globals.emulate === true,
+          ...(own.linger === undefined ? {} : { lingerMs: own.linger }),
+          ...(own.stall === undefined ? {} : { stallMs: own.stall }),
+          ...(own.ring === undefined ? {} : { ringBytes: own.ring }),
+        },
+        io.err,
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      io.err('ace-rx serve: closing');
+      await serving.close();
+    });
+}

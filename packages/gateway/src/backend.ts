@@ -1,0 +1,397 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { connect as netConnect } from 'node:net';
+import {
+  connect,
+  play,
+  ConnectionFailed,
+  ContentError,
+  EngineTimeout,
+  HandshakeRefused,
+  LoadFailed,
+  type EngineApi,
+  type EngineSession,
+  type StartTarget,
+} from '@ace-rx/client';
+import { DEFAULT_PRODUCT_KEY, type LoadSource } from '@ace-rx/codec';
+import { concatMap, filter, map, type Subscription, tap } from 'rxjs';
+import { ContentNotFound, EngineUnavailable, GatewayError, StartFailed, StartTimeout, StreamAborted } from './errors.js';
+
+/** What a viewer asked for: a content id (the `acestream://` id, TCP `PID`) or an infohash. */
+export interface ContentKey {
+  /** Which: a content id or an infohash. */
+  readonly kind: 'id' | 'infohash';
+  /** The id, or the infohash in lower case. */
+  readonly value: string;
+}
+
+/** What the engine says of a running stream (from STATUS). */
+export interface EngineStats {
+  /** Engine state word (`prebuf`, `dl`, `buf`, ...). */
+  readonly state: string;
+  /** Peers connected. */
+  readonly peers: number;
+  /** Download speed, KiB/s. */
+  readonly speedDown: number;
+  /** Upload speed, KiB/s. */
+  readonly speedUp: number;
+}
+
+/** A started engine stream: its bytes, its stats, and how to stop it. */
+export interface EngineStream {
+  /** The progressive MPEG-TS bytes, read once. */
+  readonly body: IncomingMessage;
+  /** The playback URL the bytes come from. */
+  readonly url: string;
+  /** Latest STATUS figures, when the backend has any. */
+  stats(): EngineStats | undefined;
+  /** Settles with the reason once the engine session is lost (not after `stop()`). */
+  readonly lost: Promise<Error>;
+  /** Stops the engine session (STOP, then closes); idempotent. */
+  stop(): void;
+}
+
+/**
+ * One engine, seen from the gateway: how to start a content on it and whether it
+ * answers. The TCP backend ({@link tcpBackend}) is the one today; an HTTP-API backend
+ * plugs in behind the same interface.
+ */
+export interface EngineBackend {
+  /** Shown in logs and `/status` (`tcp 127.0.0.1:62062`). */
+  readonly name: string;
+  /**
+   * Starts a content and resolves once its bytes flow. Rejects with a
+   * {@link GatewayError}: {@link ContentNotFound}, {@link StartFailed},
+   * {@link EngineUnavailable}, {@link StartTimeout}, or {@link StreamAborted} after `signal` aborts.
+   */
+  open(content: ContentKey, signal: AbortSignal): Promise<EngineStream>;
+  /** Whether the engine answers now (within `timeoutMs`). */
+  probe(timeoutMs: number): Promise<boolean>;
+  /** Starts a content as HLS (backends on the HTTP API only); rejects like {@link EngineBackend.open}. */
+  openHls?(content: ContentKey, signal: AbortSignal): Promise<HlsSource>;
+  /** GETs a URL the engine announced, on the engine's own host only, following its redirects. */
+  fetch?(url: string, signal: AbortSignal): Promise<IncomingMessage>;
+}
+
+/** A started HLS engine session: its playlist URL and how to stop it. */
+export interface HlsSource {
+  /** The engine's media playlist URL. */
+  readonly playlistUrl: string;
+  /** Stops the engine session; idempotent. */
+  stop(): void;
+}
+
+/** Options of {@link tcpBackend}. */
+export interface TcpBackendOptions {
+  /** Engine host (default `127.0.0.1`). */
+  readonly host?: string;
+  /** TCP API port (default 62062). */
+  readonly port?: number;
+  /** Product key for the handshake (default `DEFAULT_PRODUCT_KEY`, the one open clients ship). */
+  readonly productKey?: string;
+  /** LOADASYNC to LOADRESP; past it the content counts as not found (default 15 000 ms). */
+  readonly loadTimeoutMs?: number;
+  /** START to the playback URL (default 60 000 ms). */
+  readonly startTimeoutMs?: number;
+  /** HELLOBG to AUTH (default 5 000 ms). */
+  readonly handshakeTimeoutMs?: number;
+}
+
+/** Default TCP API port of the engine. */
+export const DEFAULT_TCP_PORT = 62062;
+
+function toGatewayError(error: unknown, startMs: number): GatewayError {
+  if (error instanceof GatewayError) return error;
+  if (error instanceof LoadFailed) return new ContentNotFound(error.reason);
+  if (error instanceof ContentError) return new StartFailed(error.reason);
+  if (error instanceof ConnectionFailed) return new EngineUnavailable(error.message);
+  if (error instanceof HandshakeRefused) return new EngineUnavailable(error.message);
+  if (error instanceof EngineTimeout) {
+    if (error.what === 'LOADASYNC') return new ContentNotFound(`no answer to LOADASYNC within ${error.ms} ms`);
+    if (error.what === 'START') return new StartTimeout(startMs);
+    return new EngineUnavailable(error.message);
+  }
+  return new EngineUnavailable(error instanceof Error ? error.message : String(error));
+}
+
+function loadSource(content: ContentKey): LoadSource & StartTarget {
+  return content.kind === 'infohash'
+    ? { type: 'INFOHASH', infohash: content.value, developerId: 0, affiliateId: 0, zoneId: 0 }
+    : { type: 'PID', playerId: content.value };
+}
+
+/**
+ * GETs the engine's playback URL, always on the engine's own host and HTTP port
+ * (whatever host the engine wrote into it), following up to 5 redirects the same way:
+ * the gateway fetches nothing else.
+ */
+function fetchPlayback(url: string, host: string, httpPort: number | undefined, signal: AbortSignal, redirects = 0): Promise<IncomingMessage> {
+  let path: string;
+  try {
+    const parsed = new URL(url);
+    path = parsed.pathname + parsed.search;
+    httpPort ??= Number(parsed.port || 80);
+  } catch {
+    return Promise.reject(new StartFailed(`the engine gave an unusable playback URL: ${url}`));
+  }
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host, port: httpPort, path, method: 'GET', agent: false, signal }, (res) => {
+      const location = res.headers.location;
+      if (res.statusCode !== undefined && [301, 302, 303, 307, 308].includes(res.statusCode) && location !== undefined && redirects < 5) {
+        // Engines redirect through /ace/r/…; followed here, and still only on the engine's host.
+        res.resume();
+        resolve(fetchPlayback(new URL(location, url).toString(), host, undefined, signal, redirects + 1));
+        return;
+      }
+      if (res.statusCode !== 200 && res.statusCode !== 206) {
+        res.resume();
+        reject(new StartFailed(`the engine's HTTP server answered ${res.statusCode} for ${path}`));
+        return;
+      }
+      resolve(res);
+    });
+    req.on('error', (error) => reject(signal.aborted ? new StreamAborted() : new EngineUnavailable(`the engine's HTTP server: ${error.message}`)));
+    req.end();
+  });
+}
+
+/**
+ * The TCP API backend: one connection per stream (`connect`), LOADASYNC (unknown content
+ * → {@link ContentNotFound}), START (ads reported watched), then one GET of the playback
+ * URL from the engine's HTTP server. `stop()` sends STOP and SHUTDOWN.
+ */
+export function tcpBackend(options: TcpBackendOptions = {}): EngineBackend {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? DEFAULT_TCP_PORT;
+  const startMs = options.startTimeoutMs ?? 60_000;
+  return {
+    name: `tcp ${host}:${port}`,
+    open(content, signal) {
+      return new Promise<EngineStream>((resolve, reject) => {
+        if (signal.aborted) return reject(new StreamAborted());
+        let session: EngineSession | undefined;
+        let stats: EngineStats | undefined;
+        let opened: EngineStream | undefined;
+        let lostWith: (error: Error) => void = () => undefined;
+        const lost = new Promise<Error>((r) => (lostWith = r));
+        let stopped = false;
+        let subscription: Subscription | undefined;
+        const stop = () => {
+          if (stopped) return;
+          stopped = true;
+          signal.removeEventListener('abort', onAbort);
+          // A session already lost answers STOP with SessionClosed: nothing to stop then.
+          if (session !== undefined) session.stop().subscribe({ error: () => undefined });
+          subscription?.unsubscribe();
+          opened?.body.destroy();
+        };
+        const onAbort = () => {
+          stop();
+          reject(new StreamAborted());
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        const source = loadSource(content);
+        subscription = connect({
+          host,
+          port,
+          productKey: options.productKey ?? DEFAULT_PRODUCT_KEY,
+          timeouts: { handshakeMs: options.handshakeTimeoutMs ?? 5_000, loadMs: options.loadTimeoutMs ?? 15_000, startMs },
+        })
+          .pipe(
+            tap((s) => {
+              session = s;
+              s.messages$.subscribe((m) => {
+                if (m.kind !== 'STATUS') return;
+                const main = m.main as { state: string; peers?: number; speedDown?: number; speedUp?: number };
+                stats = { state: main.state, peers: main.peers ?? stats?.peers ?? 0, speedDown: main.speedDown ?? stats?.speedDown ?? 0, speedUp: main.speedUp ?? stats?.speedUp ?? 0 };
+              });
+            }),
+            concatMap((s) =>
+              s.load(source).pipe(
+                concatMap(() => s.start(source, [0])),
+                tap((event) => {
+                  if (event.type === 'ad') s.playback(event.url, 100).subscribe({ error: () => undefined });
+                }),
+                filter((event) => event.type === 'playing'),
+                map((event) => ({ s, url: event.url })),
+              ),
+            ),
+          )
+          .subscribe({
+            next: ({ s, url }) => {
+              fetchPlayback(url, s.engine.host, s.engine.httpPort, signal).then(
+                (body) => {
+                  if (stopped) {
+                    body.destroy();
+                    return;
+                  }
+                  opened = { body, url, stats: () => stats, lost, stop };
+                  resolve(opened);
+                },
+                (error: unknown) => {
+                  stop();
+                  reject(toGatewayError(error, startMs));
+                },
+              );
+            },
+            error: (error: unknown) => {
+              if (stopped) return;
+              if (opened !== undefined) {
+                lostWith(error instanceof Error ? error : new Error(String(error)));
+                return;
+              }
+              stop();
+              reject(toGatewayError(error, startMs));
+            },
+            complete: () => {
+              if (!stopped && opened !== undefined) lostWith(new Error('the engine connection ended'));
+            },
+          });
+      });
+    },
+    probe: (timeoutMs) => tcpProbe(host, port, timeoutMs),
+  };
+}
+
+/** Options of {@link playBackend}. */
+export interface PlayBackendOptions {
+  /** `http` (the engine's HTTP API), `tcp`, or `auto` (TCP when it answers its handshake in time, else HTTP). */
+  readonly api: EngineApi;
+  /** Engine host (default `127.0.0.1`). */
+  readonly host?: string;
+  /** TCP API port (default 62062). */
+  readonly port?: number;
+  /** HTTP API port (default 6878). */
+  readonly httpPort?: number;
+  /** Product key for the TCP handshake (default `DEFAULT_PRODUCT_KEY`). */
+  readonly productKey?: string;
+  /** Start to the playback URL (default 60 000 ms). */
+  readonly startTimeoutMs?: number;
+}
+
+/** Default HTTP API port of the engine. */
+export const DEFAULT_HTTP_PORT = 6878;
+
+/**
+ * A backend on the client's `play(target, { api })`: the HTTP API, or either API with
+ * `auto`. Unknown content is {@link ContentNotFound} (LoadFailed; over TCP, where `play`
+ * does not LOAD first, a start error whose message says "not found"). The playback URL
+ * is fetched from the engine's host only, on the port the URL names.
+ */
+export function playBackend(options: PlayBackendOptions): EngineBackend {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? DEFAULT_TCP_PORT;
+  const httpPort = options.httpPort ?? DEFAULT_HTTP_PORT;
+  const startMs = options.startTimeoutMs ?? 60_000;
+  const probePort = options.api === 'http' ? httpPort : port;
+  return {
+    name: `${options.api} ${host}:${options.api === 'http' ? httpPort : options.api === 'tcp' ? port : `${port}/${httpPort}`}`,
+    open(content, signal) {
+      return new Promise<EngineStream>((resolve, reject) => {
+        if (signal.aborted) return reject(new StreamAborted());
+        let stats: EngineStats | undefined;
+        let opened: EngineStream | undefined;
+        let lostWith: (error: Error) => void = () => undefined;
+        const lost = new Promise<Error>((r) => (lostWith = r));
+        let stopped = false;
+        let subscription: Subscription | undefined;
+        const stop = () => {
+          if (stopped) return;
+          stopped = true;
+          signal.removeEventListener('abort', onAbort);
+          subscription?.unsubscribe();
+          opened?.body.destroy();
+        };
+        const onAbort = () => {
+          stop();
+          reject(new StreamAborted());
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        const fail = (error: unknown) => {
+          const mapped = error instanceof ContentError && /not found/i.test(error.reason) ? new ContentNotFound(error.reason) : toGatewayError(error, startMs);
+          stop();
+          reject(mapped);
+        };
+        subscription = play(loadSource(content), {
+          api: options.api,
+          host,
+          port,
+          httpPort,
+          productKey: options.productKey ?? DEFAULT_PRODUCT_KEY,
+          timeouts: { startMs, handshakeMs: 5_000 },
+        }).subscribe({
+          next: (event) => {
+            if (event.type === 'progress' || event.type === 'status') {
+              const p = event.progress;
+              stats = { state: event.type === 'status' ? 'dl' : p.phase, peers: p.peers, speedDown: p.speedDown, speedUp: p.speedUp };
+            } else if (event.type === 'playing' && opened === undefined) {
+              fetchPlayback(event.url, host, undefined, signal).then(
+                (body) => {
+                  if (stopped) return void body.destroy();
+                  opened = { body, url: event.url, stats: () => stats, lost, stop };
+                  resolve(opened);
+                },
+                fail,
+              );
+            }
+          },
+          error: (error: unknown) => {
+            if (stopped) return;
+            if (opened !== undefined) return lostWith(error instanceof Error ? error : new Error(String(error)));
+            fail(error);
+          },
+          complete: () => {
+            if (!stopped && opened !== undefined) lostWith(new Error('the engine session ended'));
+          },
+        });
+      });
+    },
+    probe: (timeoutMs) => tcpProbe(host, probePort, timeoutMs),
+    fetch: (url, signal) => fetchPlayback(url, host, undefined, signal),
+    ...(options.api === 'tcp'
+      ? {}
+      : {
+          openHls(content: ContentKey, signal: AbortSignal): Promise<HlsSource> {
+            return new Promise<HlsSource>((resolve, reject) => {
+              if (signal.aborted) return reject(new StreamAborted());
+              let subscription: Subscription | undefined;
+              let done = false;
+              const stop = () => {
+                done = true;
+                signal.removeEventListener('abort', onAbort);
+                subscription?.unsubscribe();
+              };
+              const onAbort = () => {
+                stop();
+                reject(new StreamAborted());
+              };
+              signal.addEventListener('abort', onAbort, { once: true });
+              // HLS is the HTTP API's: `auto` uses it too.
+              subscription = play(loadSource(content), { api: 'http', host, httpPort, output: 'hls', timeouts: { startMs } }).subscribe({
+                next: (event) => {
+                  if (event.type === 'playing' && !done) resolve({ playlistUrl: event.url, stop });
+                },
+                error: (error: unknown) => {
+                  if (done) return;
+                  stop();
+                  reject(error instanceof ContentError && /not found/i.test(error.reason) ? new ContentNotFound(error.reason) : toGatewayError(error, startMs));
+                },
+              });
+            });
+          },
+        }),
+  };
+}
+
+function tcpProbe(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = netConnect({ host, port });
+    const timer = setTimeout(() => done(false), timeoutMs);
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}

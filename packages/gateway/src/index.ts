@@ -1,0 +1,29 @@
+/**
+ * `@ace-rx/gateway`: `ace-rx serve` as a library. Many viewers share one engine session
+ * per content; its bytes are read once and fanned out through one bounded ring per
+ * stream, with a cursor per viewer that respects each socket's backpressure.
+ *
+ * @packageDocumentation
+ */
+export {
+  DEFAULT_HTTP_PORT,
+  DEFAULT_TCP_PORT,
+  playBackend,
+  tcpBackend,
+  type PlayBackendOptions,
+  type HlsSource,
+  type ContentKey, type EngineBackend, type EngineStats, type EngineStream, type TcpBackendOptions } from './backend.js';
+export { AtCapacity, ContentNotFound, EngineUnavailable, GatewayError, NoHls, StartFailed, StartTimeout, StreamAborted } from './errors.js';
+export {
+  DEFAULT_GATEWAY_PORT,
+  startGateway,
+  type Gateway,
+  type GatewayLogEvent,
+  type GatewayOptions,
+  type GatewayStatus,
+  type Limits,
+  type RetryPolicy,
+  type StreamStatus,
+} from './gateway.js';
+export { buildPlaylist, contentOfUrl, parseChannels, type Channel } from './playlist.js';
+export { alignedOffset, Cursor, Ring, TS_PACKET, type CursorOptions, type Sink } from './ring.js';

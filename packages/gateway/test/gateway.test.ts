@@ -1,0 +1,126 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { Emulator } from '@ace-rx/emulator';
+import type { Gateway } from '@ace-rx/gateway';
+import { fastEmulator, gatewayFor, starts, stops, view, waitFor } from './helpers.js';
+
+const MiB = 1024 * 1024;
+let engine: Emulator | undefined;
+let gateway: Gateway | undefined;
+
+afterEach(async () => {
+  await gateway?.close();
+  await engine?.close();
+  gateway = engine = undefined;
+});
+
+describe('fan-out', () => {
+  it('gives 20 concurrent viewers of one channel the same bytes from where they joined, with one START', async () => {
+    engine = await fastEmulator();
+    const g = await gatewayFor([engine]);
+    gateway = g.gateway;
+    const url = `${g.base}/ace/getstream?id=chan0`;
+    // The first viewer is the reference: it reads until every other one is done.
+    const first = view(url);
+    const firstResponse = await first.response;
+    const others = Array.from({ length: 19 }, (_, i) => view(i % 2 === 0 ? url : `${g.base}/pid/chan0/Channel.ts`, { maxBytes: MiB }));
+    const responses = await Promise.all(others.map((v) => v.response));
+    const bodies = await Promise.all(others.map((v) => v.done));
+    first.close();
+    const reference = await first.done;
+    const origin = Number(firstResponse.headers['x-stream-position']);
+    expect(firstResponse.statusCode).toBe(200);
+    expect(origin % 188).toBe(0);
+    expect(reference[0]).toBe(0x47);
+    bodies.forEach((body, i) => {
+      const r = responses[i]!;
+      expect(r.statusCode).toBe(200);
+      expect(r.headers['content-type']).toBe('video/mp2t');
+      const position = Number(r.headers['x-stream-position']);
+      // Aligned to a TS packet: the first byte is a sync byte.
+      expect(position % 188).toBe(0);
+      expect(body[0]).toBe(0x47);
+      expect(body.length).toBe(MiB);
+      const at = position - origin;
+      expect(at + body.length).toBeLessThanOrEqual(reference.length);
+      expect(body.equals(reference.subarray(at, at + body.length))).toBe(true);
+    });
+    expect(starts(engine)).toBe(1);
+    expect(g.events.filter((e) => e.event === 'viewer-join')).toHaveLength(20);
+  });
+
+  it('a viewer that reads nothing does not hold the others back, is dropped after stallMs, and memory stays bounded', async () => {
+    engine = await fastEmulator();
+    const ringBytes = 1 * MiB;
+    const g = await gatewayFor([engine], { ringBytes, stallMs: 400 });
+    gateway = g.gateway;
+    const url = `${g.base}/ace/getstream?id=chan1`;
+    const slow = view(url, { read: false });
+    await slow.response;
+    const fast = view(url, { maxBytes: 96 * MiB });
+    await fast.response;
+    let maxRing = 0;
+    let maxBuffered = 0;
+    const sample = setInterval(() => {
+      const s = gateway?.status().streams[0];
+      if (s === undefined) return;
+      maxRing = Math.max(maxRing, s.ringBytes);
+      maxBuffered = Math.max(maxBuffered, s.bufferedBytes);
+    }, 5);
+    try {
+      await waitFor(() => g.events.some((e) => e.event === 'viewer-leave' && e.reason === 'stalled'), 20_000, 'the stalled viewer to be dropped');
+      const before = fast.received();
+      await waitFor(() => fast.received() > before + 4 * MiB, 10_000, 'the fast viewer to go on');
+    } finally {
+      clearInterval(sample);
+      fast.close();
+      slow.close();
+    }
+    // The ring holds its capacity plus at most one chunk; each viewer's socket queue at
+    // most one chunk plus the 16 KiB high-water mark.
+    expect(maxRing).toBeLessThanOrEqual(ringBytes + 64 * 1024);
+    expect(maxBuffered).toBeLessThanOrEqual(2 * (64 + 16) * 1024);
+    expect(starts(engine)).toBe(1);
+  });
+});
+
+describe('linger and zapping', () => {
+  it('stops the engine session lingerMs after the last viewer leaves, and a viewer back within it reuses the session', async () => {
+    engine = await fastEmulator();
+    const g = await gatewayFor([engine], { lingerMs: 400 });
+    gateway = g.gateway;
+    const url = `${g.base}/ace/getstream?id=chan2`;
+    await view(url, { maxBytes: 100_000 }).done;
+    await new Promise((r) => setTimeout(r, 150));
+    const back = view(url, { maxBytes: 100_000 });
+    expect((await back.response).statusCode).toBe(200);
+    await back.done;
+    expect(starts(engine)).toBe(1);
+    const left = Date.now();
+    await waitFor(() => stops(engine!) === 1, 5_000, 'STOP');
+    expect(Date.now() - left).toBeGreaterThanOrEqual(350);
+    await waitFor(() => engine!.sessions.every((s) => s.isClosed), 5_000, 'the engine connection to close');
+    expect(gateway.status().streams).toHaveLength(0);
+    // The totals keep what went through the stream once it is gone.
+    expect(gateway.status().bytesOut).toBeGreaterThanOrEqual(200_000);
+    expect(gateway.status().bytesIn).toBeGreaterThanOrEqual(200_000);
+    expect(g.events.map((e) => e.event)).toEqual(['session-start', 'viewer-join', 'viewer-leave', 'viewer-join', 'viewer-leave', 'session-stop']);
+  });
+
+  it('50 channel switches in a few seconds leave no engine session behind', async () => {
+    engine = await fastEmulator();
+    const g = await gatewayFor([engine], { lingerMs: 50 });
+    gateway = g.gateway;
+    for (let i = 0; i < 50; i++) {
+      const v = view(`${g.base}/ace/getstream?id=chan${i % 5}`, { maxBytes: 1_000 });
+      // Some switches leave before the engine has started, some after the first bytes.
+      await new Promise((r) => setTimeout(r, i % 2 === 0 ? 5 : 100));
+      v.close();
+    }
+    await waitFor(() => gateway!.status().streams.length === 0, 5_000, 'every stream to stop');
+    await waitFor(() => engine!.sessions.every((s) => s.isClosed), 5_000, 'every engine connection to close');
+    expect(gateway.status().viewers).toBe(0);
+    // Not vacuous: the switches did start sessions, and some viewers got bytes.
+    expect(g.events.filter((e) => e.event === 'session-start').length).toBeGreaterThanOrEqual(5);
+    expect(g.events.some((e) => e.event === 'viewer-join')).toBe(true);
+  });
+});
