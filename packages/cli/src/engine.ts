@@ -260,8 +260,9 @@ export async function openEngine(options: EngineOptions, hooks: OpenHooks = {}):
   } catch (error) {
     if (!(error instanceof ConnectionFailed) || !options.emulate) throw error;
     emulator = await startEmulator({ productKey: options.productKey, timing: DEMO_TIMING });
-    const where = options.api === 'http' ? `${options.host}:${options.httpPort}` : options.api === 'tcp' ? `${options.host}:${options.port}` : `${options.host}:${options.port} (nor HTTP on ${options.httpPort})`;
-    options.log(`no engine at ${where}: started the embedded emulator on 127.0.0.1:${emulator.port} (HTTP ${emulator.httpPort})`);
+    const where = options.api === 'http' ? `${options.host}:${options.httpPort}` : `${options.host}:${options.port}`;
+    const either = options.api === 'auto' ? `; nothing on the HTTP API at ${options.host}:${options.httpPort} either` : '';
+    options.log(`no engine at ${where}: started the embedded emulator on 127.0.0.1:${emulator.port} (HTTP ${emulator.httpPort})${either}`);
     try {
       opened = await openOn({ ...options, api: options.api === 'http' ? 'http' : 'tcp' }, '127.0.0.1', emulator.port, emulator.httpPort, hooks);
     } catch (inner) {
@@ -286,7 +287,11 @@ export async function openEngine(options: EngineOptions, hooks: OpenHooks = {}):
     close: () =>
       (closing ??= (async () => {
         if (tcp !== undefined) {
-          if (started) tcp.send({ kind: 'STOP' }); // a no-op once the connection is gone
+          try {
+            if (started) tcp.send({ kind: 'STOP' });
+          } catch {
+            // SessionClosed: the connection is gone already, nothing to stop.
+          }
           subscription.unsubscribe(); // sends SHUTDOWN, closes the socket
           await new Promise((r) => setTimeout(r, 50));
         } else if (http !== undefined) {
