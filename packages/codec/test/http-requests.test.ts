@@ -34,7 +34,7 @@ describe('startUrl', () => {
   it("writes the Android client's HLS query (sid, transcode flags, hlc=0, client_session_id)", () => {
     const request: HttpStartRequest = {
       output: 'hls',
-      content: { contentId: 'dd1e67078381739d14beca697356ab76d49d1a2' },
+      content: { contentId: 'dd1e67078381739d14beca697356ab76d49d1a2e' },
       pid: 'player-7',
       legacySid: true,
       fileIndex: 2,
@@ -47,7 +47,7 @@ describe('startUrl', () => {
       extra: { use_timeshift: '0', manifest_p2p_wait_timeout: '10' },
     };
     expect(startUrl(`${BASE}/`, request)).toBe(
-      `${BASE}/ace/manifest.m3u8?format=json&content_id=dd1e67078381739d14beca697356ab76d49d1a2&sid=player-7&_idx=2&stream_id=1&client_session_id=12` +
+      `${BASE}/ace/manifest.m3u8?format=json&content_id=dd1e67078381739d14beca697356ab76d49d1a2e&sid=player-7&_idx=2&stream_id=1&client_session_id=12` +
         '&transcode_audio=0&transcode_mp3=0&transcode_ac3=1&hlc=0&use_timeshift=0&manifest_p2p_wait_timeout=10',
     );
   });
@@ -133,6 +133,10 @@ describe('parseStartQuery (engine side)', () => {
     ['url=u&format=xml', 'BAD_PARAM', 'format'],
   ])('%s → %s', (query, kind, param) => {
     expect(parseStartQuery(query, 'ts')).toEqual(E.left(expect.objectContaining({ _tag: 'HttpRequestError', kind, ...(param ? { param } : {}) })));
+  });
+  it('reads a query string as forms encode it, and refuses a broken %-escape', () => {
+    expect(parseStartQuery('url=a+b%20c%2B&&flag', 'ts')).toEqual(E.right({ output: 'ts', content: { url: 'a b c+' }, format: 'redirect', extra: Object.assign(Object.create(null) as object, { flag: '' }) }));
+    expect(parseStartQuery('url=%E0%A4%A', 'ts')).toEqual(E.left(expect.objectContaining({ kind: 'BAD_PARAM' })));
   });
   it('keeps __proto__ and other odd names as ordinary extra params', () => {
     const r = parseStartQuery('url=u&__proto__=x&constructor=y', 'ts');

@@ -232,7 +232,7 @@ export const arbContentSelector: Arb<ContentSelector> = fc.oneof(
 
 const KNOWN_PARAMS = new Set(START_PARAMS);
 
-/** A start request in the form {@link parseStartQuery} gives back: `format` always set, `legacySid` only with a `pid`. */
+/** A start request in the form `parseStartQuery` gives back: `format` always set, `legacySid` only with a `pid`. */
 export const arbHttpStartRequest: Arb<HttpStartRequest> = fc
   .record(
     {

@@ -45,6 +45,7 @@ function aceError(error: unknown): EngineHttpError | undefined {
   return failAt('error', 'null or an error string');
 }
 
+/** Reads an `/ace/*` envelope: the error reply on the left, `read` of `response` on the right. Throws a ReadFailure on a malformed body. */
 export function readAce<A>(u: unknown, read: (u: unknown, path: string) => A): AceReply<A> {
   if (!isObject(u)) return failAt('', 'a JSON object {"response", "error"}');
   // An error string wins over any response, as in the official clients.
@@ -67,6 +68,7 @@ function serviceError(error: unknown): EngineServiceError | undefined {
   return engineServiceError(message, code);
 }
 
+/** Reads a `/webui` / `/server` envelope; throws a ReadFailure on a malformed body. */
 export function readService<A>(u: unknown, read: (u: unknown, path: string) => A): ServiceReply<A> {
   if (!isObject(u)) return failAt('', 'a JSON object {"result", "error"}');
   const error = serviceError(own(u, 'error'));
@@ -76,10 +78,12 @@ export function readService<A>(u: unknown, read: (u: unknown, path: string) => A
   return E.right(read(result, 'result'));
 }
 
+/** Writes an `/ace/*` envelope. */
 export function writeAce<A, O>(reply: AceReply<A>, write: (a: A) => O): AceEnvelopeJson<O> {
   return E.isRight(reply) ? { response: write(reply.right), error: null } : { response: null, error: reply.left.message };
 }
 
+/** Writes a `/webui` / `/server` envelope; `errorKey` adds `"error": null` to a result (get_status has none). */
 export function writeService<A, O>(reply: ServiceReply<A>, write: (a: A) => O, errorKey: boolean): ServiceEnvelopeJson<O> {
   if (E.isLeft(reply)) {
     const { message, code } = reply.left;
@@ -115,20 +119,24 @@ function flatten<F, A>(read: E.Either<F, E.Either<F, A>>): E.Either<F, A> {
   return E.isLeft(read) ? read : read.right;
 }
 
+/** An `/ace/*` body already parsed, every failure as a value. */
 export function decodeAceValue<A>(u: unknown, read: (u: unknown, path: string) => A): E.Either<AceFailure, A> {
   return flatten<AceFailure, A>(attempt(() => readAce(u, read)));
 }
 
+/** An `/ace/*` body as text, every failure as a value. */
 export function decodeAceText<A>(body: string, read: (u: unknown, path: string) => A): E.Either<AceFailure, A> {
   if (typeof body !== 'string') return E.left(httpDecodeError('', 'a JSON text'));
   const json = parseJson(body);
   return E.isLeft(json) ? json : decodeAceValue(json.right, read);
 }
 
+/** A `/webui` / `/server` body already parsed, every failure as a value. */
 export function decodeServiceValue<A>(u: unknown, read: (u: unknown, path: string) => A): E.Either<ServiceFailure, A> {
   return flatten<ServiceFailure, A>(attempt(() => readService(u, read)));
 }
 
+/** A `/webui` / `/server` body as text (JSONP stripped), every failure as a value. */
 export function decodeServiceText<A>(body: string, read: (u: unknown, path: string) => A): E.Either<ServiceFailure, A> {
   if (typeof body !== 'string') return E.left(httpDecodeError('', 'a JSON text'));
   const json = parseJson(stripJsonp(body));

@@ -12,6 +12,7 @@ export class ReadFailure {
   ) {}
 }
 
+/** Throws a {@link ReadFailure} at `path`; the codecs catch it at their boundary. */
 export function failAt(path: string, expected: string): never {
   throw new ReadFailure(path, expected);
 }
@@ -25,10 +26,13 @@ export function rebase(e: unknown, path: string): unknown {
   return e instanceof ReadFailure && path !== '' ? new ReadFailure(join(path, e.path), e.expected) : e;
 }
 
+/** `path.key`, or `key` at the top. */
 export const join = (path: string, key: string): string => (path === '' ? key : `${path}.${key}`);
 
+/** A parsed JSON object. */
 export type JsonObject = Record<string, unknown>;
 
+/** A non-null, non-array object. */
 export function isObject(u: unknown): u is JsonObject {
   return typeof u === 'object' && u !== null && !Array.isArray(u);
 }
@@ -38,16 +42,19 @@ export function own(o: JsonObject, key: string): unknown {
   return Object.hasOwn(o, key) ? o[key] : undefined;
 }
 
+/** `u` as an object, or a failure at `path`. */
 export function object(u: unknown, path: string): JsonObject {
   if (!isObject(u)) failAt(path, 'a JSON object');
   return u;
 }
 
+/** `u` as a string, or a failure at `path`. */
 export function str(u: unknown, path: string): string {
   if (typeof u !== 'string') failAt(path, 'a string');
   return u;
 }
 
+/** `u` as a finite number, or a failure at `path`. */
 export function num(u: unknown, path: string): number {
   if (typeof u !== 'number' || !Number.isFinite(u)) failAt(path, 'a number');
   return u;
@@ -60,6 +67,7 @@ export function flag(u: unknown, path: string): boolean {
   return failAt(path, '0 or 1');
 }
 
+/** `u` as a boolean, or a failure at `path`. */
 export function bool(u: unknown, path: string): boolean {
   if (typeof u !== 'boolean') failAt(path, 'a boolean');
   return u;

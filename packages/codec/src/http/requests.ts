@@ -239,9 +239,23 @@ export function getStatusUrl(base: string): string {
 /** What {@link parseStartQuery} reads: a `URLSearchParams`, any iterable of `[name, value]`, or a query string. */
 export type QueryInput = Iterable<readonly [string, string]> | string;
 
+/** One query component as forms encode it: `+` is a space, then percent-decoding (throws on a bad escape). */
+function formDecode(text: string): string {
+  return decodeURIComponent(text.replace(/\+/g, ' '));
+}
+
+// Parsed by hand: the codec's lib has no URLSearchParams (it declares no DOM or Node types).
 function entriesOf(query: QueryInput): [string, string][] {
-  if (typeof query === 'string') return [...new URLSearchParams(query.startsWith('?') ? query.slice(1) : query)];
   const out: [string, string][] = [];
+  if (typeof query === 'string') {
+    const text = query.startsWith('?') ? query.slice(1) : query;
+    for (const part of text.split('&')) {
+      if (part === '') continue;
+      const eq = part.indexOf('=');
+      out.push(eq === -1 ? [formDecode(part), ''] : [formDecode(part.slice(0, eq)), formDecode(part.slice(eq + 1))]);
+    }
+    return out;
+  }
   for (const entry of query) out.push([String(entry[0]), String(entry[1])]);
   return out;
 }
@@ -269,7 +283,7 @@ export function parseStartQuery(query: QueryInput, output: HttpOutput): E.Either
   try {
     entries = entriesOf(query);
   } catch {
-    return E.left(requestError('BAD_PARAM', 'expected a query string or [name, value] pairs'));
+    return E.left(requestError('BAD_PARAM', 'expected a query string (with well-formed %-escapes) or [name, value] pairs'));
   }
   const first = new Map<string, string>();
   const selectors: [string, string][] = [];
