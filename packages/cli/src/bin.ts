@@ -2,10 +2,10 @@
 // `ace-rx`: the command line of ace-rx.
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { parsePort, parseTimeout } from './checks.js';
+import { parseApi, parsePort, parseTimeout } from './checks.js';
 import { DEFAULT_PRODUCT_KEY, type EngineOptions } from './engine.js';
 import { info, play, watch } from './commands.js';
-import { EXIT, exitCodeOf, Interrupted } from './exit-codes.js';
+import { EXIT, exitCodeOf, Interrupted, UsageError } from './exit-codes.js';
 import { useColor, type Io } from './report.js';
 import { TARGET_KINDS, type TargetKind } from './target.js';
 import { registerServe } from './serve.js';
@@ -59,9 +59,11 @@ const program = new Command('ace-rx')
   .version(version, '-V, --version', 'print the version of ace-rx')
   .option('--host <host>', 'engine host (env ACE_RX_HOST)', env('ACE_RX_HOST') ?? '127.0.0.1')
   .option('--port <port>', 'engine TCP API port, 1-65535 (env ACE_RX_PORT; default 62062)')
+  .option('--http-port <port>', 'engine HTTP API port, 1-65535 (env ACE_RX_HTTP_PORT; default 6878)')
+  .option('--api <api>', 'tcp, http, or auto: the TCP API if it completes its handshake within 2 s, else the HTTP API (env ACE_RX_API; default auto)')
   .option('--product-key <key>', 'product key for the handshake (env ACE_RX_PRODUCT_KEY; default: the public key open clients ship)')
   .option('--emulate', 'if no engine answers, start the embedded emulator with a demo catalogue')
-  .option('--timeout <ms>', 'how long connecting, the handshake and each step of START may take (LOAD: 3x)', '10000')
+  .option('--timeout <ms>', 'how long connecting, the handshake, each step of START and each HTTP request may take (LOAD: 3x)', '10000')
   .showHelpAfterError()
   .exitOverride();
 
@@ -74,19 +76,25 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 no engine, 4 handshake refused,
 
 Examples:
   ace-rx play series --emulate --probe 1MiB     the embedded demo, no engine needed
+  ace-rx play live --api http --emulate         the same over the HTTP API (6878)
   ace-rx play acestream://<content id> --player mpv
   ace-rx play magnet:?xt=urn:btih:<infohash> --file 1 --output video.mkv
   ace-rx watch --json
-  ace-rx info`,
+  ace-rx info --api http --http-port 6878`,
 );
 
-/** The engine options, checked: a bad port or timeout is exit 2 before anything is sent. */
+/** A port from a flag, else the environment, else the default. */
+const portOf = (flag: string | undefined, flagName: string, envName: string, fallback: number) =>
+  flag !== undefined ? parsePort(flag, flagName) : env(envName) !== undefined ? parsePort(env(envName)!, envName) : fallback;
+
+/** The engine options, checked: a bad port, API or timeout is exit 2 before anything is sent. */
 const engineOptions = (): EngineOptions => {
-  const o = program.opts<{ host: string; port?: string; productKey?: string; emulate?: boolean; timeout: string }>();
-  const port = o.port !== undefined ? parsePort(o.port, '--port') : env('ACE_RX_PORT') !== undefined ? parsePort(env('ACE_RX_PORT')!, 'ACE_RX_PORT') : 62062;
+  const o = program.opts<{ host: string; port?: string; httpPort?: string; api?: string; productKey?: string; emulate?: boolean; timeout: string }>();
   return {
     host: o.host,
-    port,
+    port: portOf(o.port, '--port', 'ACE_RX_PORT', 62062),
+    httpPort: portOf(o.httpPort, '--http-port', 'ACE_RX_HTTP_PORT', 6878),
+    api: o.api !== undefined ? parseApi(o.api, '--api') : env('ACE_RX_API') !== undefined ? parseApi(env('ACE_RX_API')!, 'ACE_RX_API') : 'auto',
     productKey: o.productKey ?? env('ACE_RX_PRODUCT_KEY') ?? DEFAULT_PRODUCT_KEY,
     emulate: o.emulate === true,
     timeoutMs: parseTimeout(o.timeout),
@@ -127,11 +135,15 @@ program
   .command('watch')
   .description("print every line the engine sends on ace-rx's own connection, from the handshake on, until Ctrl-C (the TCP API cannot show other clients' sessions)")
   .option('--json', 'one JSON object per line')
-  .action(async (options: { json?: boolean }) => watch(engineOptions(), io, options.json === true, controller.signal));
+  .action(async (options: { json?: boolean }) => {
+    const engine = engineOptions();
+    if (engine.api === 'http') throw new UsageError('watch shows the TCP API\'s lines: the HTTP API has none (use --api tcp or auto)');
+    await watch(engine, io, options.json === true, controller.signal);
+  });
 
 program
   .command('info')
-  .description("print the engine's version, HTTP port (when it reports one) and auth level")
+  .description("print the engine's version, the API it answered on, its HTTP port (when it reports one) and auth level")
   .option('--json', 'as one JSON object')
   .action(async (options: { json?: boolean }) => info(engineOptions(), io, options.json === true, controller.signal));
 

@@ -1,3 +1,4 @@
+import type { EngineApi } from '@ace-rx/client';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from './exit-codes.js';
@@ -82,4 +83,11 @@ export function parseTimeout(value: string): number {
   const n = Number(value.trim());
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`--timeout must be a positive number of milliseconds, got ${JSON.stringify(value)}`);
   return n;
+}
+
+/** `--api` or `ACE_RX_API`: `tcp`, `http` or `auto`. */
+export function parseApi(value: string, where: string): EngineApi {
+  const api = value.trim().toLowerCase();
+  if (api !== 'tcp' && api !== 'http' && api !== 'auto') throw new UsageError(`${where} must be tcp, http or auto, got ${JSON.stringify(value)}`);
+  return api;
 }

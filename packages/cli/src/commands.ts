@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { isVideo } from '@ace-rx/emulator';
-import { type EngineSession, type StartEvent, type StartTarget } from '@ace-rx/client';
+import { type EngineSession, type PlaybackSession, type StartEvent, type StartTarget } from '@ace-rx/client';
 import type { PlaybackEvent } from '@ace-rx/codec';
-import { firstValueFrom, type Subscription } from 'rxjs';
+import { firstValueFrom, Subscription } from 'rxjs';
 import { checkOutput, findPlayer } from './checks.js';
 import { openEngine, type EngineOptions, type OpenSession } from './engine.js';
 import { EngineLost, exitCodeOf, UsageError } from './exit-codes.js';
@@ -36,19 +36,21 @@ function lostWhile(open: OpenSession, what: string): Promise<never> {
   return open.lost.catch((error: unknown) => Promise.reject(new EngineLost(`lost the engine while ${what}: ${messageOf(error)}`, error)));
 }
 
-/** `ace-rx info`: the engine's version, HTTP port and auth level. */
+/** `ace-rx info`: the engine's version, API, HTTP port and auth level. */
 export async function info(engine: EngineOptions, io: Io, json: boolean, signal: AbortSignal = NEVER): Promise<void> {
   const open = await openEngine(engine, { signal });
   try {
     const e = open.session.engine;
     // A bare HELLOTS names no HTTP port: the client's 6878 is a guess, not what the engine said.
-    const httpPort = open.hello?.httpPort === undefined ? null : e.httpPort;
-    if (json) io.out(JSON.stringify({ version: e.version, versionCode: e.versionCode, httpPort, authLevel: e.authLevel, host: e.host, emulated: open.emulator !== undefined }));
+    // Over HTTP the port is the one that answered; the HTTP API has no AUTH, so no auth level.
+    const httpPort = open.api === 'http' ? open.port : open.hello?.httpPort === undefined ? null : e.httpPort;
+    const authLevel = open.api === 'http' ? null : e.authLevel;
+    if (json) io.out(JSON.stringify({ version: e.version, versionCode: e.versionCode, httpPort, authLevel, host: e.host, api: open.api, port: open.port, emulated: open.emulator !== undefined }));
     else {
       io.out(`engine:     ${e.version ?? 'unknown version'}${e.versionCode === undefined ? '' : ` (code ${e.versionCode})`}${open.emulator ? ' [embedded emulator]' : ''}`);
-      io.out(`api:        ${e.host}:${open.port}`);
+      io.out(`api:        ${open.api === 'tcp' ? 'TCP' : 'HTTP'} ${e.host}:${open.port}`);
       io.out(`http port:  ${httpPort ?? 'not reported (a bare HELLOTS; engines usually serve HTTP on 6878)'}`);
-      io.out(`auth level: ${e.authLevel} (${e.authLevel >= 1 ? 'advanced' : 'basic'})`);
+      io.out(`auth level: ${authLevel === null ? 'none (the HTTP API has no AUTH)' : `${authLevel} (${authLevel >= 1 ? 'advanced' : 'basic'})`}`);
     }
   } finally {
     await open.close();
@@ -60,7 +62,8 @@ export async function info(engine: EngineOptions, io: Io, json: boolean, signal:
  * the first byte (HELLOTS, AUTH, …), until Ctrl-C or the engine closes it.
  */
 export async function watch(engine: EngineOptions, io: Io, json: boolean, signal: AbortSignal = NEVER): Promise<void> {
-  const open = await openEngine(engine, {
+  // Lines exist on the TCP API only: `auto` means TCP here.
+  const open = await openEngine({ ...engine, api: 'tcp' }, {
     signal,
     onFrame: (frame) => {
       if (signal.aborted) return;
@@ -119,28 +122,39 @@ async function playing(engine: EngineOptions, io: Io, id: string, options: PlayO
   const output = options.output === undefined ? undefined : checkOutput(options.output, cwd);
   const player = options.player === undefined ? undefined : findPlayer(options.player, cwd);
   const target = await resolveTarget(id, { kind: options.as ?? 'auto', cwd, timeoutMs: engine.timeoutMs, signal, log: io.err });
+  if (engine.api === 'http') unstartableOverHttp(target);
   const open = await openEngine(engine, { signal });
   let following: Subscription | undefined;
+  const starting = new Subscription();
   try {
-    const fileIndex = await until(Promise.race([chooseFile(open.session, target, options.file, reporter), open.lost]), signal);
+    if (open.api === 'http') unstartableOverHttp(target);
+    const fileIndex = await until(Promise.race([chooseFile(open, target, options.file, reporter), open.lost]), signal);
     open.markStarted();
-    const url = await until(Promise.race([prebuffer(open.session, target, fileIndex, reporter), open.lost]), signal);
+    const url = await until(Promise.race([prebuffer(open, target, fileIndex, reporter, starting), open.lost]), signal);
     if (options.probe !== undefined) {
       await until(Promise.race([probe(url, options.probe, reporter, signal), lostWhile(open, 'probing')]), signal);
       return;
     }
     following = follow(open.session, reporter);
-    if (output !== undefined) await until(Promise.race([save(open.session, url, output, reporter, signal), lostWhile(open, 'saving')]), signal);
-    else if (player !== undefined) await launch(open.session, url, player, reporter, signal, lostWhile(open, 'playing'));
+    if (output !== undefined) await until(Promise.race([save(open.tcp, url, output, reporter, signal), lostWhile(open, 'saving')]), signal);
+    else if (player !== undefined) await launch(open.tcp, url, player, reporter, signal, lostWhile(open, 'playing'));
     else await until(lostWhile(open, 'playing'), signal);
   } finally {
     following?.unsubscribe();
+    starting.unsubscribe();
     await open.close();
   }
 }
 
+/** The HTTP API starts content ids, infohashes and torrent URLs only: a direct URL or a torrent's bytes is exit 2 there, before START. */
+function unstartableOverHttp(target: StartTarget): void {
+  if (target.type === 'URL' || target.type === 'RAW') {
+    throw new UsageError(`${target.type === 'URL' ? 'a direct URL' : "a torrent file's bytes (RAW)"} cannot be played over the HTTP API: use --api tcp`);
+  }
+}
+
 /** The live status: STATUS lines, and PAUSE/RESUME as buffering. */
-function follow(session: EngineSession, reporter: Reporter): Subscription {
+function follow(session: PlaybackSession, reporter: Reporter): Subscription {
   return session.messages$.subscribe((m) => {
     if (m.kind === 'STATUS') {
       const main = m.main as { state: string; peers?: number; speedDown?: number };
@@ -149,9 +163,10 @@ function follow(session: EngineSession, reporter: Reporter): Subscription {
   });
 }
 
-async function chooseFile(session: EngineSession, target: StartTarget, wanted: number | undefined, reporter: Reporter): Promise<number> {
-  if (target.type === 'URL' || target.type === 'EFILE') return wanted ?? 0;
-  const loaded = await firstValueFrom(session.load(target));
+async function chooseFile(open: OpenSession, target: StartTarget, wanted: number | undefined, reporter: Reporter): Promise<number> {
+  // The HTTP API has no LOAD: the file is --file's, else the first (the engine checks it).
+  if (target.type === 'URL' || target.type === 'EFILE' || open.tcp === undefined) return wanted ?? 0;
+  const loaded = await firstValueFrom(open.tcp.load(target));
   const files = loaded.files.map((f) => ({ index: f.index, name: f.name }));
   if (wanted !== undefined && !files.some((f) => f.index === wanted)) {
     reporter.emit({ event: 'files', files, chosen: -1 });
@@ -162,17 +177,18 @@ async function chooseFile(session: EngineSession, target: StartTarget, wanted: n
   return chosen;
 }
 
-function prebuffer(session: EngineSession, target: StartTarget, fileIndex: number, reporter: Reporter): Promise<string> {
+function prebuffer(open: OpenSession, target: StartTarget, fileIndex: number, reporter: Reporter, subscriptions: Subscription): Promise<string> {
+  const session = open.session;
   return new Promise<string>((resolve, reject) => {
-    session.start(target, [fileIndex]).subscribe({
+    const starting = session.start(target, [fileIndex]).subscribe({
       next: (event: StartEvent) => {
         if (event.type === 'progress') {
           const { phase, percent, peers, speedDown } = event.progress;
           reporter.emit({ event: 'progress', phase, percent: Math.min(100, percent), peers, speedDown });
         } else if (event.type === 'ad') {
           reporter.emit({ event: 'ad', url: event.url, skippable: event.skippable });
-          // A command line does not show ads: report it watched so the main video comes.
-          session.playback(event.url, 100).subscribe();
+          // A command line does not show ads: report it watched so the main video comes (TCP; HTTP has no ads).
+          session.playback?.(event.url, 100).subscribe({ error: () => undefined });
         } else {
           reporter.emit({ event: 'url', url: event.url, live: event.live });
           resolve(event.url);
@@ -180,19 +196,39 @@ function prebuffer(session: EngineSession, target: StartTarget, fileIndex: numbe
       },
       error: reject,
     });
+    subscriptions.add(starting);
   });
 }
 
+/** Fetches the first `bytes` of the stream (a Range request; a live stream that ignores it is read that far and cut). */
 async function probe(url: string, bytes: number, reporter: Reporter, signal: AbortSignal): Promise<void> {
   const started = performance.now();
-  const response = await fetch(url, { headers: { Range: `bytes=0-${bytes - 1}` }, signal });
-  const body = new Uint8Array(await response.arrayBuffer());
-  reporter.emit({ event: 'probe', bytes: body.length, status: response.status, contentType: response.headers.get('content-type'), ms: performance.now() - started });
-  if (body.length === 0) throw new Error(`the engine served no bytes (HTTP ${response.status})`);
+  const abort = new AbortController();
+  const stop = () => abort.abort(signal.reason);
+  signal.addEventListener('abort', stop, { once: true });
+  let got = 0;
+  let status: number;
+  let contentType: string | null;
+  try {
+    const response = await fetch(url, { headers: { Range: `bytes=0-${bytes - 1}` }, signal: abort.signal });
+    status = response.status;
+    contentType = response.headers.get('content-type');
+    if (response.body !== null) {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        got = Math.min(bytes, got + chunk.length);
+        if (got >= bytes) break; // leaving the loop cancels the body
+      }
+    }
+  } finally {
+    signal.removeEventListener('abort', stop);
+    abort.abort();
+  }
+  reporter.emit({ event: 'probe', bytes: got, status, contentType, ms: performance.now() - started });
+  if (got === 0) throw new Error(`the engine served no bytes (HTTP ${status})`);
 }
 
 /** Saves the stream, reporting PLAYBACK 0, 25, 50, 75 and 100 as the bytes arrive. Ctrl-C stops writing at once. */
-async function save(session: EngineSession, url: string, path: string, reporter: Reporter, signal: AbortSignal): Promise<void> {
+async function save(session: EngineSession | undefined, url: string, path: string, reporter: Reporter, signal: AbortSignal): Promise<void> {
   let response: Response;
   try {
     response = await fetch(url, { signal });
@@ -250,14 +286,15 @@ class PlaybackReporter {
   private durationSent = false;
 
   constructor(
-    private readonly session: EngineSession,
+    /** The TCP session: DUR and PLAYBACK exist on the TCP API only. */
+    private readonly session: EngineSession | undefined,
     private readonly url: string,
   ) {}
 
   duration(seconds: number): void {
     if (this.durationSent || !(seconds > 0)) return;
     this.durationSent = true;
-    this.session.duration(this.url, seconds * 1000).subscribe();
+    this.session?.duration(this.url, seconds * 1000).subscribe({ error: () => undefined });
   }
 
   position(percent: number): void {
@@ -267,7 +304,7 @@ class PlaybackReporter {
   report(event: PlaybackEvent): void {
     if (event <= this.reported) return;
     this.reported = event;
-    this.session.playback(this.url, event).subscribe();
+    this.session?.playback(this.url, event).subscribe({ error: () => undefined });
   }
 }
 
@@ -307,7 +344,7 @@ async function watchMpv(socketPath: string, reporter: PlaybackReporter, exited: 
   }
 }
 
-async function launch(session: EngineSession, url: string, player: readonly string[], reporter: Reporter, signal: AbortSignal, lost: Promise<never>): Promise<void> {
+async function launch(session: EngineSession | undefined, url: string, player: readonly string[], reporter: Reporter, signal: AbortSignal, lost: Promise<never>): Promise<void> {
   const [command, ...args] = player as [string, ...string[]];
   const playback = new PlaybackReporter(session, url);
   // mpv says what it plays through its IPC socket, so DUR and PLAYBACK follow it closely.

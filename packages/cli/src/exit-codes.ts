@@ -18,7 +18,7 @@ export const EXIT = {
   TIMEOUT: 6,
   /** The engine closed the connection, or stopped serving the stream, while in use. */
   DISCONNECTED: 7,
-  /** What listens at the address is not an Ace Stream TCP API (an HTTP server, say). */
+  /** What listens at the address is not an Ace Stream TCP API (an HTTP server, say), or its HTTP API answers `get_version` as no engine does. */
   NOT_AN_ENGINE: 8,
   /** Stopped by Ctrl-C (SIGINT): 128 + 2. */
   INTERRUPTED: 130,
@@ -31,16 +31,19 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** What answered at the address does not speak the TCP API. */
+/** What answered at the address does not speak the engine's API (the TCP API, or the HTTP API's `get_version`). */
 export class NotAnEngine extends Error {
   override readonly name = 'NotAnEngine';
   constructor(
     readonly host: string,
     readonly port: number,
-    /** What it did instead: `it answered HTTP`, `it sent bytes that are not this protocol`. */
+    /** What it did instead: `it answered HTTP`, `it sent bytes that are not this protocol`, `its get_version answer … is not an engine's`. */
     readonly what: string,
+    /** Which API was expected there. */
+    readonly api: 'tcp' | 'http' = 'tcp',
   ) {
-    super(`not an Ace Stream TCP API at ${host}:${port}: ${what}${port === 62062 ? '' : '; the TCP API is on 62062'}`);
+    const usual = api === 'tcp' ? 62062 : 6878;
+    super(`not an Ace Stream ${api === 'tcp' ? 'TCP' : 'HTTP'} API at ${host}:${port}: ${what}${port === usual ? '' : `; the ${api === 'tcp' ? 'TCP' : 'HTTP'} API is on ${usual}`}`);
   }
 }
 

@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-export { checkOutput, findPlayer, parsePort, parseTimeout, PLAYERS } from './checks.js';
+export { checkOutput, findPlayer, parseApi, parsePort, parseTimeout, PLAYERS } from './checks.js';
 export { info, play, until, watch, type PlayOptions } from './commands.js';
 export { openEngine, verdict, type EngineOptions, type OpenHooks, type OpenSession } from './engine.js';
 export { EngineLost, EXIT, exitCodeOf, Interrupted, NotAnEngine, UsageError } from './exit-codes.js';

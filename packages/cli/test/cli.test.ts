@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec';
 import { fileBytes, startEmulator, type Emulator, type EmulatorOptions } from '@ace-rx/emulator';
+import { DEAD_PORT } from './helpers.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const FAST = { statusIntervalMs: 5, prebufferMs: 40, loadDelayMs: 5, bufferingAfterMs: 20, bufferingMs: 20, livePosIntervalMs: 10 };
@@ -39,7 +40,7 @@ function ace(
     const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@ace-rx/source', 'packages/cli/src/bin.ts', ...args], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ACE_RX_HOST: '', ACE_RX_PORT: '', ACE_RX_PRODUCT_KEY: '', INIT_CWD: '', ...options.env },
+      env: { ...process.env, ACE_RX_HOST: '', ACE_RX_PORT: '', ACE_RX_HTTP_PORT: String(DEAD_PORT), ACE_RX_API: '', ACE_RX_PRODUCT_KEY: '', INIT_CWD: '', ...options.env },
     });
     let stdout = '';
     let stderr = '';
@@ -74,7 +75,7 @@ describe('ace-rx info', () => {
   it('prints one JSON object with --json', async () => {
     const e = await emulator();
     const run = await ace(['--port', String(e.port), 'info', '--json']);
-    expect(JSON.parse(run.stdout)).toEqual({ version: '3.1.16', versionCode: 3011600, httpPort: e.httpPort, authLevel: 1, host: '127.0.0.1', emulated: false });
+    expect(JSON.parse(run.stdout)).toEqual({ version: '3.1.16', versionCode: 3011600, httpPort: e.httpPort, authLevel: 1, host: '127.0.0.1', api: 'tcp', port: e.port, emulated: false });
   }, 30_000);
 });
 
@@ -244,7 +245,7 @@ describe('exit codes', () => {
       const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@ace-rx/source', 'packages/cli/src/bin.ts', 'info'], {
         cwd: root,
         stdio: 'ignore',
-        env: { ...process.env, ACE_RX_HOST: '127.0.0.1', ACE_RX_PORT: String(e.port), ACE_RX_PRODUCT_KEY: 'env-key' },
+        env: { ...process.env, ACE_RX_HOST: '127.0.0.1', ACE_RX_PORT: String(e.port), ACE_RX_HTTP_PORT: String(DEAD_PORT), ACE_RX_PRODUCT_KEY: 'env-key' },
       });
       child.on('exit', resolve);
     });

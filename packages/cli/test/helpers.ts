@@ -1,8 +1,22 @@
 // Shared by the CLI's process tests: spawning the real `ace-rx`, waiting with deadlines.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export const root = join(import.meta.dirname, '..', '..', '..');
+
+/**
+ * A free port nothing listens on: the default `--http-port` of every run, so that `auto`
+ * falling back to HTTP never reaches a real 6878.
+ */
+export async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+export const DEAD_PORT = await deadPort();
 
 /** One finished `ace-rx` run. */
 export interface Run {
@@ -28,7 +42,7 @@ export function start(args: string[], options: { env?: Record<string, string>; c
   const child = spawn(command[0]!, [...command.slice(1), ...args], {
     cwd: options.cwd ?? root,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ACE_RX_HOST: '', ACE_RX_PORT: '', ACE_RX_PRODUCT_KEY: '', INIT_CWD: '', NO_COLOR: '', ...options.env },
+    env: { ...process.env, ACE_RX_HOST: '', ACE_RX_PORT: '', ACE_RX_HTTP_PORT: String(DEAD_PORT), ACE_RX_API: '', ACE_RX_PRODUCT_KEY: '', INIT_CWD: '', NO_COLOR: '', ...options.env },
   });
   let stdout = '';
   let stderr = '';

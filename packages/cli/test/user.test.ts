@@ -125,7 +125,8 @@ describe('Ctrl-C at every phase', () => {
     const silentPort = await listening(silent);
     const engine = await tricklingEngine();
     const dir = scratch();
-    const handshake = start(['--port', String(silentPort), '--timeout', '60000', 'info']);
+    // --api tcp: under auto a silent TCP API is given up after the 2 s probe.
+    const handshake = start(['--port', String(silentPort), '--api', 'tcp', '--timeout', '60000', 'info']);
     const twice = start(['--port', String(silentPort), '--timeout', '60000', 'watch']);
     const download = start(['--port', String(engine.port), 'play', '--as', 'direct', 'http://example.invalid/film.mp4', '--output', join(dir, 'film.mp4')]);
     await waitFor(() => accepted.length === 2 && heard.length >= 2, 'two connections');
