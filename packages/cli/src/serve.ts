@@ -128,16 +128,19 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
     .option('--stall <ms>', 'drop a viewer that takes no bytes this long (default 10000)', int('--stall'))
     .option('--ring <bytes>', 'bytes kept per stream (default 8388608)', int('--ring'))
     .action(async (own: { port?: number; host?: string; engine?: string[]; api: 'tcp' | 'http' | 'auto'; channels?: string; token?: string; linger?: number; stall?: number; ring?: number }) => {
-      const globals = program.opts<{ port?: number; host?: string; productKey?: string; emulate?: boolean }>();
+      const globals = program.opts<{ port?: number; host?: string; productKey?: string; emulate?: boolean; api?: string }>();
       const fromCli = (name: string) => program.getOptionValueSource(name) === 'cli';
       const port = own.port ?? (fromCli('port') ? globals.port : undefined);
       const host = own.host ?? (fromCli('host') ? globals.host : undefined);
+      // `--api` is also a program option (play, info): commander hands it to the program
+      // when it is given after `serve`, so read it back from there.
+      const api = fromCli('api') && own.api === 'auto' ? parseServeApi(globals.api) : own.api;
       const serving = await serve(
         {
           ...(port === undefined ? {} : { port }),
           ...(host === undefined ? {} : { host }),
           ...(own.engine === undefined ? {} : { engines: own.engine }),
-          api: own.api,
+          api,
           ...(own.channels === undefined ? {} : { channels: own.channels }),
           ...(own.token === undefined ? {} : { token: own.token }),
           ...(globals.productKey === undefined ? {} : { productKey: globals.productKey }),
@@ -155,4 +158,10 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
       io.err('ace-rx serve: closing');
       await serving.close();
     });
+}
+
+/** `--api` as the program parsed it, checked as `serve`'s own choices are. */
+function parseServeApi(value: string | undefined): 'tcp' | 'http' | 'auto' {
+  if (value === 'tcp' || value === 'http' || value === 'auto') return value;
+  throw new InvalidArgumentError(`--api must be tcp, http or auto, not ${JSON.stringify(value)}`);
 }

@@ -65,7 +65,7 @@ describe('ace-rx serve', () => {
     await expect(serve({ engines: ['host:notaport'], port: 0 }, () => undefined)).rejects.toThrow(/HOST:PORT/);
   });
 
-  it('the real command: ace-rx serve --emulate --port 0 prints its URL, serves it, and ends on SIGTERM', async () => {
+  it('the real command: ace-rx serve --emulate --port 0 prints its URL, serves it, and closes on SIGTERM with exit 143', async () => {
     const dead = await deadPort();
     const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@ace-rx/source', 'packages/cli/src/bin.ts', 'serve', '--emulate', '--port', '0', '--engine', `127.0.0.1:${dead}`], {
       cwd: root,
@@ -88,7 +88,9 @@ describe('ace-rx serve', () => {
       expect(r.status).toBe(200);
       expect(r.body[0]).toBe(0x47);
       child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      // As every ace-rx command: SIGTERM is exit 143, after the gateway has closed.
+      expect(await exited).toBe(143);
+      expect(stderr).toContain('ace-rx serve: closing');
     } finally {
       clearTimeout(kill);
       child.kill('SIGKILL');
