@@ -74,7 +74,7 @@ function session(transport: Transport, endpoint: Endpoint, options: ConnectOptio
     const send = (message: ClientMessage) => writeLine(encodeClientMessage(message));
     const endedBefore = (what: string): Error =>
       ended?.reason === 'closed' ? ended : new EngineDisconnected(`the connection ended before ${what}`, ended?.cause);
-    const queue = new SyncQueue(writeLine, scheduler, (error) => decodeErrors.next(error));
+    const queue = new SyncQueue(writeLine, scheduler, (error) => decodeErrors.next(error), timeouts.syncGraceMs);
 
     // Whatever ends the connection: messages$ completes, the queue and the flows still
     // waiting fail (EngineDisconnected when lost, SessionClosed when closed here), later

@@ -61,6 +61,7 @@ export interface Timeouts {
   readonly handshakeMs: number;
   /** A `##` answer (default 10 000). */
   readonly syncMs: number;
+  /** After a `##` request timed out, how long its place is kept for its late answer before the queue moves on (default: its own timeout). */ readonly syncGraceMs?: number;
   /** LOADASYNC to LOADRESP (default 30 000). */
   readonly loadMs: number;
   /** START to the main playback URL, and between two messages meanwhile (default 120 000). */

@@ -261,18 +261,32 @@ describe('connect timeout', () => {
 describe('one ## FIFO per connection', () => {
   it("drops a timed-out request's late answer instead of giving it to the next request, from the flows or awaitSync", async () => {
     let getpids = 0;
+    let lateSent = false;
+    let secondBeforeLate = false;
     const engine = await scriptedEngine((line, socket) => {
       if (!line.startsWith('GETPID')) return;
       getpids += 1;
-      // The first GETPID is answered only with the second one's answer: late.
-      if (getpids === 2) socket.write('##late-answer-of-the-first\r\n##pid-of-the-second\r\n');
+      // The first GETPID is answered late: after its 150 ms, within its grace. The next
+      // request is written only once that late answer came (one on the wire at a time).
+      if (getpids === 1) {
+        const late = setTimeout(() => {
+          lateSent = true;
+          socket.write('##late-answer-of-the-first\r\n');
+        }, 600);
+        socket.on('close', () => clearTimeout(late));
+      }
+      if (getpids === 2) {
+        secondBeforeLate = !lateSent;
+        socket.write('##pid-of-the-second\r\n');
+      }
       if (getpids === 3) socket.write('##pid-of-the-third\r\n');
     });
-    const session = await opened({ port: engine.port, timeouts: { syncMs: 150 } });
+    const session = await opened({ port: engine.port, timeouts: { syncMs: 150, syncGraceMs: 10_000 } });
     await expect(firstValueFrom(session.getPid('a'.repeat(40)))).rejects.toEqual(new EngineTimeout('GETPID', 150));
     const request: ClientMessage = { kind: 'GETPID', infohash: 'b'.repeat(40), developerId: 0, affiliateId: 0, zoneId: 0 };
     expect(await firstValueFrom(of(request).pipe(awaitSync(session, { timeoutMs: 3000 })))).toBe('pid-of-the-second');
     expect(await firstValueFrom(session.getPid('c'.repeat(40)))).toBe('pid-of-the-third');
+    expect(secondBeforeLate).toBe(false);
   });
 
   it('pairs concurrent requests of the flows and of awaitSync in order', async () => {
