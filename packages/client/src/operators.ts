@@ -171,8 +171,10 @@ export function exchange(channel: SyncChannel, request: ClientMessage, options: 
  * Turns synchronous requests (LOAD, GETPID, GETCID) into their `##` answers. The
  * answers carry no id, so the requests are serialised. On an `EngineSession` they join
  * the connection's one FIFO, shared with the session's own `getPid`, `getCid` and
- * `loadSync`: a request that timed out keeps its place, so its late answer is dropped
- * rather than given to the next request.
+ * `loadSync`, one request on the wire at a time: a request that timed out keeps its
+ * place for `Timeouts.syncGraceMs` (default its timeout), so a late answer within it is
+ * dropped rather than given to the next request; then its place is given up (reported on
+ * `decodeErrors$`) and the queue moves on.
  *
  * @example
  * ```ts
