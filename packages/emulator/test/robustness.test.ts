@@ -96,7 +96,7 @@ describe('file indexes outside the content (D1)', () => {
   it('still plays a file index inside the content (_idx=2 of three)', async () => {
     const base = await start();
     const s = await started(base, '/ace/getstream?content_id=series&_idx=2');
-    const stat = await (await fetch(s.statUrl)).json();
+    const stat = (await (await fetch(s.statUrl)).json()) as { response: { selected_file_index: number } };
     expect(stat.response.selected_file_index).toBe(2);
   });
 
