@@ -111,6 +111,12 @@ try {
     timing: { statusIntervalMs: number(args['status-ms'], 'status-ms', 500), prebufferMs: number(args['prebuffer-ms'], 'prebuffer-ms', 3000) },
     idleTimeoutMs: number(args['idle-timeout-ms'], 'idle-timeout-ms', DEFAULT_LIMITS.idleTimeoutMs),
     maxConnections: number(args['max-connections'], 'max-connections', DEFAULT_LIMITS.maxConnections),
+    // Always printed, --quiet or not: a handler's error is answered (500, or noted in the
+    // session's transcript) and the engine goes on, but someone should hear of it.
+    onError: (error, source) =>
+      console.error(
+        `ace-rx-emulator: internal error (${source.api === 'tcp' ? `TCP session ${source.session.id}` : `HTTP ${source.method} ${source.url.slice(0, 200)}`}): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      ),
     ...(args.quiet ? {} : { onTranscript: (session, entry) => console.log(`[${session.id}] ${entry.direction} ${entry.line}`) }),
   });
 } catch (error) {

@@ -1,13 +1,13 @@
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec';
 import { Catalogue, contentType, DEFAULT_CATALOGUE, fileBytes, fileSize, generatedBytes, isVideo, seedOf, type Content } from './catalogue.js';
 import type { Faults } from './faults.js';
 import { createEngineHttpServer, servedFromDisk, servedGenerated, type Served } from './http.js';
 import { createHttpApi, type HttpApi, type HttpApiOptions } from './http-api/api.js';
 import { Media, type MediaOptions } from './media/channel.js';
-import { DEFAULT_TIMING, DEFAULT_TRANSCRIPT_LIMIT, Session, type Generation, type SessionContext, type Timing, type TranscriptEntry } from './session.js';
+import { DEFAULT_MAX_UNSENT_BYTES, DEFAULT_TIMING, DEFAULT_TRANSCRIPT_ENTRY_CHARS, DEFAULT_TRANSCRIPT_LIMIT, Session, type Generation, type SessionContext, type Timing, type TranscriptEntry } from './session.js';
 
 /**
  * The limits that keep a long-running emulator's memory bounded, whatever its clients
@@ -16,13 +16,22 @@ import { DEFAULT_TIMING, DEFAULT_TRANSCRIPT_LIMIT, Session, type Generation, typ
 export const DEFAULT_LIMITS = {
   /** Transcript entries kept per session, the newest (a playing session logs ~2 lines a second). */
   transcriptLimit: DEFAULT_TRANSCRIPT_LIMIT,
+  /** Characters each transcript entry keeps of its line (a longer one keeps its start and a note of its length). */
+  transcriptEntryChars: DEFAULT_TRANSCRIPT_ENTRY_CHARS,
   /** Closed sessions kept in `emulator.sessions`, the most recent, for inspection. */
   closedSessionHistory: 50,
   /** A TCP API connection with no byte either way for this long (5 minutes) is closed. */
   idleTimeoutMs: 5 * 60 * 1000,
   /** Open TCP API connections at most; one more is closed at once, before any line. */
   maxConnections: 1024,
+  /** Bytes written to a TCP API connection and not yet sent at most (4 MiB): a client that reads nothing is closed there. */
+  maxUnsentBytes: DEFAULT_MAX_UNSENT_BYTES,
 } as const;
+
+/** Where an error a handler threw happened: a TCP API session, or an HTTP request. */
+export type EmulatorErrorSource =
+  | { readonly api: 'tcp'; readonly session: Session }
+  | { readonly api: 'http'; readonly method: string; readonly url: string };
 
 /** Options of {@link startEmulator}; every one has a default. */
 export interface EmulatorOptions {
@@ -61,6 +70,16 @@ export interface EmulatorOptions {
   readonly onTranscript?: (session: Session, entry: TranscriptEntry) => void;
   /** Transcript entries kept per session, the newest (default {@link DEFAULT_LIMITS}: 1000; `Infinity` keeps all). */
   readonly transcriptLimit?: number;
+  /** Characters each transcript entry keeps of its line (default {@link DEFAULT_LIMITS}: 1024), then `… (N characters, M not kept)`. */
+  readonly transcriptEntryChars?: number;
+  /** Close a TCP API connection once more than this many written bytes wait to be sent (default {@link DEFAULT_LIMITS}: 4 MiB; 0: no bound). */
+  readonly maxUnsentBytes?: number;
+  /**
+   * Called with every error a request or line handler threw. The emulator answers the
+   * HTTP request 500 (or cuts it once its headers went), notes a TCP session's in its
+   * transcript (`!! internal error …`), and goes on: no handler's error ends the process.
+   */
+  readonly onError?: (error: unknown, source: EmulatorErrorSource) => void;
   /** Closed sessions kept in {@link Emulator.sessions}, the most recent (default {@link DEFAULT_LIMITS}: 50). */
   readonly closedSessionHistory?: number;
   /** Close a TCP API connection after this many milliseconds with no byte either way (default {@link DEFAULT_LIMITS}: 5 minutes; 0 never). */
@@ -181,9 +200,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults: () => faults,
     port: () => httpPort,
     restart: () => void emulator.restart(),
+    onError: (error, request) => httpError(error, request),
   });
+  const httpError = (error: unknown, request: IncomingMessage) =>
+    options.onError?.(error, { api: 'http', method: request.method ?? 'GET', url: request.url ?? '/' });
   const tcp = createServer();
-  const http = createEngineHttpServer((path) => byPath.get(path), httpApi.handle);
+  const http = createEngineHttpServer((path) => byPath.get(path), httpApi.handle, httpError);
   http.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -220,7 +242,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     restart: () => void emulator.restart(),
     onTranscript: options.onTranscript,
     transcriptLimit: options.transcriptLimit ?? DEFAULT_LIMITS.transcriptLimit,
+    transcriptEntryChars: options.transcriptEntryChars ?? DEFAULT_LIMITS.transcriptEntryChars,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_LIMITS.idleTimeoutMs,
+    maxUnsentBytes: options.maxUnsentBytes ?? DEFAULT_LIMITS.maxUnsentBytes,
+    onError: (error, session) => options.onError?.(error, { api: 'tcp', session }),
     onClose: sessionClosed,
   });
 

@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export { DEFAULT_LIMITS, DEFAULT_PRODUCT_KEY, startEmulator, type Emulator, type EmulatorOptions } from './emulator.js';
+export { DEFAULT_LIMITS, DEFAULT_PRODUCT_KEY, startEmulator, type Emulator, type EmulatorErrorSource, type EmulatorOptions } from './emulator.js';
 export {
   Catalogue,
   CatalogueError,
@@ -23,10 +23,22 @@ export {
   type ContentFile,
 } from './catalogue.js';
 export { GARBAGE_LINES, mergeFaults, type Faults } from './faults.js';
-export { createEngineHttpServer, resolveRange, servedFromDisk, servedGenerated, type RangeResult, type Served } from './http.js';
+export {
+  answerInternalError,
+  createEngineHttpServer,
+  resolveRange,
+  servedFromDisk,
+  servedGenerated,
+  writeRangeHead,
+  type HttpErrorListener,
+  type RangeResult,
+  type Served,
+} from './http.js';
 export {
   DEFAULT_TIMING,
+  DEFAULT_TRANSCRIPT_ENTRY_CHARS,
   DEFAULT_TRANSCRIPT_LIMIT,
+  DEFAULT_MAX_UNSENT_BYTES,
   formatTranscript,
   Session,
   type EmulatedState,
@@ -37,7 +49,15 @@ export {
 } from './session.js';
 export { createHttpApi, type HttpApi, type HttpApiContext, type HttpApiOptions } from './http-api/api.js';
 export { mediaPlaylist, type PlaylistSpec } from './http-api/playlist.js';
-export { ApiSessions, type ApiOutput, type ApiSession, type ApiSessionState } from './http-api/sessions.js';
+export {
+  ApiSessions,
+  DEFAULT_API_SESSION_LIMITS,
+  type ApiEndReason,
+  type ApiOutput,
+  type ApiSession,
+  type ApiSessionLimits,
+  type ApiSessionState,
+} from './http-api/sessions.js';
 export { Media, type MediaOptions } from './media/channel.js';
 export { TEST_CARD_PATH, testCard } from './media/clip.js';
 export { DEFAULT_PACING, liveStream, type PacingOptions } from './media/live.js';

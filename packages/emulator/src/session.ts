@@ -67,6 +67,20 @@ export type EmulatedState = 0 | 1 | 2 | 3 | 6;
 /** Entries a session's transcript keeps by default (the newest ones; see {@link Session.transcript}). */
 export const DEFAULT_TRANSCRIPT_LIMIT = 1000;
 
+/**
+ * Characters a transcript entry keeps of its line by default: a longer line (a client
+ * may send up to the codec's 1 MiB line limit) keeps its first this many, and a note of
+ * its full length. `transcriptLimit × transcriptEntryChars` bounds a session's transcript.
+ */
+export const DEFAULT_TRANSCRIPT_ENTRY_CHARS = 1024;
+
+/**
+ * Bytes written to a TCP API connection and not yet sent (`socket.writableLength`) at
+ * most by default: a client that reads nothing while the engine sends STATUS lines is
+ * closed there, instead of growing the engine's write buffer without end.
+ */
+export const DEFAULT_MAX_UNSENT_BYTES = 4 * 1024 * 1024;
+
 /** What a session needs from the emulator around it. */
 export interface SessionContext {
   readonly catalogue: Catalogue;
@@ -89,8 +103,14 @@ export interface SessionContext {
   onTranscript?: ((session: Session, entry: TranscriptEntry) => void) | undefined;
   /** Entries the transcript keeps, the newest (default {@link DEFAULT_TRANSCRIPT_LIMIT}; `Infinity`: all). */
   readonly transcriptLimit?: number | undefined;
+  /** Characters each transcript entry keeps of its line (default {@link DEFAULT_TRANSCRIPT_ENTRY_CHARS}). */
+  readonly transcriptEntryChars?: number | undefined;
   /** Close the connection after this many milliseconds without a byte either way (0 or absent: never). */
   readonly idleTimeoutMs?: number | undefined;
+  /** Close the connection once more than this many written bytes wait to be sent (default {@link DEFAULT_MAX_UNSENT_BYTES}; 0: no bound). */
+  readonly maxUnsentBytes?: number | undefined;
+  /** Told of an error the session's own code threw (it is in the transcript too); the process goes on. */
+  onError?: ((error: unknown, session: Session) => void) | undefined;
   /** Called once when the connection has closed and the session let go of its buffers. */
   onClose?: ((session: Session) => void) | undefined;
 }
@@ -135,6 +155,8 @@ export class Session {
   private readonly entries: TranscriptEntry[] = [];
   private entriesStart = 0;
   private readonly transcriptLimit: number;
+  private readonly entryChars: number;
+  private readonly maxUnsent: number;
   private state: EmulatedState = 0;
   private requestKey: string | undefined;
   private linesSent = 0;
@@ -150,6 +172,8 @@ export class Session {
   ) {
     this.faults = context.faults;
     this.transcriptLimit = Math.max(0, context.transcriptLimit ?? DEFAULT_TRANSCRIPT_LIMIT);
+    this.entryChars = Math.max(0, context.transcriptEntryChars ?? DEFAULT_TRANSCRIPT_ENTRY_CHARS);
+    this.maxUnsent = Math.max(0, context.maxUnsentBytes ?? DEFAULT_MAX_UNSENT_BYTES);
     socket.setNoDelay(true);
     const idle = context.idleTimeoutMs ?? 0;
     if (idle > 0) {
@@ -159,7 +183,7 @@ export class Session {
         this.destroy();
       });
     }
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('data', (chunk: Buffer) => this.guard('reading a line', () => this.onData(chunk)));
     socket.on('end', () => socket.end());
     socket.on('close', () => this.dispose());
     socket.on('error', () => this.dispose());
@@ -170,7 +194,9 @@ export class Session {
    * The newest lines both ways, with timestamps, oldest first: at most the emulator's
    * `transcriptLimit` (default {@link DEFAULT_TRANSCRIPT_LIMIT}) entries, so a session
    * that plays for days stays small; {@link Session.transcriptDropped} counts the rest.
-   * Each read returns a fresh array.
+   * Each read returns a fresh array. An entry keeps at most `transcriptEntryChars`
+   * (default {@link DEFAULT_TRANSCRIPT_ENTRY_CHARS}) characters of its line, then
+   * `… (N characters)`.
    */
   get transcript(): readonly TranscriptEntry[] {
     return [...this.entries.slice(this.entriesStart), ...this.entries.slice(0, this.entriesStart)];
@@ -193,7 +219,7 @@ export class Session {
   }
 
   private note(direction: TranscriptEntry['direction'], line: string): void {
-    const entry = { at: performance.now() - this.openedAt, direction, line };
+    const entry = { at: performance.now() - this.openedAt, direction, line: capLine(line, this.entryChars) };
     // A ring of the newest entries: once full, each entry overwrites the oldest.
     if (this.entries.length < this.transcriptLimit) this.entries.push(entry);
     else if (this.transcriptLimit > 0) {
@@ -254,9 +280,13 @@ export class Session {
   private write(bytes: Uint8Array): void {
     const size = this.activeFaults.chunkBytes;
     if (size === undefined || size <= 0) {
-      this.writing = this.writing.then(() => {
-        if (!this.closed) this.socket.write(bytes);
-      });
+      this.writing = this.writing
+        .then(() => {
+          if (this.closed) return;
+          this.socket.write(bytes);
+          this.checkUnsent();
+        })
+        .catch(this.writeFailed);
       return;
     }
     // Tiny chunks, each its own write after a pause, so the peer sees them apart.
@@ -267,15 +297,29 @@ export class Session {
           new Promise<void>((resolve) => {
             if (this.closed) return resolve();
             this.socket.write(piece, () => setTimeout(resolve, 1));
+            this.checkUnsent();
           }),
-      );
+      ).catch(this.writeFailed);
     }
+  }
+
+  /** A write that threw: noted and reported, not left as an unhandled rejection (which would end the process). */
+  private readonly writeFailed = (error: unknown): void =>
+    this.guard('writing', () => {
+      throw error;
+    });
+
+  /** Closes a connection whose peer reads so little that more than `maxUnsentBytes` wait to be sent. */
+  private checkUnsent(): void {
+    if (this.maxUnsent === 0 || this.closed || this.socket.writableLength <= this.maxUnsent) return;
+    this.note('!!', `${this.socket.writableLength} bytes unsent (over ${this.maxUnsent}): the client reads too little, closing`);
+    this.destroy();
   }
 
   private later(ms: number, run: () => void): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      run();
+      this.guard('in a timer', run);
     }, ms);
     this.timers.add(timer);
   }
@@ -302,7 +346,31 @@ export class Session {
         continue;
       }
       this.note('>>', frame);
-      this.handle(decoded.right);
+      const message = decoded.right;
+      this.guard(`handling ${message.kind}`, () => this.handle(message));
+    }
+  }
+
+  /**
+   * Runs `run`; what it throws is noted in the transcript, reported to `onError`, and
+   * goes no further: a bad line (or a timer of this session) must not stop the process.
+   * A playback that failed so ends as a failed content does (`STATE 6`, `STATUS main:err`).
+   */
+  private guard(what: string, run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      try {
+        this.note('!!', `internal error ${what}: ${error instanceof Error ? error.message : String(error)}`);
+        this.context.onError?.(error, this);
+        if (this.playing !== undefined && !this.closed) {
+          this.stopPlaying('internal error');
+          this.setState(6);
+          this.send({ kind: 'STATUS', main: { state: 'err', errorId: 1, errorMessage: 'internal error' } });
+        }
+      } catch {
+        // reporting failed too: the error still stops here
+      }
     }
   }
 
@@ -417,7 +485,8 @@ export class Session {
       this.send({ kind: 'STATUS', main: { state: 'starting' } });
       this.send({ kind: 'STATUS', main: { state: 'loading' } });
     }
-    if (content === undefined || fileIndex >= content.files.length) {
+    // A file index the content does not have (negative, past the end) fails as an unknown content.
+    if (content === undefined || !Number.isSafeInteger(fileIndex) || fileIndex < 0 || fileIndex >= content.files.length) {
       this.setState(6);
       this.send({ kind: 'STATUS', main: { state: 'err', errorId: 1, errorMessage: 'Content not found' } });
       return;
@@ -439,7 +508,7 @@ export class Session {
     };
     this.playing = playing;
     this.setState(playing.phase === 'error' ? 6 : 1);
-    const tick = setInterval(() => this.tick(), this.context.timing.statusIntervalMs);
+    const tick = setInterval(() => this.guard('playing', () => this.tick()), this.context.timing.statusIntervalMs);
     playing.timers.push(tick);
     this.timers.add(tick);
     this.sendStatus();
@@ -493,23 +562,23 @@ export class Session {
 
   private scheduleBuffering(playing: Playing): void {
     const timing = this.context.timing;
-    const begin = setTimeout(() => {
+    const begin = setTimeout(() => this.guard('buffering', () => {
       if (this.playing !== playing) return;
       playing.buffering = true;
       this.send({ kind: 'PAUSE' });
       this.setState(3);
       this.sendStatus();
-      const end = setTimeout(() => {
+      const end = setTimeout(() => this.guard('buffering', () => {
         if (this.playing !== playing) return;
         playing.buffering = false;
         playing.episodesLeft--;
         this.send({ kind: 'RESUME' });
         this.setState(2);
         if (playing.episodesLeft > 0) this.scheduleBuffering(playing);
-      }, timing.bufferingMs);
+      }), timing.bufferingMs);
       playing.timers.push(end);
       this.timers.add(end);
-    }, timing.bufferingAfterMs);
+    }), timing.bufferingAfterMs);
     playing.timers.push(begin);
     this.timers.add(begin);
   }
@@ -658,6 +727,16 @@ export class Session {
     this.note('!!', 'connection closed');
     this.context.onClose?.(this);
   }
+}
+
+/**
+ * A line as a transcript keeps it: whole, or its first `max` characters and a note of
+ * its length. The kept part is a copy: a V8 slice would keep the whole line alive.
+ */
+function capLine(line: string, max: number): string {
+  if (line.length <= max) return line;
+  const kept = Buffer.from(line.slice(0, max), 'utf16le').toString('utf16le');
+  return `${kept}… (${line.length} characters, ${line.length - max} not kept)`;
 }
 
 function randomHex(bytes: number): string {

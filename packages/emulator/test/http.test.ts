@@ -99,12 +99,25 @@ describe('the embedded HTTP server', () => {
 
   it('answers an unsatisfiable range with 416 and the size', async () => {
     const url = await started(`INFOHASH ${SEED} 0 0 0 0`);
-    for (const range of [`bytes=${8 * 1024 * 1024}-`, 'bytes=-0', 'bytes=500-100']) {
+    for (const range of [`bytes=${8 * 1024 * 1024}-`, 'bytes=-0', 'bytes=99999999999999999999-']) {
       const response = await fetch(url, { headers: { Range: range } });
       expect(response.status).toBe(416);
       expect(response.headers.get('content-range')).toBe(`bytes */${8 * 1024 * 1024}`);
       await response.arrayBuffer();
     }
+  });
+
+  it('ignores an invalid range-spec (first > last) and serves the whole file', async () => {
+    const url = await started(`INFOHASH ${SEED} 0 0 0 0`);
+    const response = await fetch(url, { headers: { Range: 'bytes=500-100' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-range')).toBeNull();
+    expect(response.headers.get('content-length')).toBe(String(8 * 1024 * 1024));
+    expect((await bytesOf(response)).length).toBe(8 * 1024 * 1024);
+    const huge = await fetch(url, { headers: { Range: 'bytes=0-99999999999999999999' } });
+    expect(huge.status).toBe(206);
+    expect(huge.headers.get('content-range')).toBe(`bytes 0-${8 * 1024 * 1024 - 1}/${8 * 1024 * 1024}`);
+    await huge.arrayBuffer();
   });
 
   it('answers HEAD with the headers and no body', async () => {
@@ -173,6 +186,33 @@ describe('the embedded HTTP server', () => {
     client!.send('STOP');
     await client!.linesWithin(20);
     expect((await fetch(url)).status).toBe(404);
+  });
+});
+
+describe('resolveRange, RFC 9110 edge cases', () => {
+  const size = 6 * 1024 * 1024;
+  it.each([
+    ['bytes=5-1', { kind: 'full' }], // first > last: an invalid range-spec, the header is ignored
+    ['bytes=0-0', { kind: 'partial', start: 0, end: 0 }],
+    ['bytes=-1', { kind: 'partial', start: size - 1, end: size - 1 }],
+    ['bytes=-0', { kind: 'unsatisfiable' }],
+    [`bytes=${size}-`, { kind: 'unsatisfiable' }],
+    [`bytes=${size - 1}-`, { kind: 'partial', start: size - 1, end: size - 1 }],
+    ['bytes=0-99999999999999999999', { kind: 'partial', start: 0, end: size - 1 }], // 20 digits: to the end, as 15 do
+    ['bytes=0-999999999999999', { kind: 'partial', start: 0, end: size - 1 }],
+    ['bytes=99999999999999999999-', { kind: 'unsatisfiable' }],
+    ['bytes=99999999999999999999-99999999999999999999', { kind: 'unsatisfiable' }],
+    [`bytes=0-${'9'.repeat(400)}`, { kind: 'partial', start: 0, end: size - 1 }], // past a double's range
+    ['bytes=-99999999999999999999', { kind: 'partial', start: 0, end: size - 1 }],
+    ['bytes=0001-0002', { kind: 'partial', start: 1, end: 2 }],
+    ['BYTES=0-9', { kind: 'partial', start: 0, end: 9 }],
+    ['bytes=0-1,5-9', { kind: 'full' }],
+    ['bytes = 0-9', { kind: 'full' }],
+    ['bytes=--1', { kind: 'full' }],
+    ['bytes=1e3-2e3', { kind: 'full' }],
+    ['bytes=0x10-0x20', { kind: 'full' }],
+  ] as const)('%s → %j', (header, expected) => {
+    expect(resolveRange(header, size)).toEqual(expected);
   });
 });
 

@@ -160,6 +160,6 @@ describe('idle connections and the connection cap', () => {
   });
 
   it('has documented defaults', () => {
-    expect(DEFAULT_LIMITS).toEqual({ transcriptLimit: 1000, closedSessionHistory: 50, idleTimeoutMs: 300000, maxConnections: 1024 });
+    expect(DEFAULT_LIMITS).toEqual({ transcriptLimit: 1000, transcriptEntryChars: 1024, closedSessionHistory: 50, idleTimeoutMs: 300000, maxConnections: 1024, maxUnsentBytes: 4 * MiB });
   });
 });

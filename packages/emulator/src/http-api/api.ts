@@ -20,7 +20,7 @@ import {
 } from '@ace-rx/codec/http';
 import { fileBytes, fileSize, isVideo, seedOf, type Catalogue, type Content } from '../catalogue.js';
 import { mergeFaults, type Faults } from '../faults.js';
-import { resolveRange } from '../http.js';
+import { answerInternalError, writeRangeHead } from '../http.js';
 import type { Media } from '../media/channel.js';
 import type { Timing } from '../session.js';
 import { mediaPlaylist } from './playlist.js';
@@ -34,6 +34,16 @@ export interface HttpApiOptions {
   readonly eventPollMs?: number;
   /** `platform` in `get_version` (default `linux`). */
   readonly platform?: string;
+  /**
+   * A session with no request about it and no reader or long poll for this long ends
+   * (default 60,000 ms, as in `DEFAULT_API_SESSION_LIMITS`; 0: never). Unknown on real
+   * engines (spec http-api.md §5.10).
+   */
+  readonly sessionIdleTimeoutMs?: number;
+  /** Live sessions at most (default 1000): a start beyond it ends the least recently used one. */
+  readonly maxSessions?: number;
+  /** Ended sessions remembered, so their URLs still answer 403/500/`unknown playback session id` (default 256). */
+  readonly endedSessionHistory?: number;
 }
 
 /** What the HTTP API needs from the emulator around it. */
@@ -56,6 +66,12 @@ export interface HttpApiContext {
   port(): number;
   /** Restarts the whole emulator (the `httpRestartAfterBytes` fault). */
   restart(): void;
+  /**
+   * Told of an error a handler threw later than the request itself (in a timer or a
+   * `drain`): the response was answered 500, or cut once its headers had gone. A throw
+   * while the request is routed reaches the HTTP server's own boundary instead.
+   */
+  onError?(error: unknown, request: IncomingMessage): void;
 }
 
 /** The emulator's HTTP API: a request handler for the engine's HTTP port, and its sessions. */
@@ -79,7 +95,11 @@ const NOT_FOUND_TEXT = "Internal Server Error, couldn't find resource";
  * catalogue and timing as its TCP API.
  */
 export function createHttpApi(context: HttpApiContext): HttpApi {
-  const sessions = new ApiSessions();
+  const sessions = new ApiSessions({
+    ...(context.options.sessionIdleTimeoutMs !== undefined ? { idleTimeoutMs: context.options.sessionIdleTimeoutMs } : {}),
+    ...(context.options.maxSessions !== undefined ? { maxSessions: context.options.maxSessions } : {}),
+    ...(context.options.endedSessionHistory !== undefined ? { endedHistory: context.options.endedSessionHistory } : {}),
+  });
   /** Cleanups of held requests, long polls and streams, run on reset. */
   const pending = new Set<() => void>();
   const hlsWindow = context.options.hlsWindow ?? 17;
@@ -97,6 +117,25 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
     response.once('close', run);
     return run;
   };
+
+  /**
+   * `run`, for a timer or an event listener: what it throws is answered 500 (or the
+   * response cut) and reported, instead of reaching the process as an uncaught exception.
+   */
+  const guarded =
+    (request: IncomingMessage, response: ServerResponse, run: () => void): (() => void) =>
+    () => {
+      try {
+        run();
+      } catch (error) {
+        answerInternalError(response);
+        try {
+          context.onError?.(error, request);
+        } catch {
+          // the listener's own failure must not escape either
+        }
+      }
+    };
 
   const originOf = (request: IncomingMessage): string => {
     const host = request.headers.host;
@@ -120,7 +159,7 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
    * Runs `then` once the session has prebuffered: at once, after holding the response
    * headers, or never (500 `download not found` while prebuffering, or for a content that fails).
    */
-  const afterPrebuffer = (response: ServerResponse, session: ApiSession, then: () => void) => {
+  const afterPrebuffer = (request: IncomingMessage, response: ServerResponse, session: ApiSession, then: () => void) => {
     const left = prebufferLeft(session);
     if (left > 0 && faultsOf(session).httpPrebuffer === 'error') return text(response, 500, 'download not found');
     const go = () => {
@@ -130,10 +169,13 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
       then();
     };
     if (left === 0) return go();
-    const timer = setTimeout(() => {
-      release();
-      go();
-    }, left);
+    const timer = setTimeout(
+      guarded(request, response, () => {
+        release();
+        go();
+      }),
+      left,
+    );
     const release = track(response, () => clearTimeout(timer));
   };
 
@@ -178,7 +220,9 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
     const read = readStart(query, output);
     const content = read === undefined ? undefined : findContent(read.content);
     const fileIndex = read?.fileIndex ?? Math.max(0, content?.files.findIndex((f) => isVideo(f.name)) ?? 0);
-    if (content === undefined || read === undefined || fileIndex >= content.files.length) {
+    // A file index the content does not have (negative, past the end, not an integer) is
+    // answered as an unknown content is: the engine cannot load what it names.
+    if (content === undefined || read === undefined || !Number.isSafeInteger(fileIndex) || fileIndex < 0 || fileIndex >= content.files.length) {
       return json(response, encodeAceError(ENGINE_HTTP_ERROR_MESSAGES.LOAD_FAILED));
     }
     const session = sessions.start(content, fileIndex, read.pid ?? '', output, read.clientSessionId ?? -1, read.useApiEvents === true);
@@ -267,19 +311,14 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
     bytes: (start: number, end: number) => Uint8Array,
     faults: Faults = {},
   ) => {
-    const range = resolveRange(request.headers.range, size);
-    const common = { 'Accept-Ranges': 'bytes', 'Content-Type': type };
-    if (range.kind === 'unsatisfiable') return void response.writeHead(416, { ...common, 'Content-Range': `bytes */${size}` }).end();
-    const [first, last] = range.kind === 'partial' ? [range.start, range.end] : [0, size - 1];
-    const headers: Record<string, string | number> = { ...common, 'Content-Length': Math.max(0, last - first + 1) };
-    if (range.kind === 'partial') headers['Content-Range'] = `bytes ${first}-${last}/${size}`;
-    response.writeHead(range.kind === 'partial' ? 206 : 200, headers);
-    if (request.method === 'HEAD') return void response.end();
+    const span = writeRangeHead(request, response, size, type);
+    if (span === undefined) return;
+    const { first, last } = span;
     let at = first;
     let sent = 0;
     const stallAt = faults.httpStallAfterBytes ?? Infinity;
     const restartAt = faults.httpRestartAfterBytes ?? Infinity;
-    const pump = () => {
+    const pump = guarded(request, response, () => {
       while (at <= last) {
         if (response.destroyed) return;
         const end = Math.min(at + 256 * 1024, last + 1, at + Math.max(0, stallAt - sent));
@@ -291,7 +330,7 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
         if (!ok) return void response.once('drain', pump);
       }
       response.end();
-    };
+    });
     pump();
   };
 
@@ -303,6 +342,7 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
     session.cutReader = cut;
     response.once('close', () => {
       if (session.cutReader === cut) session.cutReader = undefined;
+      sessions.touch(session); // idle from the reader's end on
     });
     const faults = faultsOf(session);
     if (!session.content.live || !isVideo(file.name)) {
@@ -390,7 +430,7 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
       if (session === undefined) return false; // perhaps a TCP session's file
       if (session.state === 'displaced') text(response, 403, 'Forbidden');
       else if (session.state === 'stopped') text(response, 500, NOT_FOUND_TEXT);
-      else afterPrebuffer(response, session, () => progressive(request, response, session));
+      else afterPrebuffer(request, response, session, () => progressive(request, response, session));
       return true;
     }
     const [, first, second, ih = '', last = ''] = parts;
@@ -401,7 +441,7 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
         const session = HEX32.test(last) ? playable(response, infohash, last) : (text(response, 500, NOT_FOUND_TEXT), undefined);
         if (session === undefined) return true;
         if (session.output !== 'progressive') return text(response, 500, NOT_FOUND_TEXT), true;
-        afterPrebuffer(response, session, () => {
+        afterPrebuffer(request, response, session, () => {
           response.writeHead(302, { Location: `${originOf(request)}/content/${infohash}/${session.contentKey}` }).end();
         });
         return true;
@@ -411,7 +451,7 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
         const session = HEX32.test(token) ? playable(response, infohash, token) : (text(response, 500, NOT_FOUND_TEXT), undefined);
         if (session === undefined) return true;
         if (session.output !== 'hls') return text(response, 500, NOT_FOUND_TEXT), true;
-        afterPrebuffer(response, session, () => {
+        afterPrebuffer(request, response, session, () => {
           const media = context.media;
           const live = session.content.live === true;
           const lastSegment = media.lastLiveSegment();
@@ -432,6 +472,7 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
         const match = /^(\d{1,9})\.ts$/.exec(last);
         const active = sessions.active(infohash).filter((s) => s.output === 'hls');
         const session = active[0];
+        if (session !== undefined) sessions.touch(session);
         const n = match === null ? -1 : Number(match[1]);
         const media = context.media;
         const available =
