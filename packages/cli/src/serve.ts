@@ -1,10 +1,14 @@
 // `ace-rx serve`: the gateway (@ace-rx/gateway) on the command line, with the embedded
 // emulator as a fallback so a newcomer can point a player at it in one command.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
 import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec';
 import { startEmulator, type Emulator } from '@ace-rx/emulator';
-import { DEFAULT_GATEWAY_PORT, DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, parseChannels, playBackend, startGateway, tcpBackend, type EngineBackend, type Gateway } from '@ace-rx/gateway';
+import { DEFAULT_GATEWAY_PORT, DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, formatLogEvent, parseChannels, playBackend, startGateway, tcpBackend, type Channel, type EngineBackend, type Gateway } from '@ace-rx/gateway';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { UsageError } from './exit-codes.js';
+import { userDirectory } from './target.js';
 
 /** Options of {@link serve}, as `ace-rx serve` parses them. */
 export interface ServeOptions {
@@ -16,8 +20,10 @@ export interface ServeOptions {
   readonly engines?: readonly string[];
   /** `tcp` (LOADASYNC first, so unknown content is a clean 404), `http` (the HTTP API), or `auto` (default: TCP when it answers, else HTTP). */
   readonly api?: 'tcp' | 'http' | 'auto';
-  /** A channels file (M3U) for `/playlist.m3u`. */
+  /** A channels file (M3U) for `/playlist.m3u`, relative to `cwd`. */
   readonly channels?: string;
+  /** Where a relative `channels` path starts (default: the user's directory, `INIT_CWD` under pnpm). */
+  readonly cwd?: string;
   /** Access token guarding every URL. */
   readonly token?: string;
   /** Product key for the engines' handshake. */
@@ -45,15 +51,49 @@ export interface Serving {
 const engineAddress = (text: string, defaultPort: number): { host: string; port: number } => {
   const match = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(text.trim());
   const port = match?.[2] === undefined ? defaultPort : Number(match[2]);
-  if (match === null || !(port > 0 && port < 65536)) throw new InvalidArgumentError(`--engine takes HOST or HOST:PORT, not ${JSON.stringify(text)}`);
+  if (match === null || !(port > 0 && port < 65536)) throw new UsageError(`--engine takes HOST or HOST:PORT (port 1-65535), not ${JSON.stringify(text)}`);
   return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
 };
+
+/** The gateway's `--port`: an integer 0–65535 (0 picks a free port), as a number or as the text given. */
+export function servePort(value: number | string): number {
+  const n = typeof value === 'number' ? value : value.trim() === '' ? Number.NaN : Number(value.trim());
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`serve --port must be a port number (0-65535, 0 for a free one), got ${JSON.stringify(String(value))}`);
+  return n;
+}
+
+/** The gateway's `--host`: an IP address or a host name (the gateway binds it; it makes no Unix socket). */
+export function serveHost(value: string): string {
+  const host = value.trim().replace(/^\[(.*)\]$/, '$1');
+  if (isIP(host) === 0 && !/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(host)) {
+    throw new UsageError(`serve --host must be an IP address or a host name (127.0.0.1, 0.0.0.0, ::), got ${JSON.stringify(value)}`);
+  }
+  return host;
+}
+
+/** The channels file, read before anything listens: a missing or unreadable one is a usage error. */
+function readChannels(path: string, cwd: string): Channel[] {
+  const full = resolve(cwd, path);
+  let text: string;
+  try {
+    text = readFileSync(full, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory, not a file' : code === 'EACCES' ? 'permission denied' : 'cannot read it';
+    throw new UsageError(`--channels: ${why}: ${full}`);
+  }
+  return parseChannels(text);
+}
 
 /** Starts the gateway `ace-rx serve` describes; falls back to the embedded emulator with `emulate`. */
 export async function serve(options: ServeOptions, log: (line: string) => void): Promise<Serving> {
   const api = options.api ?? 'auto';
   const productKey = options.productKey ?? DEFAULT_PRODUCT_KEY;
   const defaultPort = api === 'http' ? DEFAULT_HTTP_PORT : DEFAULT_TCP_PORT;
+  // Everything the user gave is checked before anything starts or listens.
+  const port = servePort(options.port ?? DEFAULT_GATEWAY_PORT);
+  const host = options.host === undefined ? undefined : serveHost(options.host);
+  const channels = options.channels === undefined ? [] : readChannels(options.channels, options.cwd ?? userDirectory());
   const addresses = (options.engines ?? []).length === 0 ? [{ host: '127.0.0.1', port: defaultPort }] : options.engines!.map((e) => engineAddress(e, defaultPort));
   const backendOf = (a: { host: string; port: number }, httpPort = DEFAULT_HTTP_PORT): EngineBackend => {
     if (api === 'tcp') return tcpBackend({ ...a, productKey });
@@ -70,18 +110,17 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
       log(`no engine at ${addresses.map((a) => `${a.host}:${a.port}`).join(', ')}: serving from the embedded emulator (TCP ${emulator.port}, HTTP ${emulator.httpPort})`);
     }
   }
-  const channels = options.channels === undefined ? [] : parseChannels(readFileSync(options.channels, 'utf8'));
   try {
     const gateway = await startGateway({
       engines: backends,
-      port: options.port ?? DEFAULT_GATEWAY_PORT,
-      ...(options.host === undefined ? {} : { host: options.host }),
+      port,
+      ...(host === undefined ? {} : { host }),
       ...(options.token === undefined ? {} : { token: options.token }),
       ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }),
       ...(options.stallMs === undefined ? {} : { stallMs: options.stallMs }),
       ...(options.ringBytes === undefined ? {} : { ringBytes: options.ringBytes }),
       channels,
-      logger: (event) => log(event.message),
+      logger: (event) => log(formatLogEvent(event)),
     });
     const base = `http://${gateway.host.includes(':') ? `[${gateway.host}]` : gateway.host}:${gateway.port}`;
     const token = options.token === undefined ? '' : `&token=${encodeURIComponent(options.token)}`;
@@ -105,7 +144,7 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
 
 const int = (name: string) => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
   return n;
 };
 
@@ -118,7 +157,7 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
   program
     .command('serve')
     .description('an HTTP gateway where many viewers share one engine stream (players open /ace/getstream?id=...)')
-    .option('--port <port>', `gateway port (default ${DEFAULT_GATEWAY_PORT})`, int('--port'))
+    .option('--port <port>', `gateway port, 0-65535 (default ${DEFAULT_GATEWAY_PORT}; 0 picks a free one)`)
     .option('--host <host>', 'address to bind (default 127.0.0.1; 0.0.0.0 to serve the network)')
     .option('--engine <host:port>', `engine, repeatable (default 127.0.0.1:${DEFAULT_TCP_PORT}, or :${DEFAULT_HTTP_PORT} with --api http)`, (value: string, list: string[] = []) => [...list, value])
     .addOption(new Option('--api <api>', 'engine API: tcp, http, or auto (TCP when it answers, else HTTP)').choices(['tcp', 'http', 'auto']).default('auto'))
@@ -127,9 +166,10 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
     .option('--linger <ms>', 'keep an engine session this long after its last viewer (default 5000)', int('--linger'))
     .option('--stall <ms>', 'drop a viewer that takes no bytes this long (default 10000)', int('--stall'))
     .option('--ring <bytes>', 'bytes kept per stream (default 8388608)', int('--ring'))
-    .action(async (own: { port?: number; host?: string; engine?: string[]; api: 'tcp' | 'http' | 'auto'; channels?: string; token?: string; linger?: number; stall?: number; ring?: number }) => {
-      const globals = program.opts<{ port?: number; host?: string; productKey?: string; emulate?: boolean; api?: string }>();
+    .action(async (own: { port?: string; host?: string; engine?: string[]; api: 'tcp' | 'http' | 'auto'; channels?: string; token?: string; linger?: number; stall?: number; ring?: number }) => {
+      const globals = program.opts<{ port?: string; host?: string; productKey?: string; emulate?: boolean; api?: string }>();
       const fromCli = (name: string) => program.getOptionValueSource(name) === 'cli';
+      // Whichever parsed them, they are the text given: serve() checks them (exit 2).
       const port = own.port ?? (fromCli('port') ? globals.port : undefined);
       const host = own.host ?? (fromCli('host') ? globals.host : undefined);
       // `--api` is also a program option (play, info): commander hands it to the program
@@ -137,7 +177,7 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
       const api = fromCli('api') && own.api === 'auto' ? parseServeApi(globals.api) : own.api;
       const serving = await serve(
         {
-          ...(port === undefined ? {} : { port }),
+          ...(port === undefined ? {} : { port: servePort(port) }),
           ...(host === undefined ? {} : { host }),
           ...(own.engine === undefined ? {} : { engines: own.engine }),
           api,
@@ -163,5 +203,5 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
 /** `--api` as the program parsed it, checked as `serve`'s own choices are. */
 function parseServeApi(value: string | undefined): 'tcp' | 'http' | 'auto' {
   if (value === 'tcp' || value === 'http' || value === 'auto') return value;
-  throw new InvalidArgumentError(`--api must be tcp, http or auto, not ${JSON.stringify(value)}`);
+  throw new UsageError(`--api must be tcp, http or auto, not ${JSON.stringify(value)}`);
 }

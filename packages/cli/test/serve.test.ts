@@ -1,11 +1,44 @@
 import { describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { UsageError } from '../src/exit-codes.js';
 import { serve } from '../src/serve.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
+const TSX = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
+const BIN = join(root, 'packages/cli/src/bin.ts');
+
+/** The real `ace-rx` (from the sources), run in `cwd` with the user's directory `initCwd`. */
+function aceRx(args: readonly string[], cwd: string, initCwd: string): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', TSX, '--conditions=@ace-rx/source', BIN, ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ACE_RX_HOST: '', ACE_RX_PORT: '', ACE_RX_PRODUCT_KEY: '', INIT_CWD: initCwd },
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))).finally(() => clearTimeout(kill));
+  return { child, stderr: () => stderr, exited };
+}
+
+/** Waits until `pattern` shows in the child's stderr; fails if it exits first or after `ms`. */
+async function waitForLine(run: ReturnType<typeof aceRx>, pattern: RegExp, ms = 25_000): Promise<RegExpExecArray> {
+  const deadline = Date.now() + ms;
+  let exited = false;
+  void run.exited.then(() => (exited = true));
+  for (;;) {
+    const match = pattern.exec(run.stderr());
+    if (match !== null) return match;
+    if (exited || Date.now() > deadline) throw new Error(`no ${pattern} from ace-rx serve:\n${run.stderr()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 async function deadPort(): Promise<number> {
   const server = createServer();
@@ -47,6 +80,8 @@ describe('ace-rx serve', () => {
       expect(r.body[0]).toBe(0x47);
       expect(lines.join('\n')).toMatch(/embedded emulator/);
       expect(lines.join('\n')).toMatch(/getstream\?id=live/);
+      // The gateway's own lines start with their time.
+      expect(lines.some((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z viewer \S+ joined id:live/.test(l))).toBe(true);
     } finally {
       await serving.close();
     }
@@ -63,6 +98,53 @@ describe('ace-rx serve', () => {
       await serving.close();
     }
     await expect(serve({ engines: ['host:notaport'], port: 0 }, () => undefined)).rejects.toThrow(/HOST:PORT/);
+    await expect(serve({ engines: ['host:notaport'], port: 0 }, () => undefined)).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('refuses a bad --port, --host, --engine or --channels with exit 2 and a message, before anything listens', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ace-rx-serve-'));
+    try {
+      const dead = await deadPort();
+      const cases: [string[], RegExp][] = [
+        [['--port', 'abc'], /serve --port must be a port number \(0-65535.*"abc"/],
+        [['--port', '-1'], /serve --port must be a port number.*"-1"/],
+        [['--port', '70000'], /serve --port must be a port number.*"70000"/],
+        [['--host', 'a b'], /serve --host must be an IP address or a host name/],
+        [['--engine', 'bad:host:x'], /--engine takes HOST or HOST:PORT/],
+        [['--channels', 'missing.m3u'], new RegExp(`--channels: no such file: ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/missing\.m3u`)],
+      ];
+      const runs = cases.map(([args]) => aceRx(['serve', '--emulate', ...(args[0] === '--engine' ? [] : ['--engine', `127.0.0.1:${dead}`]), ...args], dir, dir));
+      const codes = await Promise.all(runs.map((r) => r.exited));
+      cases.forEach(([args, message], i) => {
+        expect({ args, code: codes[i] }).toEqual({ args, code: 2 });
+        expect(runs[i]!.stderr()).toMatch(message);
+        expect(runs[i]!.stderr()).not.toMatch(/listening|embedded emulator/);
+      });
+      // Nothing was made in the directory: a port is never taken for a Unix socket's path.
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a relative --channels from the user\'s directory (INIT_CWD), serves it as /playlist.m3u, and Ctrl-C exits 130', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ace-rx-serve-'));
+    writeFileSync(join(dir, 'tv.m3u'), '#EXTM3U\n#EXTINF:-1,Live News\nacestream://live\n#EXTINF:-1,Series One\nhttp://127.0.0.1:6878/ace/getstream?id=series\n');
+    // As `pnpm ace-rx` runs it: from the workspace root, with the user's directory in INIT_CWD.
+    const run = aceRx(['serve', '--port', '0', '--engine', `127.0.0.1:${await deadPort()}`, '--channels', 'tv.m3u'], root, dir);
+    try {
+      const [, url] = await waitForLine(run, /playlist: +(http:\/\/127\.0\.0\.1:\d+\/playlist\.m3u) \(2 channels\)/);
+      const playlist = await firstBytes(url!, Number.MAX_SAFE_INTEGER);
+      expect(playlist.status).toBe(200);
+      expect(playlist.body.toString()).toMatch(/#EXTINF:-1,Live News\r?\nhttp:\/\/127\.0\.0\.1:\d+\/ace\/getstream\?id=live/);
+      expect(playlist.body.toString()).toContain('Series One');
+      run.child.kill('SIGINT');
+      expect(await run.exited).toBe(130);
+      expect(run.stderr()).toContain('ace-rx serve: closing');
+    } finally {
+      run.child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the real command: ace-rx serve --emulate --port 0 prints its URL, serves it, and closes on SIGTERM with exit 143', async () => {

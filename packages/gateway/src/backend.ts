@@ -170,25 +170,12 @@ export function tcpBackend(options: TcpBackendOptions = {}): EngineBackend {
         if (signal.aborted) return reject(new StreamAborted());
         let session: EngineSession | undefined;
         let stats: EngineStats | undefined;
-        let opened: EngineStream | undefined;
-        let lostWith: (error: Error) => void = () => undefined;
-        const lost = new Promise<Error>((r) => (lostWith = r));
-        let stopped = false;
         let subscription: Subscription | undefined;
-        const stop = () => {
-          if (stopped) return;
-          stopped = true;
-          signal.removeEventListener('abort', onAbort);
+        const o = opening(signal, resolve, reject, (error) => toGatewayError(error, startMs), () => {
           // A session already lost answers STOP with SessionClosed: nothing to stop then.
           if (session !== undefined) session.stop().subscribe({ error: () => undefined });
           subscription?.unsubscribe();
-          opened?.body.destroy();
-        };
-        const onAbort = () => {
-          stop();
-          reject(new StreamAborted());
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
+        });
         const source = loadSource(content);
         subscription = connect({
           host,
@@ -217,34 +204,8 @@ export function tcpBackend(options: TcpBackendOptions = {}): EngineBackend {
             ),
           )
           .subscribe({
-            next: ({ s, url }) => {
-              fetchPlayback(url, s.engine.host, s.engine.httpPort, signal).then(
-                (body) => {
-                  if (stopped) {
-                    body.destroy();
-                    return;
-                  }
-                  opened = { body, url, stats: () => stats, lost, stop };
-                  resolve(opened);
-                },
-                (error: unknown) => {
-                  stop();
-                  reject(toGatewayError(error, startMs));
-                },
-              );
-            },
-            error: (error: unknown) => {
-              if (stopped) return;
-              if (opened !== undefined) {
-                lostWith(error instanceof Error ? error : new Error(String(error)));
-                return;
-              }
-              stop();
-              reject(toGatewayError(error, startMs));
-            },
-            complete: () => {
-              if (!stopped && opened !== undefined) lostWith(new Error('the engine connection ended'));
-            },
+            next: ({ s, url }) => o.playing(url, () => fetchPlayback(url, s.engine.host, s.engine.httpPort, signal), () => stats),
+            ...o.ends('the engine connection ended'),
           });
       });
     },
@@ -289,28 +250,8 @@ export function playBackend(options: PlayBackendOptions): EngineBackend {
       return new Promise<EngineStream>((resolve, reject) => {
         if (signal.aborted) return reject(new StreamAborted());
         let stats: EngineStats | undefined;
-        let opened: EngineStream | undefined;
-        let lostWith: (error: Error) => void = () => undefined;
-        const lost = new Promise<Error>((r) => (lostWith = r));
-        let stopped = false;
         let subscription: Subscription | undefined;
-        const stop = () => {
-          if (stopped) return;
-          stopped = true;
-          signal.removeEventListener('abort', onAbort);
-          subscription?.unsubscribe();
-          opened?.body.destroy();
-        };
-        const onAbort = () => {
-          stop();
-          reject(new StreamAborted());
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        const fail = (error: unknown) => {
-          const mapped = error instanceof ContentError && /not found/i.test(error.reason) ? new ContentNotFound(error.reason) : toGatewayError(error, startMs);
-          stop();
-          reject(mapped);
-        };
+        const o = opening(signal, resolve, reject, (error) => playError(error, startMs), () => subscription?.unsubscribe());
         subscription = play(loadSource(content), {
           api: options.api,
           host,
@@ -323,25 +264,11 @@ export function playBackend(options: PlayBackendOptions): EngineBackend {
             if (event.type === 'progress' || event.type === 'status') {
               const p = event.progress;
               stats = { state: event.type === 'status' ? 'dl' : p.phase, peers: p.peers, speedDown: p.speedDown, speedUp: p.speedUp };
-            } else if (event.type === 'playing' && opened === undefined) {
-              fetchPlayback(event.url, host, undefined, signal).then(
-                (body) => {
-                  if (stopped) return void body.destroy();
-                  opened = { body, url: event.url, stats: () => stats, lost, stop };
-                  resolve(opened);
-                },
-                fail,
-              );
+            } else if (event.type === 'playing') {
+              o.playing(event.url, () => fetchPlayback(event.url, host, undefined, signal), () => stats);
             }
           },
-          error: (error: unknown) => {
-            if (stopped) return;
-            if (opened !== undefined) return lostWith(error instanceof Error ? error : new Error(String(error)));
-            fail(error);
-          },
-          complete: () => {
-            if (!stopped && opened !== undefined) lostWith(new Error('the engine session ended'));
-          },
+          ...o.ends('the engine session ended'),
         });
       });
     },
@@ -354,31 +281,86 @@ export function playBackend(options: PlayBackendOptions): EngineBackend {
             return new Promise<HlsSource>((resolve, reject) => {
               if (signal.aborted) return reject(new StreamAborted());
               let subscription: Subscription | undefined;
-              let done = false;
-              const stop = () => {
-                done = true;
-                signal.removeEventListener('abort', onAbort);
-                subscription?.unsubscribe();
-              };
-              const onAbort = () => {
-                stop();
-                reject(new StreamAborted());
-              };
-              signal.addEventListener('abort', onAbort, { once: true });
+              const control = abortable(signal, reject, () => subscription?.unsubscribe());
               // HLS is the HTTP API's: `auto` uses it too.
               subscription = play(loadSource(content), { api: 'http', host, httpPort, output: 'hls', timeouts: { startMs } }).subscribe({
                 next: (event) => {
-                  if (event.type === 'playing' && !done) resolve({ playlistUrl: event.url, stop });
+                  if (event.type === 'playing' && !control.stopped()) resolve({ playlistUrl: event.url, stop: control.stop });
                 },
                 error: (error: unknown) => {
-                  if (done) return;
-                  stop();
-                  reject(error instanceof ContentError && /not found/i.test(error.reason) ? new ContentNotFound(error.reason) : toGatewayError(error, startMs));
+                  if (control.stopped()) return;
+                  control.stop();
+                  reject(playError(error, startMs));
                 },
               });
             });
           },
         }),
+  };
+}
+
+/** An error of `play()` as the gateway answers it: a start error saying "not found" is {@link ContentNotFound}. */
+function playError(error: unknown, startMs: number): GatewayError {
+  return error instanceof ContentError && /not found/i.test(error.reason) ? new ContentNotFound(error.reason) : toGatewayError(error, startMs);
+}
+
+/** An idempotent `stop` (which runs `cleanup`), called by `signal` aborting too, which then rejects with {@link StreamAborted}. */
+function abortable(signal: AbortSignal, reject: (error: GatewayError) => void, cleanup: () => void): { stop: () => void; stopped: () => boolean } {
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    signal.removeEventListener('abort', onAbort);
+    cleanup();
+  };
+  const onAbort = () => {
+    stop();
+    reject(new StreamAborted());
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  return { stop, stopped: () => stopped };
+}
+
+/**
+ * What both backends' `open` share, from start to loss: `playing` fetches the playback
+ * URL (once) and resolves with the stream (a body fetched after `stop` is destroyed);
+ * `ends` is the session's `error`/`complete` observer: before the first bytes an error
+ * rejects (through `toError`), after them it, or the session's end, settles `lost`.
+ */
+function opening(signal: AbortSignal, resolve: (stream: EngineStream) => void, reject: (error: GatewayError) => void, toError: (error: unknown) => GatewayError, cleanup: () => void) {
+  let opened: EngineStream | undefined;
+  let lostWith: (error: Error) => void = () => undefined;
+  const lost = new Promise<Error>((r) => (lostWith = r));
+  const control = abortable(signal, reject, () => {
+    cleanup();
+    opened?.body.destroy();
+  });
+  const fail = (error: unknown) => {
+    control.stop();
+    reject(toError(error));
+  };
+  let fetching = false;
+  return {
+    playing(url: string, fetch: () => Promise<IncomingMessage>, stats: () => EngineStats | undefined): void {
+      // One fetch of the playback URL per session: a later `playing` is not a new stream.
+      if (fetching) return;
+      fetching = true;
+      fetch().then((b) => {
+        if (control.stopped()) return void b.destroy();
+        opened = { body: b, url, stats, lost, stop: control.stop };
+        resolve(opened);
+      }, fail);
+    },
+    ends: (what: string) => ({
+      error: (error: unknown) => {
+        if (control.stopped()) return;
+        if (opened !== undefined) return lostWith(error instanceof Error ? error : new Error(String(error)));
+        fail(error);
+      },
+      complete: () => {
+        if (!control.stopped() && opened !== undefined) lostWith(new Error(what));
+      },
+    }),
   };
 }
 

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ContentKey, EngineBackend, EngineStats, EngineStream, HlsSource } from './backend.js';
-import { AtCapacity, EngineUnavailable, GatewayError, NoHls, StartFailed, StreamAborted } from './errors.js';
+import { AtCapacity, EngineUnavailable, GatewayError, InvalidGatewayOption, NoHls, StartFailed, StreamAborted } from './errors.js';
 import { buildPlaylist, type Channel } from './playlist.js';
 import { Cursor, Ring } from './ring.js';
 
@@ -45,6 +45,8 @@ export interface GatewayLogEvent {
   readonly viewer?: string;
   /** The line, ready to print. */
   readonly message: string;
+  /** When it happened (ISO 8601). */
+  readonly at: string;
 }
 
 /** Options of {@link startGateway}. Everything but `engines` has a default. */
@@ -77,8 +79,15 @@ export interface GatewayOptions {
   readonly hlsIdleMs?: number;
   /** Channels `/playlist.m3u` lists (see `parseChannels`). */
   readonly channels?: readonly Channel[];
-  /** Called with every log event (default: nothing is logged). */
+  /** Called with every log event (default: nothing is logged; {@link formatLogEvent} makes a line of one). */
   readonly logger?: (event: GatewayLogEvent) => void;
+  /** `/healthz` answers from its last probe of the engines for this long; concurrent requests share one probe (default 1 000 ms). */
+  readonly healthCacheMs?: number;
+}
+
+/** A log event as one line: its ISO 8601 time, then its message. */
+export function formatLogEvent(event: GatewayLogEvent): string {
+  return `${event.at} ${event.message}`;
 }
 
 /** One stream in `/status`. */
@@ -195,15 +204,26 @@ const HOST_HEADER = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$
 
 function contentOf(url: URL): ContentKey | 'bad' | undefined {
   if (url.pathname === '/ace/getstream' || url.pathname === '/ace/manifest.m3u8') {
-    const id = url.searchParams.get('id');
-    const infohash = url.searchParams.get('infohash');
-    if ((id === null) === (infohash === null)) return 'bad';
-    if (id !== null) return ID.test(id) ? { kind: 'id', value: id } : 'bad';
-    return INFOHASH.test(infohash!) ? { kind: 'infohash', value: infohash!.toLowerCase() } : 'bad';
+    const ids = url.searchParams.getAll('id');
+    const infohashes = url.searchParams.getAll('infohash');
+    // Exactly one of them, once: `?id=a&id=b` is as ambiguous as `?id=a&infohash=…`.
+    if (ids.length + infohashes.length !== 1) return 'bad';
+    const [id] = ids;
+    if (id !== undefined) return ID.test(id) ? { kind: 'id', value: id } : 'bad';
+    return INFOHASH.test(infohashes[0]!) ? { kind: 'infohash', value: infohashes[0]!.toLowerCase() } : 'bad';
   }
   const pid = /^\/pid\/([^/]+)\/[^/]+\.ts$/.exec(url.pathname);
   if (pid !== null) return ID.test(pid[1]!) ? { kind: 'id', value: pid[1]! } : 'bad';
   return undefined;
+}
+
+/** `decodeURIComponent`, with a malformed escape (`%ZZ`) as `undefined` rather than a throw. */
+function decodeOrUndefined(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -228,8 +248,14 @@ function sendError(res: ServerResponse, error: GatewayError): void {
  * ```
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  if (options.engines.length === 0) throw new TypeError('startGateway needs at least one engine');
-  const host = options.host ?? '127.0.0.1';
+  if (options.engines.length === 0) throw new InvalidGatewayOption('engines', 'needs at least one engine');
+  const listenPort: unknown = options.port ?? DEFAULT_GATEWAY_PORT;
+  // Never hand listen() a string: it would make a Unix socket of it.
+  if (typeof listenPort !== 'number' || !Number.isInteger(listenPort) || listenPort < 0 || listenPort > 65535) {
+    throw new InvalidGatewayOption('port', `must be an integer 0-65535 (0: a free port), not ${JSON.stringify(listenPort)}`);
+  }
+  const host: unknown = options.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || !/^[^\s/\\]+$/.test(host)) throw new InvalidGatewayOption('host', `must be an address or host name, not ${JSON.stringify(host)}`);
   const ringBytes = options.ringBytes ?? 8 * 1024 * 1024;
   const backlogBytes = Math.min(options.backlogBytes ?? 256 * 1024, Math.floor(ringBytes / 4));
   const stallMs = options.stallMs ?? 10_000;
@@ -238,7 +264,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const recheckMs = options.engineRecheckMs ?? 10_000;
   const retry: RetryPolicy = { attempts: 3, delayMs: 500, maxDelayMs: 4_000, ...options.retry };
   const limits: Limits = { maxStreams: 16, maxViewersPerStream: 100, maxViewers: 500, ...options.limits };
-  const log = (event: Omit<GatewayLogEvent, 'message'>, message: string) => options.logger?.({ ...event, message });
+  const log = (event: Omit<GatewayLogEvent, 'message' | 'at'>, message: string) => options.logger?.({ ...event, message, at: new Date().toISOString() });
   const slots: Slot[] = options.engines.map((backend) => ({ backend, up: true, downAt: 0, streams: 0 }));
   const streams = new Map<string, Stream>();
   const sockets = new Set<Socket>();
@@ -547,10 +573,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       })
       .join('\n');
 
-  const serveManifest = async (req: IncomingMessage, res: ServerResponse, content: ContentKey) => {
-    const key = `${content.kind}:${content.value}`;
-    const h = hlsFor(key, content);
-    if (h instanceof GatewayError) return sendError(res, h);
+  /** One HLS request: the session stays while it is answered; the signal aborts when the viewer hangs up. */
+  const hlsRequest = (h: HlsStream, res: ServerResponse): AbortSignal => {
     touchHls(h);
     h.busy++;
     const abort = new AbortController();
@@ -559,9 +583,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       h.busy--;
       touchHls(h);
     });
+    return abort.signal;
+  };
+
+  const serveManifest = async (req: IncomingMessage, res: ServerResponse, content: ContentKey) => {
+    const key = `${content.kind}:${content.value}`;
+    const h = hlsFor(key, content);
+    if (h instanceof GatewayError) return sendError(res, h);
+    const signal = hlsRequest(h, res);
     try {
       const source = await h.ready;
-      const upstream = await h.slot.backend.fetch!(source.playlistUrl, abort.signal);
+      const upstream = await h.slot.backend.fetch!(source.playlistUrl, signal);
       const text = await readText(upstream);
       const body = rewritePlaylist(h, text, source.playlistUrl, options.token);
       res.writeHead(200, { 'Content-Type': 'application/vnd.apple.mpegurl', 'Cache-Control': 'no-store' });
@@ -575,16 +607,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const h = hlsStreams.get(key);
     const url = h?.segments.get(token);
     if (h === undefined || url === undefined) return sendJson(res, 404, { error: 'NOT_FOUND', message: 'no such HLS segment (the session ended, or the segment is too old)' });
-    touchHls(h);
-    h.busy++;
-    const abort = new AbortController();
-    res.once('close', () => {
-      abort.abort();
-      h.busy--;
-      touchHls(h);
-    });
+    const signal = hlsRequest(h, res);
     try {
-      const upstream = await h.slot.backend.fetch!(url, abort.signal);
+      const upstream = await h.slot.backend.fetch!(url, signal);
       res.writeHead(200, { 'Content-Type': 'video/mp2t', 'Cache-Control': 'no-store' });
       if (req.method === 'HEAD') return void (upstream.destroy(), res.end());
       upstream.on('error', () => res.destroy());
@@ -698,11 +723,31 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const authorised = (req: IncomingMessage, url: URL): boolean => {
     if (options.token === undefined) return true;
     const header = req.headers.authorization;
-    const given = url.searchParams.get('token') ?? (header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined);
+    // The scheme is case-insensitive (RFC 9110 §11.1): `bearer` is `Bearer`.
+    const given = url.searchParams.get('token') ?? /^bearer +(\S+) *$/i.exec(header ?? '')?.[1];
     if (given === undefined) return false;
     const a = Buffer.from(given);
     const b = Buffer.from(options.token);
     return a.length === b.length && timingSafeEqual(a, b);
+  };
+
+  // `/healthz` probes each engine once per `healthCacheMs` at most, whatever the number
+  // of requests: concurrent ones share the probe in flight, later ones its result.
+  const healthCacheMs = options.healthCacheMs ?? 1_000;
+  let lastHealth: { at: number; results: Promise<{ slot: Slot; ok: boolean }[]> } | undefined;
+  const health = () => {
+    if (lastHealth !== undefined && performance.now() - lastHealth.at < healthCacheMs) return lastHealth.results;
+    const results = Promise.all(slots.map(async (slot) => ({ slot, ok: await slot.backend.probe(2_000).catch(() => false) }))).then((list) => {
+      for (const { slot, ok } of list) {
+        if (ok) slot.up = true;
+        else takeOut(slot, 'health probe failed');
+      }
+      // The result is as old as its probe's end, not its start.
+      if (lastHealth?.results === results) lastHealth.at = performance.now();
+      return list;
+    });
+    lastHealth = { at: Infinity, results };
+    return results;
   };
 
   const routeOf = (path: string): string => {
@@ -722,8 +767,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     const route = routeOf(url.pathname);
     res.once('close', () => requests.inc({ route, status: String(res.statusCode) }));
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'METHOD_NOT_ALLOWED', message: 'GET or HEAD only' }, { Allow: 'GET, HEAD' });
+    // Who may ask comes before what they ask: without the token, any method is 401.
     if (!authorised(req, url)) return sendJson(res, 401, { error: 'UNAUTHORIZED', message: 'a valid token is needed (?token= or Authorization: Bearer)' }, { 'WWW-Authenticate': 'Bearer' });
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'METHOD_NOT_ALLOWED', message: 'GET or HEAD only' }, { Allow: 'GET, HEAD' });
     if (closing) return sendError(res, new EngineUnavailable('the gateway is closing'));
     switch (url.pathname) {
       case '/status':
@@ -734,12 +780,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         return;
       }
       case '/healthz': {
-        const now = Date.now();
-        const results = await Promise.all(slots.map(async (slot) => ({ slot, ok: await slot.backend.probe(2_000) })));
-        for (const { slot, ok } of results) {
-          if (ok && !slot.up && now - slot.downAt >= 0) slot.up = true;
-          if (!ok) takeOut(slot, 'health probe failed');
-        }
+        const results = await health();
         const any = results.some((r) => r.ok);
         return sendJson(res, any ? 200 : 503, { ok: any, engines: results.map(({ slot, ok }) => ({ name: slot.backend.name, reachable: ok })) });
       }
@@ -753,7 +794,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
     }
     const segment = /^\/ace\/hls\/([^/]+)\/(\d{1,12})\.ts$/.exec(url.pathname);
-    if (segment !== null) return serveSegment(req, res, decodeURIComponent(segment[1]!), segment[2]!);
+    if (segment !== null) {
+      const key = decodeOrUndefined(segment[1]!);
+      if (key === undefined) return sendJson(res, 400, { error: 'BAD_REQUEST', message: 'a malformed percent-escape in the segment URL' });
+      return serveSegment(req, res, key, segment[2]!);
+    }
     const content = contentOf(url);
     if (content === 'bad') return sendJson(res, 400, { error: 'BAD_REQUEST', message: 'give exactly one of id=<content id> or infohash=<40 hex digits>' });
     if (content === undefined) return sendJson(res, 404, { error: 'NOT_FOUND', message: `no route ${url.pathname}` });
@@ -771,7 +816,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  server.listen(options.port ?? DEFAULT_GATEWAY_PORT, host);
+  server.listen(listenPort, host);
   await once(server, 'listening');
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('the gateway has no TCP address');

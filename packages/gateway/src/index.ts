@@ -13,9 +13,10 @@ export {
   type PlayBackendOptions,
   type HlsSource,
   type ContentKey, type EngineBackend, type EngineStats, type EngineStream, type TcpBackendOptions } from './backend.js';
-export { AtCapacity, ContentNotFound, EngineUnavailable, GatewayError, NoHls, StartFailed, StartTimeout, StreamAborted } from './errors.js';
+export { AtCapacity, ContentNotFound, EngineUnavailable, GatewayError, InvalidGatewayOption, NoHls, StartFailed, StartTimeout, StreamAborted } from './errors.js';
 export {
   DEFAULT_GATEWAY_PORT,
+  formatLogEvent,
   startGateway,
   type Gateway,
   type GatewayLogEvent,
