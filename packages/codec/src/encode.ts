@@ -3,7 +3,7 @@
 // rules are a table beside its encoder (client.ts, engine.ts), built from the small
 // checks below; the CR/LF test of the finished line is the last line of defence.
 import * as E from './either.js';
-import { EncodeError } from './errors.js';
+import { describeThrown, EncodeError } from './errors.js';
 import type { FieldSpec, FieldType } from './params.js';
 import { DEFAULT_MAX_LINE_BYTES } from './framing.js';
 import { formatDecimal } from './text.js';
@@ -239,21 +239,6 @@ export function guardedEncode(
   }
 }
 
-/**
- * What was thrown, in a few words, without touching it beyond what cannot throw: a
- * thrown Proxy (revoked, or trapping `getPrototypeOf`) makes even `instanceof` throw.
- */
-export function describeThrown(error: unknown): string {
-  try {
-    if (error instanceof Error) {
-      const message: unknown = error.message;
-      return typeof message === 'string' ? message : error.name;
-    }
-  } catch {
-    // Not an Error we can read: its type says enough.
-  }
-  return `a thrown ${error === null ? 'null' : typeof error}`;
-}
 
 /** `message.kind` (the type of a non-object), or `undefined` when reading it throws. */
 function tryKind(message: unknown): unknown {

@@ -87,3 +87,19 @@ export class EncodeError extends Error {
     super(`cannot encode ${kind}: ${field} ${reason}`);
   }
 }
+
+/**
+ * What was thrown, in a few words, without touching it beyond what cannot throw: a
+ * thrown Proxy (revoked, or trapping `getPrototypeOf`) makes even `instanceof` throw.
+ */
+export function describeThrown(error: unknown): string {
+  try {
+    if (error instanceof Error) {
+      const message: unknown = error.message;
+      if (typeof message === 'string') return message;
+    }
+  } catch {
+    // Not an Error we can read: its type says enough.
+  }
+  return `a thrown ${error === null ? 'null' : typeof error}`;
+}
