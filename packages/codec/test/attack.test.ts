@@ -243,7 +243,7 @@ describe('tokens refuse what a Python engine splits or breaks a line on (finding
 
   it.each([...new Set([...TOKEN_BAD, '\u2028', '\u0085'])].map((c) => [hex(c), c]))('%s in a percent-encoded value goes out encoded and reads back', (_name, c) => {
     const value = `a${c}b`;
-    const messages: [ClientMessage | EngineMessage, typeof tryEncodeClientMessage, typeof decodeClientMessage][] = [
+    const messages: [ClientMessage | EngineMessage, typeof tryEncodeClientMessage, (line: string) => E.Either<unknown, unknown>][] = [
       [{ kind: 'SETOPTIONS', options: { k: value } } as ClientMessage, tryEncodeClientMessage, decodeClientMessage],
       [{ kind: 'EVENT', name: 'seek', params: { pos: value } } as ClientMessage, tryEncodeClientMessage, decodeClientMessage],
       [{ kind: 'HELLOBG', version: 4, extra: { ace: value } } as ClientMessage, tryEncodeClientMessage, decodeClientMessage],
