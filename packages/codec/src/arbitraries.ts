@@ -38,6 +38,7 @@ import {
   saveSchema,
   startKeyedSchema,
 } from './schemas.js';
+import { TEXT_REFUSED, TOKEN_REFUSED } from './encode.js';
 import { COMMON_STATUS_FIELDS, isKnownStatusState, STATUS_LAYOUTS, type StatusPart } from './status.js';
 
 type Arb<T> = fc.Arbitrary<T>;
@@ -45,16 +46,23 @@ type Arb<T> = fc.Arbitrary<T>;
 // --- building blocks --------------------------------------------------------
 
 /** Any Unicode text (valid code points, line breaks included): for URL-encoded values. */
-export const arbText: Arb<string> = fc.string({ unit: 'binary', maxLength: 24 });
+export const arbText: Arb<string> = fc.oneof(
+  { arbitrary: fc.string({ unit: 'binary', maxLength: 24 }), weight: 4 },
+  { arbitrary: fc.array(fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), fc.constantFrom('\r', '\n', ' ', '\t', '\0', '\u0085', '\u2028', '\u2029')), { maxLength: 12 }).map((cs) => cs.join('')), weight: 1 },
+);
 
-const lineChar = fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }).filter((c) => c !== '\r' && c !== '\n');
+// The odd characters the encoders refuse or keep, more often than `binary` draws them.
+const oddChar = fc.constantFrom(' ', '\t', '\v', '\f', '\0', '\x1c', '\x1f', '\x7f', '\u0085', '\u00a0', '\u2028', '\u2029', '\u3000', '\ufeff');
+const lineChar = fc
+  .oneof({ arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), weight: 9 }, { arbitrary: oddChar, weight: 1 })
+  .filter((c) => !TEXT_REFUSED.test(c));
 
-/** Text that may stand raw in a line: anything but `\r` and `\n`. */
+/** Text that may stand raw in a line: spaces and TABs, no other control character, no line break (CR, LF, NEL, U+2028…). */
 export const arbLineText: Arb<string> = fc.array(lineChar, { maxLength: 24 }).map((cs) => cs.join(''));
 
-/** A positional token: non-empty, no space, no line break. */
+/** A positional token: non-empty, no whitespace (space, TAB, NBSP, U+3000…), no control character. */
 export const arbToken: Arb<string> = fc
-  .array(lineChar.filter((c) => c !== ' '), { minLength: 1, maxLength: 16 })
+  .array(lineChar.filter((c) => !TOKEN_REFUSED.test(c)), { minLength: 1, maxLength: 16 })
   .map((cs) => cs.join(''));
 
 /** A URL as engines and clients write them (no spaces). */
@@ -224,16 +232,16 @@ export const clientMessageArbitraries: ByKind<ClientMessage> = {
   READY: fc
     .tuple(fc.record({ key: arbText }, { requiredKeys: [] }), arbExtra(untyped(readySchema)))
     .map(([m, extra]) => withExtra({ kind: 'READY' as const, ...m }, extra)),
-  USERDATA: fc.record({ kind: fc.constant('USERDATA' as const), gender: arbInt, age: arbInt }),
+  USERDATA: fc.record({ kind: fc.constant('USERDATA' as const), gender: fc.integer({ min: 0, max: 2 }), age: fc.integer({ min: 0, max: 8 }) }),
   SETOPTIONS: arbParams.map((options) => ({ kind: 'SETOPTIONS' as const, options })),
   LOAD: arbLoadSource.map((source) => ({ kind: 'LOAD' as const, source })),
-  LOADASYNC: fc.tuple(arbInt, arbLoadSource).map(([requestId, source]) => ({ kind: 'LOADASYNC' as const, requestId, source })),
+  LOADASYNC: fc.tuple(arbNat, arbLoadSource).map(([requestId, source]) => ({ kind: 'LOADASYNC' as const, requestId, source })),
   START: fc.tuple(arbStartSource, arbExtra()).map(([source, extra]) => withExtra({ kind: 'START' as const, source }, extra)),
   GETPID: fc.tuple(arbInfohash, arbPartnerIds).map(([infohash, ids]) => ({ kind: 'GETPID' as const, infohash, ...ids })),
   GETCID: fc
     .tuple(
       fc.record(
-        { checksum: arbText, infohash: arbText, developerId: arbInt, affiliateId: arbInt, zoneId: arbInt },
+        { checksum: arbText, infohash: arbText, developerId: arbNat, affiliateId: arbNat, zoneId: arbNat },
         { requiredKeys: [] },
       ),
       arbExtra(untyped(getCidSchema)),
@@ -247,7 +255,7 @@ export const clientMessageArbitraries: ByKind<ClientMessage> = {
     url: arbUrl,
     event: fc.constantFrom<PlaybackEvent>(0, 25, 50, 75, 100),
   }),
-  LIVESEEK: fc.record({ kind: fc.constant('LIVESEEK' as const), position: arbInt }),
+  LIVESEEK: fc.record({ kind: fc.constant('LIVESEEK' as const), position: arbNat }),
   EVENT: fc.record({
     kind: fc.constant('EVENT' as const),
     name: fc.constantFrom('play', 'pause', 'stop', 'seek', 'other_event'),

@@ -4,7 +4,7 @@ import * as E from './either.js';
 import * as t from 'io-ts';
 import type { DecodeError } from './errors.js';
 import { EncodeError, fail } from './errors.js';
-import { array, byType, isWireInt, chars, guardedEncode, int, nat, oneOf, opt, params, schemaSpec, token, unknownSpec, type Spec } from './encode.js';
+import { array, byType, isWireInt, chars, guardedEncode, intIn, nat, oneOf, opt, params, schemaSpec, token, unknownSpec, type Spec } from './encode.js';
 import type {
   ClientKind,
   ClientMessage,
@@ -309,8 +309,10 @@ const clientEncoders = {
   UNKNOWN: (m) => m.raw,
 } satisfies Encoders<ClientMessage>;
 
-// What each client message must hold for its line to decode back to it.
-const partnerSpec: Spec = { developerId: int, affiliateId: int, zoneId: int };
+// What each client message must hold for its line to decode back to it, and for the
+// engine to mean it: partner ids, request ids, versions, positions and indexes are never
+// negative (the decoder still reads what clients send).
+const partnerSpec: Spec = { developerId: nat, affiliateId: nat, zoneId: nat };
 const indexes = array(nat, 1);
 const loadSourceRule = byType({
   TORRENT: { url: token, ...partnerSpec },
@@ -329,25 +331,26 @@ const startSourceRule = byType({
 });
 
 const clientRules: { readonly [K in keyof typeof clientEncoders]: Spec } = {
-  HELLOBG: schemaSpec(helloBgSchema),
+  HELLOBG: schemaSpec(helloBgSchema, { version: opt(nat) }),
   READY: schemaSpec(readySchema),
-  USERDATA: { gender: int, age: int },
+  // The spec's gender 1|2 and age 1..8, and the 0 some clients send for "unknown".
+  USERDATA: { gender: intIn(0, 2), age: intIn(0, 8) },
   SETOPTIONS: { options: params() },
   LOAD: { source: loadSourceRule },
-  LOADASYNC: { requestId: int, source: loadSourceRule },
+  LOADASYNC: { requestId: nat, source: loadSourceRule },
   START: { source: startSourceRule, extra: opt(params()) },
   GETPID: { infohash: token, ...partnerSpec },
-  GETCID: schemaSpec(getCidSchema),
+  GETCID: schemaSpec(getCidSchema, { developerId: opt(nat), affiliateId: opt(nat), zoneId: opt(nat) }),
   STOP: {},
   SHUTDOWN: {},
   DUR: { url: token, durationMs: nat },
   PLAYBACK: { url: token, event: oneOf([...PLAYBACK_EVENTS]) },
-  LIVESEEK: { position: int },
+  LIVESEEK: { position: nat },
   EVENT: { name: token, params: params() },
   STATUS: {},
   STOPDL: {},
   GETADURL: { args: array(token) },
-  SAVE: schemaSpec(saveSchema),
+  SAVE: schemaSpec(saveSchema, { index: nat }),
   UNKNOWN: unknownSpec(Object.keys(clientEncoders).filter((k) => k !== 'UNKNOWN')),
 };
 

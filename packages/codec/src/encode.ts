@@ -3,9 +3,12 @@
 // rules are a table beside its encoder (client.ts, engine.ts), built from the small
 // checks below; the CR/LF test of the finished line is the last line of defence.
 import * as E from './either.js';
-import { EncodeError } from './errors.js';
+import { describeThrown, EncodeError } from './errors.js';
 import type { FieldSpec, FieldType } from './params.js';
+import { DEFAULT_MAX_LINE_BYTES } from './framing.js';
 import { formatDecimal } from './text.js';
+
+const TOO_LONG = `would be longer than the engine's line limit (${DEFAULT_MAX_LINE_BYTES} bytes of UTF-8 with its CRLF)`;
 
 /** What the rules read of a `ParamsSchema`. */
 interface SchemaLike {
@@ -57,7 +60,12 @@ export const optInt: Rule = (v, field) => {
   if (v !== undefined && !isWireInt(v)) refuse(field, INT);
 };
 /** A non-negative {@link int}. */
-export const nat: Rule = test((v) => isWireInt(v) && v >= 0, 'must be a non-negative integer of at most 15 digits');
+export const nat: Rule = (v, field) => {
+  if (!isWireInt(v)) refuse(field, INT);
+  if (v < 0) refuse(field, 'must not be negative');
+};
+/** An integer of `min..max` (a field the spec gives a range). */
+export const intIn = (min: number, max: number): Rule => test((v) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max, `must be an integer of ${min}..${max}`);
 /** A boolean (`0`/`1` flags). */
 export const flag: Rule = test((v) => typeof v === 'boolean', 'must be a boolean');
 /**
@@ -79,27 +87,52 @@ export const decimal: Rule = test((v) => {
   return dot === -1 || written.length - dot - 1 <= 20;
 }, 'must be a finite number below 10^15 with at most 20 decimals');
 
-/** Whether `s` holds CR, LF (or a space unless `spaces`) or a char of `extra`: native scans, no loop. */
-function badChar(s: string, spaces: boolean, extra: string): boolean {
-  if (s.includes('\r') || s.includes('\n') || (!spaces && s.includes(' '))) return true;
-  for (let i = 0; i < extra.length; i++) if (s.includes(extra[i]!)) return true;
-  return false;
+// What a token the grammar does not percent-encode may not hold. The engine is Python:
+// `str.split()` splits a line on every whitespace character, not on spaces alone, and
+// `str.splitlines()` ends a line at NEL, U+2028, U+2029 and \x1c-\x1e as well as at
+// CR and LF. So a token refuses every C0 control (NUL and TAB included), the space,
+// and every other character either treats as a separator; text that may hold spaces
+// refuses the controls and line boundaries but keeps the space and TAB.
+const WHITESPACE = '\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const TOKEN_REFUSES = `\\x00-\\x20${WHITESPACE}`;
+const TEXT_REFUSES = '\\x00-\\x08\\x0a-\\x1f\\u0085\\u2028\\u2029';
+
+/** A character a positional token may not hold: any whitespace (Python's sense) or C0 control. */
+export const TOKEN_REFUSED = new RegExp(`[${TOKEN_REFUSES}]`);
+// The first word of a line as Python's `split()` finds it: leading whitespace skipped.
+const FIRST_WORD = new RegExp(`^[${TOKEN_REFUSES}]*([^${TOKEN_REFUSES}]*)`);
+/** A character raw text may not hold: a C0 control but TAB, or a line boundary (Python's sense). */
+export const TEXT_REFUSED = new RegExp(`[${TEXT_REFUSES}]`);
+
+/** The characters {@link chars} refuses, as a regex: one native scan per string. */
+function refusedChars(spaces: boolean, extra: string): RegExp {
+  if (extra === '') return spaces ? TEXT_REFUSED : TOKEN_REFUSED;
+  return new RegExp(`[${spaces ? TEXT_REFUSES : TOKEN_REFUSES}${extra.replace(/[\\\]^-]/g, '\\$&')}]`);
 }
 
-/** A string with none of CR, LF (nor space unless `spaces`) nor any char of `extra`; non-empty unless `empty`. */
+/**
+ * A string without the characters a line cannot hold there, nor any char of `extra`;
+ * non-empty unless `empty`. With `spaces` (raw text at the end of a line), spaces and
+ * TABs may stand in it, but no other control (CR, LF, NUL, VT, FF, \x1c-\x1f…) nor
+ * NEL, U+2028 or U+2029; without (a positional token or a param key), no whitespace
+ * either: no space, TAB, NBSP, U+1680, U+2000-U+200A, U+202F, U+205F or U+3000.
+ */
 export function chars(spaces: boolean, extra = '', empty = spaces): Rule {
-  const what = (spaces ? 'CR or LF' : 'a space, CR or LF') + (extra ? ` or any of ${JSON.stringify(extra)}` : '');
+  const what =
+    (spaces ? 'a control character or line break' : 'whitespace or a control character') +
+    (extra ? ` or any of ${JSON.stringify(extra)}` : '');
+  const refused = refusedChars(spaces, extra);
   return (v, field) => {
     if (typeof v !== 'string') refuse(field, 'must be a string');
     if (!empty && v === '') refuse(field, 'must not be empty');
-    if (badChar(v, spaces, extra)) refuse(field, `must not contain ${what}`);
+    if (refused.test(v)) refuse(field, `must not contain ${what}`);
     if (!wellFormed(v)) refuse(field, 'must not hold a lone surrogate');
   };
 }
 
-/** A positional token: non-empty, no space, CR or LF. */
+/** A positional token: non-empty, no whitespace, no control character. */
 export const token: Rule = chars(false);
-/** Text that stands raw at the end of a line: no CR or LF. */
+/** Text that stands raw at the end of a line: spaces and TABs, no other control nor line break. */
 export const lineText: Rule = chars(true);
 
 /** `rule`, or absent. */
@@ -112,12 +145,17 @@ export const opt =
 /** One of `values`. */
 export const oneOf = (values: readonly unknown[]): Rule => test((v) => values.includes(v), `must be one of ${values.join(', ')}`);
 
-/** An array of at least `min` items, each passing `item`. */
+/**
+ * An array of at least `min` items, each passing `item`. One of more than half
+ * {@link DEFAULT_MAX_LINE_BYTES} items (each takes a byte and a separator) could only
+ * make a line over the limit: refused as `line` before any item is looked at.
+ */
 export const array =
   (item: Rule, min = 0): Rule =>
   (v, field) => {
     if (!Array.isArray(v)) refuse(field, 'must be an array');
     if (v.length < min) refuse(field, `must have at least ${min} item${min === 1 ? '' : 's'}`);
+    if (v.length > DEFAULT_MAX_LINE_BYTES / 2) refuse('line', TOO_LONG);
     for (let i = 0; i < v.length; i++) item(v[i], join(field, i));
   };
 
@@ -174,9 +212,10 @@ export function unknownSpec(known: readonly string[], prefix?: string): Spec {
   return {
     raw: (v, field) => {
       lineText(v, field);
+      // Its first word as the engine splits it (Python's `split()`: any whitespace, leading
+      // whitespace skipped), not only as this codec's decoder does.
       const raw = v as string;
-      const space = raw.indexOf(' ');
-      const command = space === -1 ? raw : raw.slice(0, space);
+      const command = FIRST_WORD.exec(raw)![1]!;
       if (known.includes(command) || (prefix !== undefined && raw.startsWith(prefix))) refuse(field, 'must not be a line of a known command');
     },
   };
@@ -194,12 +233,12 @@ export function guardedEncode(
   try {
     return encodeChecked(encoders, rules, message);
   } catch (error) {
-    if (error instanceof EncodeError) return E.left(error);
     // A value that throws when read (a getter, a revoked Proxy): refused, never rethrown.
     const kind = tryKind(message);
-    return E.left(new EncodeError(typeof kind === 'string' ? kind : typeof kind, 'message', `is malformed (${error instanceof Error ? error.message : typeof error})`));
+    return E.left(new EncodeError(typeof kind === 'string' ? kind : typeof kind, 'message', `is malformed (${describeThrown(error)})`));
   }
 }
+
 
 /** `message.kind` (the type of a non-object), or `undefined` when reading it throws. */
 function tryKind(message: unknown): unknown {
@@ -243,5 +282,21 @@ function encodeChecked(
   const line: unknown = (encoders[kind] as (m: unknown) => string)(message);
   if (typeof line !== 'string') return E.left(new EncodeError(kind, 'message', 'did not encode to a line'));
   if (line.includes('\r') || line.includes('\n')) return E.left(new EncodeError(kind, 'message', 'would contain CR or LF'));
+  if (line.length * 3 + 2 > DEFAULT_MAX_LINE_BYTES && utf8Length(line) + 2 > DEFAULT_MAX_LINE_BYTES) return E.left(new EncodeError(kind, 'line', TOO_LONG));
   return E.right(line);
+}
+
+/**
+ * The UTF-8 length of a well-formed `line`, counted without encoding it (at most 3
+ * bytes per UTF-16 unit: {@link encodeChecked} counts only a line that long could be
+ * over the limit). A surrogate pair is two units and 4 bytes.
+ */
+function utf8Length(line: string): number {
+  let bytes = line.length;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c >= 0x800) bytes += c >= 0xd800 && c <= 0xdfff ? 1 : 2;
+    else if (c >= 0x80) bytes += 1;
+  }
+  return bytes;
 }

@@ -230,15 +230,20 @@ export function decodeEngineMessage(line: string): E.Either<DecodeError, EngineM
   return runParser(line, parseEngine);
 }
 
-/**
- * {@link decodeEngineMessage} of a line a framer cut: its line ending is gone already,
- * so a `\r` left at its end is content and kept (`x\r\r\n` is the line `x\r`).
- */
-export function decodeFramedEngineLine(line: string): E.Either<DecodeError, EngineMessage> {
-  return runParser(line, parseEngine, true);
-}
-
 type Encoders<M extends { kind: string }> = { readonly [K in M['kind']]: (message: Extract<M, { kind: K }>) => string };
+
+const JSON_BREAK = /[\u0085\u2028\u2029]/;
+const JSON_BREAKS = new RegExp(JSON_BREAK.source, 'g');
+
+/**
+ * `JSON.stringify`, with the line breaks it leaves bare (NEL, U+2028, U+2029: a
+ * Python reader's `splitlines()` ends a line at them) written as `\u` escapes. Outside
+ * strings JSON holds none, so only string contents change, and they read back the same.
+ */
+function jsonLine(value: unknown): string {
+  const json = JSON.stringify(value);
+  return JSON_BREAK.test(json) ? json.replace(JSON_BREAKS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
+}
 
 const paramsText = (extra: Params | undefined): string => (extra ? writeParams(Object.entries(extra)) : '');
 
@@ -248,7 +253,7 @@ const engineEncoders = {
   AUTH: (m) => `AUTH ${m.level}`,
   STATE: (m) => `STATE ${m.state}`,
   STATUS: (m) => `STATUS main:${formatStatusPart(m.main)}${m.ad ? AD_SEPARATOR + formatStatusPart(m.ad) : ''}`,
-  LOADRESP: (m) => `LOADRESP ${m.requestId} ${JSON.stringify(LoadResponseCodec.encode(m.response))}`,
+  LOADRESP: (m) => `LOADRESP ${m.requestId} ${jsonLine(LoadResponseCodec.encode(m.response))}`,
   PLAY: (m) => joinLine('PLAY', m.url, paramsText(m.extra)),
   PLAYAD: (m) => joinLine('PLAYAD', m.url, paramsText(m.extra)),
   PLAYADI: (m) => joinLine('PLAYADI', m.url, paramsText(m.extra)),

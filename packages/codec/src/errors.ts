@@ -57,16 +57,17 @@ export function fail(position: number, expected: string): never {
 
 /**
  * Why a message could not be encoded: a missing or ill-typed field, a number the
- * grammar cannot carry (`NaN`, `Infinity`, a fraction where an integer is wanted), an
- * unknown `kind`, or a token that would put a space, CR or LF where the line cannot
- * hold one. The encoders never write such a line: `encodeClientMessage` /
+ * grammar cannot carry (`NaN`, `Infinity`, a fraction where an integer is wanted, a
+ * negative id), an unknown `kind`, a token that would put whitespace, a control
+ * character or a line break where the line cannot hold one, or a line longer than the
+ * engine reads (`field: 'line'`). The encoders never write such a line: `encodeClientMessage` /
  * `encodeEngineMessage` throw this, `tryEncodeClientMessage` / `tryEncodeEngineMessage`
  * return it in a `Left`.
  *
  * @example
  * ```ts
  * tryEncodeClientMessage({ kind: 'GETPID', infohash: 'ab\r\nSTOP', developerId: 0, affiliateId: 0, zoneId: 0 })
- * // Left(EncodeError { kind: 'GETPID', field: 'infohash', reason: 'must not contain a space, CR or LF' })
+ * // Left(EncodeError { kind: 'GETPID', field: 'infohash', reason: 'must not contain whitespace or a control character' })
  * ```
  */
 export class EncodeError extends Error {
@@ -85,4 +86,20 @@ export class EncodeError extends Error {
   ) {
     super(`cannot encode ${kind}: ${field} ${reason}`);
   }
+}
+
+/**
+ * What was thrown, in a few words, without touching it beyond what cannot throw: a
+ * thrown Proxy (revoked, or trapping `getPrototypeOf`) makes even `instanceof` throw.
+ */
+export function describeThrown(error: unknown): string {
+  try {
+    if (error instanceof Error) {
+      const message: unknown = error.message;
+      if (typeof message === 'string') return message;
+    }
+  } catch {
+    // Not an Error we can read: its type says enough.
+  }
+  return `a thrown ${error === null ? 'null' : typeof error}`;
 }

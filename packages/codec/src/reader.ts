@@ -98,12 +98,12 @@ export function nonEmpty(raw: readonly RawParam[]): Params | undefined {
 
 /**
  * Runs a parser over a line, turning a {@link ParseFailure} into a `Left`, and anything
- * but a string into one too. One trailing `\r` is dropped unless `exact` (lines a framer
- * cut, whose line ending is gone already), so lines split on `\n` alone decode too.
+ * but a string into one too. One trailing `\r` is dropped, so lines split on `\n` alone
+ * decode too (and a line a framer cut from `x\r\r\n` reads as `x`, whichever decoder cut it).
  */
-export function runParser<A>(line: unknown, parse: (line: string) => A, exact = false): E.Either<DecodeError, A> {
+export function runParser<A>(line: unknown, parse: (line: string) => A): E.Either<DecodeError, A> {
   if (typeof line !== 'string') return E.left(decodeError('', 0, `a line (a string, not ${line === null ? 'null' : typeof line})`));
-  const text = exact ? line : withoutCr(line);
+  const text = withoutCr(line);
   try {
     return E.right(parse(text));
   } catch (e) {

@@ -5,7 +5,7 @@ import * as E from './either.js';
 import type { DecodeError } from './errors.js';
 import { DEFAULT_MAX_LINE_BYTES, LineFramer, type LineDecoderOptions, type LineReader, type LineTooLong } from './framing.js';
 import type { EngineMessage } from './messages.js';
-import { bareCommandLine, decodeFramedEngineLine, plainEventLine } from './engine.js';
+import { bareCommandLine, decodeEngineMessage, plainEventLine } from './engine.js';
 import { decodeError } from './errors.js';
 import { fastPathEnd } from './fastpath.js';
 import { plainStatusLine } from './status.js';
@@ -19,11 +19,11 @@ const LF = 0x0a;
 /** `E.right`, local: a namespace property read per line costs in bundles that wrap CommonJS modules. */
 const right = (message: EngineMessage): EngineFrame => ({ _tag: 'Right', right: message });
 
-const decodeBytes = (bytes: Uint8Array, from: number, to: number): EngineFrame => decodeFramedEngineLine(utf8Decode(bytes.subarray(from, to)));
+const decodeBytes = (bytes: Uint8Array, from: number, to: number): EngineFrame => decodeEngineMessage(utf8Decode(bytes.subarray(from, to)));
 
 /** Decodes the whole lines of `bytes[from, to)` (`to` just past a `\n`) as text: one UTF-8 decode for them all. */
 function decodeText(out: EngineFrame[], bytes: Uint8Array, from: number, to: number): void {
-  readLines(out, utf8Decode(bytes.subarray(from, to - 1)), decodeFramedEngineLine);
+  readLines(out, utf8Decode(bytes.subarray(from, to - 1)), decodeEngineMessage);
 }
 
 const engineLines: LineReader<EngineFrame> = {
@@ -51,10 +51,11 @@ const engineLines: LineReader<EngineFrame> = {
 /**
  * Decodes an engine's byte stream into messages, however it is chunked: what
  * {@link LineDecoder} then {@link decodeEngineMessage} give, line for line, in one
- * step, except that a `\r` left at the end of a framed line is content, kept (only the
- * one just before `\n` is the line ending's: `x\r\r\n` is the line `x\r`). A chunk
- * that is not a `Uint8Array` gives a `Left` DecodeError, never a throw. Faster than the two: the periodic lines that are most of the traffic (plain
- * STATUS, numeric EVENTs such as `livepos`) are read from the bytes directly.
+ * step, exactly: so, as `decodeEngineMessage` drops one trailing `\r` of the line
+ * `LineDecoder` cut, `x\r\r\n` reads as `x` (and `x\r\r\r\n` as the line `x\r`). A
+ * chunk that is not a `Uint8Array` gives a `Left` DecodeError, never a throw. Faster
+ * than the two: the periodic lines that are most of the traffic (plain STATUS, numeric
+ * EVENTs such as `livepos`) are read from the bytes directly.
  *
  * @example
  * ```ts

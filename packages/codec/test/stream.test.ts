@@ -1,5 +1,6 @@
 // EngineDecoder proven against its definition: LineDecoder, then decodeEngineMessage of
-// each line as it stands (its line ending is gone: a `\r` left at its end is content).
+// each line, exactly (decodeEngineMessage drops one `\r` left at a line's end, so
+// `x\r\r\n` reads as `x` whichever way it is decoded).
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { decodeEngineMessage, encodeEngineMessage, EngineDecoder, LineDecoder, type EngineFrame } from '@ace-rx/codec';
@@ -13,17 +14,11 @@ function feed(decoder: EngineDecoder, chunks: readonly Uint8Array[]): EngineFram
   return [...chunks.flatMap((chunk) => decoder.push(chunk)), ...decoder.end()];
 }
 
-/**
- * Decodes a framed line as it stands: decodeEngineMessage drops one trailing `\r` (for
- * lines split on `\n` alone), so hand it one to drop.
- */
-const asFramed = (line: string) => decodeEngineMessage(line + '\r');
-
-/** The definition: frame the whole stream as one chunk, then decode each line as it stands. */
+/** The definition: frame the whole stream as one chunk, then decode each line. */
 function oracle(bytes: Uint8Array, limit: number): EngineFrame[] {
   const lines = new LineDecoder({ maxLineBytes: limit });
   return [...lines.push(bytes), ...lines.end()].map((frame) =>
-    typeof frame === 'string' ? asFramed(frame) : { _tag: 'Left', left: frame },
+    typeof frame === 'string' ? decodeEngineMessage(frame) : { _tag: 'Left', left: frame },
   );
 }
 
@@ -98,7 +93,7 @@ const arbStream = fc
   .map((lines) => utf8.encode(lines.map(([text, end]) => text + end).join('')));
 
 describe('EngineDecoder', () => {
-  it('gives what LineDecoder then decodeEngineMessage (of the line as it stands) give, however the stream is chunked', () => {
+  it('gives what LineDecoder then decodeEngineMessage give, however the stream is chunked', () => {
     fc.assert(
       fc.property(
         arbStream.chain((bytes) => fc.tuple(fc.constant(bytes), arbChunks(bytes))),
@@ -178,13 +173,19 @@ describe('EngineDecoder', () => {
     expect(decodeEngineMessage('STATUS main:buf;x')._tag).toBe('Left');
   });
 
-  it('keeps a lone \\r before \\r\\n as content: x\\r\\r\\n is the line x\\r, however chunked', () => {
+  it('reads x\\r\\r\\n as LineDecoder then decodeEngineMessage do: the line x, however chunked', () => {
     for (const chunks of [['x\r\r\n'], ['x\r', '\r\n'], ['x\r\r', '\n'], ['x', '\r', '\r', '\n']]) {
-      expect(feed(new EngineDecoder(), chunks.map((c) => utf8.encode(c)))).toEqual([{ _tag: 'Right', right: { kind: 'UNKNOWN', raw: 'x\r' } }]);
+      expect(feed(new EngineDecoder(), chunks.map((c) => utf8.encode(c)))).toEqual([{ _tag: 'Right', right: { kind: 'UNKNOWN', raw: 'x' } }]);
+      expect(feed(new EngineDecoder(), chunks.map((c) => utf8.encode(c)))).toEqual(oracle(utf8.encode('x\r\r\n'), 1024 * 1024));
     }
-    // The fast paths leave such a line to the text decoder, which reads the `\r` as content.
-    expect(feed(new EngineDecoder(), [utf8.encode('PAUSE\r\r\n')])).toEqual([{ _tag: 'Right', right: { kind: 'UNKNOWN', raw: 'PAUSE\r' } }]);
-    expect(feed(new EngineDecoder(), [utf8.encode('STATUS main:dl;0;0;110;0;0;7;0;131072;0;0\r\r\n')])[0]!._tag).toBe('Left');
+    // One more `\r` is content: decodeEngineMessage drops one only.
+    expect(feed(new EngineDecoder(), [utf8.encode('x\r\r\r\n')])).toEqual([{ _tag: 'Right', right: { kind: 'UNKNOWN', raw: 'x\r' } }]);
+    // The fast paths leave such a line to the text decoder, which reads it as decodeEngineMessage does.
+    expect(feed(new EngineDecoder(), [utf8.encode('PAUSE\r\r\n')])).toEqual([{ _tag: 'Right', right: { kind: 'PAUSE' } }]);
+    expect(feed(new EngineDecoder(), [utf8.encode('PAUSE\r\r\r\n')])).toEqual([{ _tag: 'Right', right: { kind: 'UNKNOWN', raw: 'PAUSE\r' } }]);
+    const status = 'STATUS main:dl;0;0;110;0;0;7;0;131072;0;0';
+    expect(feed(new EngineDecoder(), [utf8.encode(status + '\r\r\n')])).toEqual([decodeEngineMessage(status)]);
+    expect(feed(new EngineDecoder(), [utf8.encode(status + '\r\r\r\n')])[0]!._tag).toBe('Left');
     expect(feed(new EngineDecoder(), [utf8.encode('PAUSE\r\n')])).toEqual([{ _tag: 'Right', right: { kind: 'PAUSE' } }]);
   });
 

@@ -242,7 +242,7 @@ export const arbHttpStartRequest: Arb<HttpStartRequest> = fc
       pid: arbQueryText,
       legacySid: fc.constant(true as const),
       fileIndex: fc.nat(),
-      streamId: fc.integer({ min: -1, max: 100 }),
+      streamId: fc.nat(100),
       transcodeAudio: fc.boolean(),
       transcodeMp3: fc.boolean(),
       transcodeAc3: fc.boolean(),

@@ -2,6 +2,7 @@
 // a cheap throw (not an Error) on the first bad field, caught at each codec's boundary.
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
+import { describeThrown } from '../errors.js';
 import { httpDecodeError, type HttpDecodeError } from './errors.js';
 
 /** Thrown by the readers, never out of the module's public functions. */
@@ -106,13 +107,22 @@ export function putExtra(o: object, extra: Readonly<Record<string, unknown>> | u
   if (extra) for (const key of Object.keys(extra)) put(o, key, extra[key]);
 }
 
+/** Whether `e` is a {@link ReadFailure}; false for a thrown value `instanceof` would throw on (a revoked Proxy). */
+function isReadFailure(e: unknown): e is ReadFailure {
+  try {
+    return e instanceof ReadFailure;
+  } catch {
+    return false;
+  }
+}
+
 /** Runs a reader; any failure, even an exotic throw from a proxy, becomes a value. */
 export function attempt<A>(run: () => A): E.Either<HttpDecodeError, A> {
   try {
     return E.right(run());
   } catch (e) {
-    if (e instanceof ReadFailure) return E.left(httpDecodeError(e.path, e.expected));
-    return E.left(httpDecodeError('', `a readable JSON value (${e instanceof Error ? e.message : 'reading threw'})`));
+    if (isReadFailure(e)) return E.left(httpDecodeError(e.path, e.expected));
+    return E.left(httpDecodeError('', `a readable JSON value (${describeThrown(e)})`));
   }
 }
 
@@ -132,6 +142,7 @@ const CALLBACK = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/;
  * it is not wrapped.
  */
 export function stripJsonp(body: string): string {
+  if (typeof body !== 'string') return body;
   const text = body.trim();
   const c = text.charCodeAt(0);
   if (c === 0x7b || c === 0x5b || text.length === 0) return body;

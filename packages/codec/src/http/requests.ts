@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { percentEncode } from '../text.js';
+import { describeThrown } from '../errors.js';
 import { put } from './read.js';
 
 /**
@@ -124,6 +125,16 @@ const pair = (key: string, value: string) => `${percentEncode(key)}=${percentEnc
  * ```
  */
 export function tryStartUrl(base: string, request: HttpStartRequest): E.Either<HttpRequestError, string> {
+  try {
+    return buildStartUrl(base, request);
+  } catch (error) {
+    // A request that throws when read (a getter, a revoked Proxy): refused, never rethrown.
+    return E.left(requestError('BAD_PARAM', `expected a readable start request (${describeThrown(error)})`));
+  }
+}
+
+/** {@link tryStartUrl} without its catch. */
+function buildStartUrl(base: string, request: HttpStartRequest): E.Either<HttpRequestError, string> {
   const root = baseOf(base);
   if (E.isLeft(root)) return root;
   if (typeof request !== 'object' || request === null) return E.left(requestError('BAD_PARAM', 'expected a start request object'));
@@ -149,7 +160,8 @@ export function tryStartUrl(base: string, request: HttpStartRequest): E.Either<H
     const n = request[field];
     if (n === undefined) continue;
     if (typeof n !== 'number' || !Number.isSafeInteger(n)) return E.left(requestError('BAD_PARAM', `expected ${field} to be an integer`, param));
-    parts.push(`${param}=${n}`);
+    if (n < 0 && field !== 'clientSessionId') return E.left(requestError('BAD_PARAM', `expected ${field} to be a non-negative integer`, param));
+    parts.push(`${param}=${n + 0}`);
   }
   for (const [field, param] of FLAG_PARAMS) {
     const f = request[field];
@@ -279,6 +291,7 @@ function readFlag(value: string): boolean | undefined {
  * ```
  */
 export function parseStartQuery(query: QueryInput, output: HttpOutput): E.Either<HttpRequestError, HttpStartRequest> {
+  if (output !== 'ts' && output !== 'hls') return E.left(requestError('BAD_PARAM', `expected output 'ts' or 'hls'`, 'output'));
   let entries: [string, string][];
   try {
     entries = entriesOf(query);
@@ -320,7 +333,10 @@ export function parseStartQuery(query: QueryInput, output: HttpOutput): E.Either
     if (text === undefined) continue;
     const n = /^-?\d{1,15}$/.test(text) ? Number(text) : NaN;
     if (!Number.isSafeInteger(n)) return E.left(requestError('BAD_PARAM', `expected ${param} to be an integer, got ${JSON.stringify(text)}`, param));
-    out[field] = n;
+    // A file index or stream id is never negative (a negative _idx crashed the emulator);
+    // client_session_id may be: the engine's own "none" is -1.
+    if (n < 0 && field !== 'clientSessionId') return E.left(requestError('BAD_PARAM', `expected ${param} to be a non-negative integer, got ${JSON.stringify(text)}`, param));
+    out[field] = n + 0;
   }
   for (const [field, param] of FLAG_PARAMS) {
     const text = first.get(param);
