@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 import type { EngineMessage } from '@ace-rx/codec';
 import {
   asyncScheduler,
