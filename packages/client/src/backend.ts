@@ -104,6 +104,11 @@ export function createPlay(defaultTransport?: TransportFactory): (target: StartT
  * plays. Fails with the shared typed errors: `ConnectionFailed`, `HandshakeRefused`,
  * `LoadFailed`, `ContentError`, `EngineTimeout`, `EngineDisconnected`.
  *
+ * It plays only while subscribed: ending the stream (`lastValueFrom` with `takeWhile` up
+ * to `playing`, `firstValueFrom`, `take`) unsubscribes, so the content is stopped and the
+ * session closed before the `await` returns; the URL then no longer serves (500 over
+ * HTTP). Keep the subscription while a player reads the URL.
+ *
  * @example
  * ```ts
  * // A gateway: one engine session per content, kept 5 s after the last viewer.

@@ -52,6 +52,10 @@ export interface PlayOnOptions {
  * unsubscribing (or an error, or the engine ending it) stops it. The session stays open.
  * Errors: `ContentError` (the content failed, or the engine stopped it), `LoadFailed`,
  * `EngineTimeout`, `EngineDisconnected`, as the session's `start` raises them.
+ * Ending the stream (`take`, `firstValueFrom`, ...) is unsubscribing, so it stops the
+ * content too. One `playOn` at a time per session: a new one may follow the end of the
+ * previous (on TCP its START waits for the engine's `STATE 0` answer to the STOP), but
+ * the end of an older one still running would stop what a newer one plays.
  *
  * @example
  * ```ts

@@ -1,4 +1,4 @@
-/// <reference lib="esnext.disposable" />
+/// <reference lib="esnext.disposable" preserve="true" />
 import {
   decodeLoadResponse,
   isLoadFailure,
@@ -17,16 +17,21 @@ import {
 } from '@ace-rx/codec';
 import {
   asyncScheduler,
+  concat,
   concatMap,
   defer,
   EMPTY,
   endWith,
   filter,
+  finalize,
+  ignoreElements,
   map,
   merge,
   Observable,
   of,
   type SchedulerLike,
+  Subject,
+  type Subscription,
   take,
   takeWhile,
   tap,
@@ -66,10 +71,17 @@ export interface Timeouts {
   readonly loadMs: number;
   /** START to the main playback URL, and between two messages meanwhile (default 120 000). */
   readonly startMs: number;
+  /**
+   * STOP to the engine's `STATE 0` acknowledgement (default 2 000). A `start()` on a
+   * session whose earlier START may still be in effect first stops it and waits this
+   * long at most for the acknowledgement (real engines send it at once); an engine that
+   * never sends one only delays the new START by this much.
+   */
+  readonly stopMs: number;
 }
 
 /** Default {@link Timeouts}. */
-export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, handshakeMs: 10_000, syncMs: 10_000, loadMs: 30_000, startMs: 120_000 };
+export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, handshakeMs: 10_000, syncMs: 10_000, loadMs: 30_000, startMs: 120_000, stopMs: 2_000 };
 
 /** What START leads to, in order: progress, then ads, then the main playback URL (last). */
 export type StartEvent =
@@ -202,9 +214,20 @@ export interface EngineSession extends AsyncDisposable {
   /**
    * START: progress, then ads (play each, then {@link playback} `100`), then the main
    * URL, and completes. An empty `fileIndexes` is refused with an `EncodeError`.
+   *
+   * One content at a time: when an earlier START of this session may still be in effect
+   * (a content playing, failed, or a start() unsubscribed mid-prebuffer), this one first
+   * sends STOP and waits for the engine's `STATE 0` (at most `timeouts.stopMs`, for
+   * engines that send none) before it sends START, so the old content's lines never
+   * reach it; the same wait follows a {@link stop} just sent. An earlier start() still
+   * waiting for playback fails with `ContentError`. The engine's `STOP` after this START
+   * and before playback, or `STATUS main:err`, is a `ContentError`.
    */
   start(target: StartTarget, fileIndexes?: readonly number[]): Observable<StartEvent>;
-  /** STOP. */
+  /**
+   * STOP: emits once sent. The next {@link start} waits for the engine's `STATE 0`
+   * acknowledgement of it (bounded by `timeouts.stopMs`).
+   */
   stop(): Observable<void>;
   /** DUR: the duration of what the player plays. */
   duration(url: string, ms: number): Observable<void>;
@@ -343,13 +366,69 @@ export class Session implements EngineSession {
     return this.request({ kind: 'GETCID', ...request, ...ids(request) }).pipe(map((payload) => payload || undefined));
   }
 
+  /** Whether a START this session sent may still be in effect (until STOP, or the engine's STOP or SHUTDOWN). */
+  private started = false;
+  /** Clears {@link started} when the engine stops the content itself (STOP) or shuts down. */
+  private startWatch: Subscription | undefined;
+  /** Completes once the engine acknowledged the last STOP sent (`STATE 0`), or `stopMs` passed. */
+  private stopAck: Observable<void> | undefined;
+  /** Tells a start() still waiting for playback that a newer start() replaces it. */
+  private readonly restarts = new Subject<void>();
+
+  /** Sends START's line and remembers that a START is in effect. */
+  private writeStart(line: string): void {
+    this.started = true;
+    this.startWatch ??= this.messages$
+      .pipe(
+        filter((m) => m.kind === 'STOP' || m.kind === 'SHUTDOWN'),
+        take(1),
+        finalize(() => (this.startWatch = undefined)),
+      )
+      .subscribe(() => (this.started = false));
+    this.link.writeLine(line);
+  }
+
+  /**
+   * Sends STOP and, hot from now on, waits for the engine's `STATE 0` (which real engines
+   * send after a client's STOP): every line of the old content comes before it, so a
+   * flow that starts listening after it hears none of them. Bounded by `stopMs`.
+   */
+  private sendStop(): void {
+    this.send({ kind: 'STOP' });
+    this.started = false;
+    this.startWatch?.unsubscribe();
+    const done = new Subject<void>();
+    this.stopAck = done;
+    const ms = this.timeouts.stopMs;
+    this.messages$
+      .pipe(
+        filter((m) => (m.kind === 'STATE' && m.state === 0) || m.kind === 'SHUTDOWN'),
+        take(1),
+        timeout({ first: ms, scheduler: this.scheduler, with: () => EMPTY }),
+      )
+      .subscribe({
+        complete: () => {
+          if (this.stopAck === done) this.stopAck = undefined;
+          done.complete();
+        },
+      });
+  }
+
   start(target: StartTarget, fileIndexes: readonly number[] = [0]): Observable<StartEvent> {
     const ms = this.timeouts.startMs;
     return this.guard(() => {
       if (target.type !== 'EFILE' && fileIndexes.length === 0) throw new EncodeError('START', 'source.fileIndexes', 'must name at least one file');
       const line = this.encode({ kind: 'START', source: startSource(target, fileIndexes) });
+      // One content at a time: an earlier start() still waiting for playback ends here.
+      this.restarts.next();
+      // A START still in effect is stopped first, and its STOP acknowledged, so that the
+      // old content's lines (its STATUS, the engine's STOP for a replaced content) are
+      // consumed before this flow listens.
+      if (this.started) this.sendStop();
+      const settled = this.stopAck ?? EMPTY;
       let playing = false;
-      return merge(
+      const flow = merge(
+        this.restarts.pipe(concatMap(() => throwError(() => new ContentError(undefined, 'a newer start() on the session replaced the content before playback')))),
         this.messages$.pipe(
           concatMap((m): Observable<StartEvent> => {
             switch (m.kind) {
@@ -385,10 +464,14 @@ export class Session implements EngineSession {
           }),
         ),
         defer(() => {
-          this.link.writeLine(line);
+          this.writeStart(line);
           return EMPTY;
         }),
-      ).pipe(timeout({ each: ms, scheduler: this.scheduler, with: () => throwError(() => new EngineTimeout('START', ms)) }));
+      ).pipe(
+        takeWhile(() => !playing, true),
+        timeout({ each: ms, scheduler: this.scheduler, with: () => throwError(() => new EngineTimeout('START', ms)) }),
+      );
+      return concat(settled.pipe(ignoreElements()), flow);
     });
   }
 
@@ -406,7 +489,10 @@ export class Session implements EngineSession {
   }
 
   stop(): Observable<void> {
-    return this.effect(() => ({ kind: 'STOP' }));
+    return this.guard(() => {
+      this.sendStop();
+      return of(undefined);
+    });
   }
 
   duration(url: string, ms: number): Observable<void> {

@@ -14,7 +14,7 @@ import {
 } from '@ace-rx/client';
 import { startEmulator, type Emulator, type EmulatorOptions } from '@ace-rx/emulator';
 import { createServer } from 'node:net';
-import { firstValueFrom, lastValueFrom, Subscription, toArray } from 'rxjs';
+import { filter, firstValueFrom, lastValueFrom, Subscription, switchMap, toArray } from 'rxjs';
 import { waitFor } from './http-stub.js';
 
 const FAST = { statusIntervalMs: 5, prebufferMs: 60, loadDelayMs: 5, bufferingAfterMs: 20, bufferingMs: 20, livePosIntervalMs: 10 };
@@ -111,6 +111,20 @@ describe("the seed's session over the HTTP API", () => {
     for (const s of subscriptions.splice(0)) s.unsubscribe();
     await waitFor(() => e.httpApi.sessions.all()[0]!.state === 'stopped');
     expect(await session.closed).toMatchObject({ reason: 'closed' });
+  });
+
+  it('firstValueFrom of a connectHttp pipe up to playing ends the session: the URL then answers 500', async () => {
+    const e = await emulator();
+    const playing = await firstValueFrom(
+      connectHttp({ port: e.httpPort, pollMs: 10 }).pipe(
+        switchMap((s) => s.start(SEED_TARGET)),
+        filter((ev) => ev.type === 'playing'),
+      ),
+    );
+    await waitFor(() => e.httpApi.sessions.all()[0]!.state === 'stopped');
+    const response = await fetch(playing.url);
+    await response.arrayBuffer();
+    expect(response.status).toBe(500);
   });
 
   it('a second start stops the first', async () => {

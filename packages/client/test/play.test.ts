@@ -125,6 +125,19 @@ describe.each(BACKENDS)('play on the $name API', (backend) => {
     expect(events[1]).toMatchObject({ type: 'livepos', position: { isLive: true } });
   });
 
+  it('stops the content once the stream ends: lastValueFrom up to playing leaves a URL that no longer serves (500 over HTTP)', async () => {
+    const e = await emulator();
+    // The documented pitfall: ending the stream (here takeWhile + lastValueFrom) is unsubscribing.
+    const playing = await lastValueFrom(play(SEED_TARGET, options(e)).pipe(takeWhile((ev) => ev.type !== 'playing', true)));
+    if (playing.type !== 'playing') throw new Error(`expected playing, got ${playing.type}`);
+    expect(await eventually(() => backend.stopped(e, playing))).toBe(true);
+    const response = await fetch(playing.url);
+    await response.arrayBuffer();
+    expect(response.ok).toBe(false);
+    // A real engine answers a stopped HTTP session's URL with 500 (http-api.md §5.6); the emulator too.
+    if (backend.name === 'http') expect(response.status).toBe(500);
+  });
+
   it('is shared the gateway way: one engine session for two viewers, stopped after the last leaves and the linger ends', async () => {
     const e = await emulator();
     const stream$ = play(SEED_TARGET, options(e)).pipe(share({ resetOnRefCountZero: () => timer(50) }));

@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 import type { EngineMessage } from '@ace-rx/codec';
 import {
   asyncScheduler,
@@ -102,7 +103,8 @@ export interface HttpEngineSession extends AsyncDisposable {
   close(): Promise<void>;
   /**
    * Starts the content (stopping what played before): the `progress` of each stat poll,
-   * then `playing` with the URL, and completes; polling goes on until {@link stop}.
+   * then `playing` with the URL, and completes; polling goes on until {@link stop}
+   * (completing stops nothing; unsubscribing `connectHttp()` does, and the URL then answers 500).
    * `LoadFailed` when the engine cannot load it, `ContentError` on a stat `err`/`error`,
    * `EngineTimeout` when prebuffering does not end within `startMs`.
    */
@@ -387,6 +389,11 @@ const urlHost = (host: string) => (host.includes(':') && !host.startsWith('[') ?
  * session. `ConnectionFailed` when nothing answers (or not an engine) within `connectMs`.
  * Unsubscribing stops what plays (`method=stop`, bounded by `stopMs`) and aborts every
  * request in flight. Runtime-neutral: it needs only `fetch`.
+ *
+ * Ending the stream is unsubscribing: `firstValueFrom` (or `take`, `takeWhile` with
+ * `lastValueFrom`) of a pipe up to `playing` stops the content before the `await`
+ * returns, and the playback URL then answers 500. Keep the subscription while a player
+ * reads the URL.
  *
  * @example
  * ```ts
