@@ -27,8 +27,9 @@ async function startBin(args: string[]): Promise<{ port: number; httpPort: numbe
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const deadline = Date.now() + 15000;
   for (;;) {
+    // The banner is two lines, which may come in two chunks: wait for its end.
     const match = /API on 127\.0\.0\.1:(\d+), HTTP on 127\.0\.0\.1:(\d+)/.exec(output);
-    if (match) return { port: Number(match[1]), httpPort: Number(match[2]), output: () => output };
+    if (match && output.includes('(Ctrl-C to stop)')) return { port: Number(match[1]), httpPort: Number(match[2]), output: () => output };
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`bin did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 20));
   }
