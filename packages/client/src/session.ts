@@ -21,7 +21,6 @@ import {
   concatMap,
   defer,
   EMPTY,
-  endWith,
   filter,
   finalize,
   ignoreElements,
@@ -40,7 +39,8 @@ import {
   timeout,
 } from 'rxjs';
 import { ContentError, EngineTimeout, LoadFailed, type SessionClosed } from './errors.js';
-import { toProgress, type PrebufferProgress, type SyncOptions } from './operators.js';
+import type { PrebufferProgress, SyncOptions } from './operators.js';
+import { startEvents } from './start-events.js';
 import type { SyncQueue } from './sync.js';
 
 /** What the engine said of itself during the handshake. */
@@ -430,35 +430,10 @@ export class Session implements EngineSession {
       const flow = merge(
         this.restarts.pipe(concatMap(() => throwError(() => new ContentError(undefined, 'a newer start() on the session replaced the content before playback')))),
         this.messages$.pipe(
-          concatMap((m): Observable<StartEvent> => {
-            switch (m.kind) {
-              case 'STATUS':
-                if (m.main.state === 'err') return throwError(() => new ContentError(m.main.state === 'err' ? m.main.errorId : undefined, (m.main as { errorMessage?: string }).errorMessage ?? 'unknown error'));
-                return of({ type: 'progress', progress: toProgress(m.main) });
-              case 'PLAYAD':
-              case 'PLAYADI':
-                return of({ type: 'ad', url: this.url(m.url), skippable: m.kind === 'PLAYADI' });
-              case 'PLAY':
-                return of({ type: 'playing', url: this.url(m.url), live: false });
-              case 'START':
-                return of(
-                  m.ad
-                    ? { type: 'ad', url: this.url(m.url), skippable: m.interruptable === true }
-                    : { type: 'playing', url: this.url(m.url), live: m.stream === true },
-                );
-              case 'STOP':
-                return throwError(() => new ContentError(undefined, 'the engine stopped the content before playback'));
-              default:
-                return EMPTY;
-            }
-          }),
-          takeWhile((event) => event.type !== 'playing', true),
-          endWith(null),
-          concatMap((event) => {
-            if (event !== null) return of(event);
-            // The messages ended: fine after the main URL, a lost connection before it.
-            return playing ? EMPTY : throwError(() => this.link.endedBefore('playback'));
-          }),
+          startEvents(
+            (url) => this.url(url),
+            () => this.link.endedBefore('playback'),
+          ),
           tap((event) => {
             if (event.type === 'playing') playing = true;
           }),

@@ -5,7 +5,6 @@ import {
   concatMap,
   defer,
   EMPTY,
-  endWith,
   exhaustMap,
   map,
   merge,
@@ -15,12 +14,11 @@ import {
   Subject,
   type Subscription,
   takeWhile,
-  tap,
   throwError,
   timer,
 } from 'rxjs';
 import { ConnectionFailed, ContentError, EngineDisconnected, EngineTimeout, LoadFailed, SessionClosed } from '../errors.js';
-import { toProgress } from '../operators.js';
+import { startEvents } from '../start-events.js';
 import { rewritePlaybackUrl, type EngineInfo, type StartEvent, type StartTarget } from '../session.js';
 import { decodeVersionResponse, liveSeekUrl, statPollUrl, stopUrl, versionUrl, type HttpOutput, type StartResponse } from '@ace-rx/codec/http';
 import { get, type FetchLike, type HttpAnswer, type RequestTarget } from './request.js';
@@ -189,32 +187,14 @@ class HttpSession implements HttpEngineSession {
 
   private follow(started: StartResponse): Observable<StartEvent> {
     return defer(() => {
-      let playing = false;
       const events = this.messages$.pipe(
-        concatMap((m): Observable<StartEvent> => {
-          switch (m.kind) {
-            case 'STATUS':
-              if (m.main.state === 'err') return throwError(() => new ContentError(m.main.state === 'err' ? m.main.errorId : undefined, (m.main as { errorMessage?: string }).errorMessage ?? 'unknown error'));
-              return of({ type: 'progress', progress: toProgress(m.main) });
-            case 'START':
-              return of({ type: 'playing', url: m.url, live: m.stream === true });
-            case 'STOP':
-              return throwError(() => new ContentError(undefined, 'the engine stopped the content before playback'));
-            default:
-              return EMPTY;
-          }
-        }),
-        takeWhile((event) => event.type !== 'playing', true),
-        endWith(null),
-        concatMap((event) => {
-          if (event !== null) return of(event);
-          if (playing) return EMPTY;
-          const why = this.ended;
-          return throwError(() => (why?.reason === 'lost' ? new EngineDisconnected('the engine stopped answering before playback', why.cause) : (why ?? new SessionClosed('closed'))));
-        }),
-        tap((event) => {
-          if (event.type === 'playing') playing = true;
-        }),
+        startEvents(
+          (url) => url,
+          () => {
+            const why = this.ended;
+            return why?.reason === 'lost' ? new EngineDisconnected('the engine stopped answering before playback', why.cause) : (why ?? new SessionClosed('closed'));
+          },
+        ),
       );
       // Listening first: the polls start after the subscription above.
       return merge(
