@@ -3,7 +3,7 @@
 // answers, and nothing invalid on the wire.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import {
   awaitSync,
@@ -22,6 +22,7 @@ import {
 import { DEFAULT_PRODUCT_KEY as CODEC_KEY, type ClientMessage, type DecodeError, type LineTooLong } from '@ace-rx/codec';
 import { startEmulator, type Emulator, type EmulatorOptions } from '@ace-rx/emulator';
 import { firstValueFrom, lastValueFrom, of, Subscription, toArray } from 'rxjs';
+import { scriptedEngine as scriptedEngineOn } from './scripted-engine.js';
 
 const FAST = { statusIntervalMs: 5, prebufferMs: 40, loadDelayMs: 5, bufferingAfterMs: 20, bufferingMs: 20, livePosIntervalMs: 10 };
 const SEED = '4c78e1cf0df23b4f5a16a106829ebed710cb52e0';
@@ -55,39 +56,7 @@ async function waitFor(condition: () => boolean, ms = 3000): Promise<void> {
 
 const clientLines = (e: Emulator, session = 0) => e.sessions[session]!.transcript.filter((t) => t.direction === '>>').map((t) => t.line);
 
-/**
- * A raw engine on 127.0.0.1:0 for precise scripts: it answers the handshake (HELLOTS
- * without key, AUTH 1, or `hello` instead), then hands every later line to `onLine`.
- */
-async function scriptedEngine(onLine: (line: string, socket: Socket) => void, hello = 'HELLOTS version=3.1.16 version_code=3011600 http_port=6878'): Promise<{ port: number; lines: string[] }> {
-  const lines: string[] = [];
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    let buffered = '';
-    socket.on('data', (chunk) => {
-      buffered += chunk.toString('utf8');
-      let end: number;
-      while ((end = buffered.indexOf('\r\n')) !== -1) {
-        const line = buffered.slice(0, end);
-        buffered = buffered.slice(end + 2);
-        lines.push(line);
-        if (line.startsWith('HELLOBG')) socket.write(`${hello}\r\n`);
-        else if (line.startsWith('READY')) socket.write('AUTH 1\r\n');
-        else if (line === 'SHUTDOWN') socket.end();
-        else onLine(line, socket);
-      }
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanups.push(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((r) => server.close(() => r()));
-  });
-  return { port: (server.address() as { port: number }).port, lines };
-}
+const scriptedEngine = (onLine: (line: string, socket: Socket) => void, hello?: string) => scriptedEngineOn(cleanups, onLine, hello);
 
 describe('defaults that work', () => {
   it('re-exports the codec public product key, and connects with it when no key is given', async () => {

@@ -4,8 +4,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { connect, ContentError, DEFAULT_TIMEOUTS, playOn, type EngineSession, type PlayEvent, type StartEvent } from '@ace-rx/client';
 import { DEFAULT_PRODUCT_KEY, startEmulator, type Emulator, type EmulatorOptions } from '@ace-rx/emulator';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { filter, firstValueFrom, lastValueFrom, Subscription, take, toArray } from 'rxjs';
+import { scriptedEngine as scriptedEngineOn } from './scripted-engine.js';
 
 const FAST = { statusIntervalMs: 5, prebufferMs: 40, loadDelayMs: 5, bufferingAfterMs: 20, bufferingMs: 20, livePosIntervalMs: 10 };
 
@@ -124,42 +125,7 @@ describe('a second start() on one TCP session', () => {
   }, 20_000);
 });
 
-/**
- * A raw engine on 127.0.0.1:0: answers the handshake (a version code that takes stop
- * notifications), then hands every later line to `onLine`.
- */
-async function scriptedEngine(onLine: (line: string, socket: Socket) => void): Promise<{ port: number; lines: string[] }> {
-  const lines: string[] = [];
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    let buffered = '';
-    socket.on('data', (chunk) => {
-      buffered += chunk.toString('utf8');
-      let end: number;
-      while ((end = buffered.indexOf('\r\n')) !== -1) {
-        const line = buffered.slice(0, end);
-        buffered = buffered.slice(end + 2);
-        lines.push(line);
-        if (line.startsWith('HELLOBG')) socket.write('HELLOTS version=3.1.16 version_code=3011600 http_port=6878\r\n');
-        else if (line.startsWith('READY')) socket.write('AUTH 1\r\n');
-        else if (line === 'SHUTDOWN') socket.end();
-        else onLine(line, socket);
-      }
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return { port: (server.address() as { port: number }).port, lines };
-}
+const scriptedEngine = (onLine: (line: string, socket: Socket) => void, hello?: string) => scriptedEngineOn(cleanups, onLine, hello);
 
 const PREBUF = 'STATUS main:prebuf;10;20;0;0;50;0;0;3;0;1024;0;0';
 
