@@ -15,8 +15,17 @@ import { registerServe } from './serve.js';
 // exits within a second whatever the engine does; a second one exits at once.
 const controller = new AbortController();
 let stoppedBy: Interrupted | undefined;
+// The terminal signals the whole process group, and a runner in between (pnpm, tsx)
+// relays the same Ctrl-C again when the child does not confirm within ~30 ms: a signal
+// this soon after the first is that one again, not a second Ctrl-C.
+const RELAYED_WITHIN_MS = 250;
+let stoppedAt = 0;
 const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
-  if (stoppedBy !== undefined) process.exit(new Interrupted(signal).exitCode);
+  if (stoppedBy !== undefined) {
+    if (performance.now() - stoppedAt < RELAYED_WITHIN_MS) return;
+    process.exit(new Interrupted(signal).exitCode);
+  }
+  stoppedAt = performance.now();
   stoppedBy = new Interrupted(signal);
   controller.abort(stoppedBy);
   setTimeout(() => process.exit(stoppedBy!.exitCode), 700);

@@ -7,6 +7,7 @@ import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec';
 import { startEmulator, type Emulator } from '@ace-rx/emulator';
 import { DEFAULT_GATEWAY_PORT, DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, formatLogEvent, parseChannels, playBackend, startGateway, tcpBackend, type Channel, type EngineBackend, type Gateway } from '@ace-rx/gateway';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { parsePort } from './checks.js';
 import { UsageError } from './exit-codes.js';
 import { userDirectory } from './target.js';
 
@@ -20,6 +21,8 @@ export interface ServeOptions {
   readonly engines?: readonly string[];
   /** `tcp` (LOADASYNC first, so unknown content is a clean 404), `http` (the HTTP API), or `auto` (default: TCP when it answers, else HTTP). */
   readonly api?: 'tcp' | 'http' | 'auto';
+  /** With `auto`, the engines' HTTP API port (default 6878), as `--http-port` gives it to `play` and `info`. */
+  readonly httpPort?: number;
   /** A channels file (M3U) for `/playlist.m3u`, relative to `cwd`. */
   readonly channels?: string;
   /** Where a relative `channels` path starts (default: the user's directory, `INIT_CWD` under pnpm). */
@@ -93,9 +96,9 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
   // Everything the user gave is checked before anything starts or listens.
   const port = servePort(options.port ?? DEFAULT_GATEWAY_PORT);
   const host = options.host === undefined ? undefined : serveHost(options.host);
-  const channels = options.channels === undefined ? [] : readChannels(options.channels, options.cwd ?? userDirectory());
+  let channels = options.channels === undefined ? [] : readChannels(options.channels, options.cwd ?? userDirectory());
   const addresses = (options.engines ?? []).length === 0 ? [{ host: '127.0.0.1', port: defaultPort }] : options.engines!.map((e) => engineAddress(e, defaultPort));
-  const backendOf = (a: { host: string; port: number }, httpPort = DEFAULT_HTTP_PORT): EngineBackend => {
+  const backendOf = (a: { host: string; port: number }, httpPort = options.httpPort ?? DEFAULT_HTTP_PORT): EngineBackend => {
     if (api === 'tcp') return tcpBackend({ ...a, productKey });
     if (api === 'http') return playBackend({ api, host: a.host, httpPort: a.port, productKey });
     return playBackend({ api, host: a.host, port: a.port, httpPort, productKey });
@@ -108,6 +111,8 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
       emulator = await startEmulator({ productKey });
       backends = [backendOf({ host: '127.0.0.1', port: api === 'http' ? emulator.httpPort : emulator.port }, emulator.httpPort)];
       log(`no engine at ${addresses.map((a) => `${a.host}:${a.port}`).join(', ')}: serving from the embedded emulator (TCP ${emulator.port}, HTTP ${emulator.httpPort})`);
+      // Without a channels file, /playlist.m3u lists the emulator's own contents.
+      if (options.channels === undefined) channels = emulatorChannels(emulator);
     }
   }
   try {
@@ -167,7 +172,9 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
     .option('--stall <ms>', 'drop a viewer that takes no bytes this long (default 10000)', int('--stall'))
     .option('--ring <bytes>', 'bytes kept per stream (default 8388608)', int('--ring'))
     .action(async (own: { port?: string; host?: string; engine?: string[]; api: 'tcp' | 'http' | 'auto'; channels?: string; token?: string; linger?: number; stall?: number; ring?: number }) => {
-      const globals = program.opts<{ port?: string; host?: string; productKey?: string; emulate?: boolean; api?: string }>();
+      const globals = program.opts<{ port?: string; host?: string; productKey?: string; emulate?: boolean; api?: string; httpPort?: string }>();
+      const httpPortText = globals.httpPort ?? process.env['ACE_RX_HTTP_PORT'];
+      const httpPort = httpPortText === undefined || httpPortText === '' ? undefined : parsePort(httpPortText, globals.httpPort === undefined ? 'ACE_RX_HTTP_PORT' : '--http-port');
       const fromCli = (name: string) => program.getOptionValueSource(name) === 'cli';
       // Whichever parsed them, they are the text given: serve() checks them (exit 2).
       const port = own.port ?? (fromCli('port') ? globals.port : undefined);
@@ -181,6 +188,7 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
           ...(host === undefined ? {} : { host }),
           ...(own.engine === undefined ? {} : { engines: own.engine }),
           api,
+          ...(httpPort === undefined ? {} : { httpPort }),
           ...(own.channels === undefined ? {} : { channels: own.channels }),
           ...(own.token === undefined ? {} : { token: own.token }),
           ...(globals.productKey === undefined ? {} : { productKey: globals.productKey }),
@@ -204,4 +212,14 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
 function parseServeApi(value: string | undefined): 'tcp' | 'http' | 'auto' {
   if (value === 'tcp' || value === 'http' || value === 'auto') return value;
   throw new UsageError(`--api must be tcp, http or auto, not ${JSON.stringify(value)}`);
+}
+
+/** The embedded emulator's contents as channels: by player id where it has one, else by infohash. */
+function emulatorChannels(emulator: Emulator): Channel[] {
+  return emulator.catalogue.all().map((content) => ({
+    name: content.playerId ?? content.files[0]?.name ?? content.infohash,
+    content: content.playerId === undefined ? { kind: 'infohash', value: content.infohash } : { kind: 'id', value: content.playerId },
+    attributes: 'group-title="ace-rx emulator"',
+    duration: '-1',
+  }));
 }

@@ -82,6 +82,24 @@ describe('ace-rx serve', () => {
       expect(lines.join('\n')).toMatch(/getstream\?id=live/);
       // The gateway's own lines start with their time.
       expect(lines.some((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z viewer \S+ joined id:live/.test(l))).toBe(true);
+      // Without --channels, /playlist.m3u lists the emulator's contents, pointing at the gateway.
+      const playlist = await (await fetch(`http://127.0.0.1:${serving.gateway.port}/playlist.m3u`)).text();
+      expect(playlist).toMatch(/^#EXTM3U/);
+      expect(playlist).toContain(`http://127.0.0.1:${serving.gateway.port}/ace/getstream?id=live`);
+      expect(playlist).toContain('/ace/getstream?id=series');
+    } finally {
+      await serving.close();
+    }
+  });
+
+  it("auto takes the engines' HTTP API port from httpPort (--http-port), not always 6878", async () => {
+    const dead = await deadPort();
+    const lines: string[] = [];
+    const serving = await serve({ port: 0, engines: [`127.0.0.1:${dead}`], api: 'auto', httpPort: dead, lingerMs: 50 }, (l) => lines.push(l));
+    try {
+      const status = (await (await fetch(`http://127.0.0.1:${serving.gateway.port}/status`)).json()) as { engines: { name: string }[] };
+      expect(status.engines[0]!.name).toContain(`/${dead}`);
+      expect(status.engines[0]!.name).not.toContain('6878');
     } finally {
       await serving.close();
     }

@@ -132,6 +132,8 @@ describe('Ctrl-C at every phase', () => {
     await waitFor(() => accepted.length === 2 && heard.length >= 2, 'two connections');
     handshake.signal('SIGINT');
     twice.signal('SIGINT');
+    // A second Ctrl-C, later than a runner's relay of the first (see the next test).
+    await new Promise((r) => setTimeout(r, 300));
     twice.signal('SIGINT');
     await waitFor(() => existsSync(join(dir, 'film.mp4')) && readFileSync(join(dir, 'film.mp4')).length > 8192, 'bytes written');
     download.signal('SIGINT');
@@ -293,6 +295,23 @@ describe('machine-readable and telling the truth', () => {
     expect(info.stdout).not.toContain('6878 ');
     expect(JSON.parse(infoJson.stdout)).toMatchObject({ httpPort: null });
   }, 90_000);
+
+  it('a Ctrl-C relayed by a runner (pnpm, tsx) a few ms later is the same Ctrl-C: --json still ends with the error and end lines', async () => {
+    const e = await emulator({ timing: { prebufferMs: 120_000 } });
+    const running = start(['--port', String(e.port), 'play', 'series', '--json']);
+    await waitFor(() => sent(e).some((l) => l.startsWith('START')), 'START sent');
+    running.signal('SIGINT');
+    // What tsx does when the child does not confirm within 30 ms (two signals sent at
+    // once would merge into one pending signal, so the relay comes a little later).
+    await new Promise((r) => setTimeout(r, 40));
+    running.signal('SIGINT');
+    const run = await running.done;
+    expect(run.code).toBe(130);
+    const events = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events.at(-2)).toMatchObject({ event: 'error', exit: 130 });
+    expect(events.at(-1)).toEqual({ event: 'end', exit: 130 });
+    expect(count(sent(e), 'STOP')).toBe(1);
+  }, 60_000);
 
   it('an error under --json is a JSON line too, then the end', async () => {
     const run = await ace(['--port', '1', 'play', 'series', '--json']);
