@@ -11,22 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec';
 import { startEmulator, type Emulator, type EmulatorOptions } from '@ace-rx/emulator';
-import { ace, DEAD_PORT, root, start, waitFor } from './helpers.js';
-
-const FAST = { statusIntervalMs: 20, prebufferMs: 100, loadDelayMs: 5, bufferingAfterMs: 100_000, bufferingMs: 20, livePosIntervalMs: 10 };
-/** A first Ctrl-C must end the process within a second, whatever the engine does. */
-const WITHIN_A_SECOND = 1000;
+import { ace, DEAD_PORT, FAST_TIMING, fastEmulator, root, start, waitFor, WITHIN_A_SECOND } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function emulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const engine = await startEmulator({ productKey: DEFAULT_PRODUCT_KEY, ...options, timing: { ...FAST, ...options.timing } });
-  cleanups.push(() => engine.close());
-  return engine;
-}
+const emulator = (options: EmulatorOptions = {}): Promise<Emulator> => fastEmulator(cleanups, options);
 
 async function listening<T extends Server | HttpServer>(server: T): Promise<number> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -101,7 +93,7 @@ describe('over the HTTP API', () => {
     const terminated = await emulator({ timing: { prebufferMs: 120_000 } });
     const playing = await emulator();
     // Closed by the test itself, mid-playback.
-    const lost = await startEmulator({ productKey: DEFAULT_PRODUCT_KEY, timing: FAST });
+    const lost = await startEmulator({ productKey: DEFAULT_PRODUCT_KEY, timing: FAST_TIMING });
     let lostClosed = false;
     cleanups.push(() => (lostClosed ? undefined : lost.close()));
     const runs = [

@@ -2,6 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec';
+import { startEmulator, type Emulator, type EmulatorOptions } from '@ace-rx/emulator';
 
 export const root = join(import.meta.dirname, '..', '..', '..');
 
@@ -82,4 +84,17 @@ export async function waitFor(check: () => boolean, what: string, ms = 30_000): 
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Emulator timing for process tests: every phase in milliseconds, no buffering episode unless asked. */
+export const FAST_TIMING = { statusIntervalMs: 20, prebufferMs: 100, loadDelayMs: 5, bufferingAfterMs: 100_000, bufferingMs: 20, livePosIntervalMs: 10 };
+
+/** A first Ctrl-C must end the process within a second, whatever the engine does. */
+export const WITHIN_A_SECOND = 1000;
+
+/** An emulator with the public key and {@link FAST_TIMING} (overridable); closing it is pushed onto `cleanups`. */
+export async function fastEmulator(cleanups: (() => Promise<void> | void)[], options: EmulatorOptions = {}): Promise<Emulator> {
+  const engine = await startEmulator({ productKey: DEFAULT_PRODUCT_KEY, ...options, timing: { ...FAST_TIMING, ...options.timing } });
+  cleanups.push(() => engine.close());
+  return engine;
 }

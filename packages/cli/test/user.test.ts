@@ -8,24 +8,16 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_PRODUCT_KEY, encodeEngineMessage } from '@ace-rx/codec';
-import { fileBytes, startEmulator, type Emulator, type EmulatorOptions } from '@ace-rx/emulator';
-import { ace, root, start, waitFor } from './helpers.js';
-
-const FAST = { statusIntervalMs: 20, prebufferMs: 100, loadDelayMs: 5, bufferingAfterMs: 100_000, bufferingMs: 20, livePosIntervalMs: 10 };
-/** A first Ctrl-C must end the process within a second, whatever the engine does. */
-const WITHIN_A_SECOND = 1000;
+import { encodeEngineMessage } from '@ace-rx/codec';
+import { fileBytes, type Emulator, type EmulatorOptions } from '@ace-rx/emulator';
+import { ace, fastEmulator, root, start, waitFor, WITHIN_A_SECOND } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function emulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const engine = await startEmulator({ productKey: DEFAULT_PRODUCT_KEY, ...options, timing: { ...FAST, ...options.timing } });
-  cleanups.push(() => engine.close());
-  return engine;
-}
+const emulator = (options: EmulatorOptions = {}): Promise<Emulator> => fastEmulator(cleanups, options);
 
 const sent = (e: Emulator) => e.sessions.flatMap((s) => s.transcript.filter((t) => t.direction === '>>').map((t) => t.line));
 const count = (lines: string[], line: string) => lines.filter((l) => l === line).length;

@@ -2,13 +2,14 @@
 // timed-out request keeps its slot only for a grace period, a `##` no slot waits for or
 // that does not fit the waiting request's kind is reported and given to no request.
 // Virtual time for the exact timings of SyncQueue, then real TCP against scripted engines.
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { awaitSync, EngineDisconnected, EngineTimeout, open, type EngineSession, type Timeouts } from '@ace-rx/client';
 import type { ClientMessage, DecodeError, LineTooLong } from '@ace-rx/codec';
 import { firstValueFrom, lastValueFrom, of, toArray, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { SyncQueue } from '../src/sync.js';
+import { scriptedEngine as scriptedEngineOn } from './scripted-engine.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -106,65 +107,45 @@ describe('SyncQueue in virtual time', () => {
 });
 
 /**
- * A raw engine on 127.0.0.1:0: it answers the handshake (HELLOTS without key, AUTH 1),
- * then hands every later line to `onLine`; counts how many `##` requests were on the
- * wire at once (LOAD, GETPID, GETCID written, minus `##` lines written back by `answer`).
+ * The shared scripted engine (HELLOTS without key, AUTH 1), whose `onLine` also gets
+ * `answer`, which writes a `##` line now or after `ms`; counts how many `##` requests
+ * were on the wire at once (LOAD, GETPID, GETCID written, minus `##` lines written back).
  */
 async function scriptedEngine(onLine: (line: string, answer: (payload: string, ms?: number) => void, socket: Socket) => void) {
-  const lines: string[] = [];
   const stats = { inFlight: 0, maxInFlight: 0 };
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    const timers = new Set<NodeJS.Timeout>();
-    socket.on('close', () => {
-      sockets.delete(socket);
-      for (const t of timers) clearTimeout(t);
-    });
+  const timersOf = new WeakMap<Socket, Set<NodeJS.Timeout>>();
+  const timers = (socket: Socket) => {
+    let set = timersOf.get(socket);
+    if (set === undefined) {
+      const made = new Set<NodeJS.Timeout>();
+      socket.once('close', () => {
+        for (const t of made) clearTimeout(t);
+      });
+      timersOf.set(socket, (set = made));
+    }
+    return set;
+  };
+  const engine = await scriptedEngineOn(cleanups, (line, socket) => {
     const answer = (payload: string, ms = 0) => {
       const write = () => {
         stats.inFlight -= 1;
         if (!socket.destroyed) socket.write(`##${payload}\r\n`);
       };
-      if (ms === 0) write();
-      else {
-        const t = setTimeout(() => {
-          timers.delete(t);
-          write();
-        }, ms);
-        timers.add(t);
-      }
+      if (ms === 0) return write();
+      const pending = timers(socket);
+      const t = setTimeout(() => {
+        pending.delete(t);
+        write();
+      }, ms);
+      pending.add(t);
     };
-    let buffered = '';
-    socket.on('data', (chunk) => {
-      buffered += chunk.toString('utf8');
-      let end: number;
-      while ((end = buffered.indexOf('\r\n')) !== -1) {
-        const line = buffered.slice(0, end);
-        buffered = buffered.slice(end + 2);
-        lines.push(line);
-        if (line.startsWith('HELLOBG')) socket.write('HELLOTS version=3.1.16 version_code=3011600 http_port=6878\r\n');
-        else if (line.startsWith('READY')) socket.write('AUTH 1\r\n');
-        else if (line === 'SHUTDOWN') socket.end();
-        else {
-          if (/^(LOAD|GETPID|GETCID) /.test(line)) {
-            stats.inFlight += 1;
-            stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
-          }
-          onLine(line, answer, socket);
-        }
-      }
-    });
+    if (/^(LOAD|GETPID|GETCID) /.test(line)) {
+      stats.inFlight += 1;
+      stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+    }
+    onLine(line, answer, socket);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return { port: (server.address() as { port: number }).port, lines, stats };
+  return { ...engine, stats };
 }
 
 /** open() whose session is closed when the test ends, with its decodeErrors$ collected from the start. */
