@@ -97,6 +97,9 @@ class Sniffer {
       if (what === 'engine') this.decided = true;
       else if (what !== undefined) throw (this.rejected = new NotAnEngine(this.host, this.port, what));
     }
+    // The client decodes the session's bytes itself: this second decoder runs only until
+    // HELLOTS, unless `watch` asked for every frame.
+    if (this.hello !== undefined && this.onFrame === undefined) return;
     for (const frame of this.decoder.push(chunk)) {
       if (frame._tag === 'Right' && frame.right.kind === 'HELLOTS' && this.hello === undefined) this.hello = frame.right;
       this.onFrame?.(frame);
