@@ -14,17 +14,9 @@ export {
   type HlsSource,
   type ContentKey, type EngineBackend, type EngineStats, type EngineStream, type TcpBackendOptions } from './backend.js';
 export { AtCapacity, ContentNotFound, EngineUnavailable, GatewayError, InvalidGatewayOption, NoHls, StartFailed, StartTimeout, StreamAborted } from './errors.js';
-export {
-  DEFAULT_GATEWAY_PORT,
-  formatLogEvent,
-  startGateway,
-  type Gateway,
-  type GatewayLogEvent,
-  type GatewayOptions,
-  type GatewayStatus,
-  type Limits,
-  type RetryPolicy,
-  type StreamStatus,
-} from './gateway.js';
+export { formatLogEvent, type GatewayLogEvent } from './log.js';
+export { DEFAULT_GATEWAY_PORT, type GatewayOptions, type Limits, type RetryPolicy } from './options.js';
+export { type GatewayStatus, type StreamStatus } from './routes/operations.js';
+export { startGateway, type Gateway } from './server.js';
 export { buildPlaylist, contentOfUrl, parseChannels, type Channel } from './playlist.js';
 export { alignedOffset, Cursor, Ring, TS_PACKET, type CursorOptions, type Sink } from './ring.js';

@@ -1,0 +1,112 @@
+import type { EngineBackend } from './backend.js';
+import { InvalidGatewayOption } from './errors.js';
+import type { GatewayLogEvent } from './log.js';
+import type { Channel } from './playlist.js';
+
+/** Port `ace-rx serve` listens on by default (the engine's 6878 plus two). */
+export const DEFAULT_GATEWAY_PORT = 6880;
+
+/** How a stream lost mid-way is retried: `attempts` times, waiting `delayMs · 2^(n-1)`, at most `maxDelayMs`. */
+export interface RetryPolicy {
+  /** Attempts after a loss before the viewers are ended (default 3; 0 ends at once). */
+  readonly attempts: number;
+  /** First delay (default 500 ms). */
+  readonly delayMs: number;
+  /** Longest delay (default 4 000 ms). */
+  readonly maxDelayMs: number;
+}
+
+/** Capacity limits; past one a viewer gets 503 with the limit's name. */
+export interface Limits {
+  /** Streams (contents) at once (default 16). */
+  readonly maxStreams: number;
+  /** Viewers of one stream (default 100). */
+  readonly maxViewersPerStream: number;
+  /** Viewers in all (default 500). */
+  readonly maxViewers: number;
+}
+
+/** Options of {@link startGateway}. Everything but `engines` has a default. */
+export interface GatewayOptions {
+  /** The engines, in order of preference when equally loaded (at least one). */
+  readonly engines: readonly EngineBackend[];
+  /** Port to listen on (default {@link DEFAULT_GATEWAY_PORT}; 0 picks a free one). */
+  readonly port?: number;
+  /** Address to bind (default `127.0.0.1`: nobody else can reach it unless you say so). */
+  readonly host?: string;
+  /** When set, every URL needs `?token=` or `Authorization: Bearer <token>`. */
+  readonly token?: string;
+  /** Bytes kept per stream in its ring (default 8 MiB). */
+  readonly ringBytes?: number;
+  /** Bytes behind the live edge a joining viewer starts with (default 256 KiB, at most a quarter of the ring). */
+  readonly backlogBytes?: number;
+  /** A viewer whose socket takes no bytes this long is dropped (default 10 000 ms). */
+  readonly stallMs?: number;
+  /** The engine session outlives its last viewer this long (default 5 000 ms). */
+  readonly lingerMs?: number;
+  /** A stream that sends nothing this long is ended and its engine session stopped (default 30 000 ms). */
+  readonly silenceMs?: number;
+  /** Retry of a stream lost mid-way. */
+  readonly retry?: Partial<RetryPolicy>;
+  /** Capacity limits. */
+  readonly limits?: Partial<Limits>;
+  /** An engine taken out after a failure is tried again after this long (default 10 000 ms). */
+  readonly engineRecheckMs?: number;
+  /** An HLS session with no playlist or segment request this long is stopped (default 30 000 ms). */
+  readonly hlsIdleMs?: number;
+  /** Channels `/playlist.m3u` lists (see `parseChannels`). */
+  readonly channels?: readonly Channel[];
+  /** Called with every log event (default: nothing is logged; {@link formatLogEvent} makes a line of one). */
+  readonly logger?: (event: GatewayLogEvent) => void;
+  /** `/healthz` answers from its last probe of the engines for this long; concurrent requests share one probe (default 1 000 ms). */
+  readonly healthCacheMs?: number;
+}
+
+/** {@link GatewayOptions} checked, with every default filled in. */
+export interface Settings {
+  readonly engines: readonly EngineBackend[];
+  readonly port: number;
+  readonly host: string;
+  readonly token: string | undefined;
+  readonly ringBytes: number;
+  readonly backlogBytes: number;
+  readonly stallMs: number;
+  readonly lingerMs: number;
+  readonly silenceMs: number;
+  readonly retry: RetryPolicy;
+  readonly limits: Limits;
+  readonly engineRecheckMs: number;
+  readonly hlsIdleMs: number;
+  readonly channels: readonly Channel[];
+  readonly healthCacheMs: number;
+}
+
+/** Checks `options` and fills in the defaults; throws {@link InvalidGatewayOption} before anything listens. */
+export function resolveOptions(options: GatewayOptions): Settings {
+  if (options.engines.length === 0) throw new InvalidGatewayOption('engines', 'needs at least one engine');
+  const port: unknown = options.port ?? DEFAULT_GATEWAY_PORT;
+  // Never hand listen() a string: it would make a Unix socket of it.
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidGatewayOption('port', `must be an integer 0-65535 (0: a free port), not ${JSON.stringify(port)}`);
+  }
+  const host: unknown = options.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || !/^[^\s/\\]+$/.test(host)) throw new InvalidGatewayOption('host', `must be an address or host name, not ${JSON.stringify(host)}`);
+  const ringBytes = options.ringBytes ?? 8 * 1024 * 1024;
+  return {
+    engines: options.engines,
+    port,
+    host,
+    token: options.token,
+    ringBytes,
+    backlogBytes: Math.min(options.backlogBytes ?? 256 * 1024, Math.floor(ringBytes / 4)),
+    stallMs: options.stallMs ?? 10_000,
+    lingerMs: options.lingerMs ?? 5_000,
+    silenceMs: options.silenceMs ?? 30_000,
+    retry: { attempts: 3, delayMs: 500, maxDelayMs: 4_000, ...options.retry },
+    limits: { maxStreams: 16, maxViewersPerStream: 100, maxViewers: 500, ...options.limits },
+    engineRecheckMs: options.engineRecheckMs ?? 10_000,
+    hlsIdleMs: options.hlsIdleMs ?? 30_000,
+    channels: options.channels ?? [],
+    healthCacheMs: options.healthCacheMs ?? 1_000,
+  };
+}

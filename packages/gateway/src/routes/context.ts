@@ -1,0 +1,16 @@
+import type { EnginePool } from '../engines.js';
+import type { Log } from '../log.js';
+import type { GatewayMetrics } from '../metrics.js';
+import type { Settings } from '../options.js';
+import type { StreamRegistry } from '../streams.js';
+import type { HlsProxy } from './hls-proxy.js';
+
+/** What every route may use: the settings and the gateway's rooms. */
+export interface GatewayContext {
+  readonly settings: Settings;
+  readonly pool: EnginePool;
+  readonly streams: StreamRegistry;
+  readonly hls: HlsProxy;
+  readonly metrics: GatewayMetrics;
+  readonly log: Log;
+}

@@ -1,0 +1,106 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EngineStats } from '../backend.js';
+import { sendJson } from '../http.js';
+import { buildPlaylist } from '../playlist.js';
+import type { GatewayContext } from './context.js';
+
+/** One stream in `/status`. */
+export interface StreamStatus {
+  /** `id:<content id>` or `infohash:<infohash>`. */
+  readonly key: string;
+  /** The engine backend serving it (none between retries). */
+  readonly engine: string | undefined;
+  /** `starting` (no byte yet), `playing`, or `retrying` after a loss. */
+  readonly state: 'starting' | 'playing' | 'retrying';
+  /** Viewers receiving bytes. */
+  readonly viewers: number;
+  /** Viewers waiting for the first bytes. */
+  readonly waiting: number;
+  /** Bytes read from the engine. */
+  readonly bytesIn: number;
+  /** Bytes written to its viewers, those gone included. */
+  readonly bytesOut: number;
+  /** Bytes held in its ring now. */
+  readonly ringBytes: number;
+  /** Bytes queued in viewers' sockets (in user space), summed: bounded by a chunk plus the socket's high-water mark each. */
+  readonly bufferedBytes: number;
+  /** Times viewers were skipped forward for falling behind the ring. */
+  readonly skips: number;
+  /** When the stream started (ISO 8601). */
+  readonly startedAt: string;
+  /** The engine's latest STATUS figures (peers, speeds). */
+  readonly engineStats: EngineStats | undefined;
+}
+
+/** What `GET /status` answers. */
+export interface GatewayStatus {
+  /** Every stream with an engine session. */
+  readonly streams: readonly StreamStatus[];
+  /** Viewers receiving bytes, in all. */
+  readonly viewers: number;
+  /** Bytes read from engines since the start. */
+  readonly bytesIn: number;
+  /** Bytes written to viewers since the start. */
+  readonly bytesOut: number;
+  /** Each engine: its name, whether it is in service, and how many streams it serves. */
+  readonly engines: readonly { readonly name: string; readonly up: boolean; readonly streams: number }[];
+}
+
+/** What `/status` shows, and {@link Gateway.status} returns. */
+export function gatewayStatus(ctx: GatewayContext): GatewayStatus {
+  const streams = ctx.streams.list().map((s): StreamStatus => {
+    let bufferedBytes = 0;
+    let skips = 0;
+    for (const v of s.viewers) {
+      bufferedBytes += v.res.writableLength;
+      skips += v.cursor.skips;
+    }
+    return {
+      key: s.key,
+      engine: s.slot?.backend.name,
+      state: s.state === 'ended' ? 'retrying' : s.state,
+      viewers: s.viewers.size,
+      waiting: s.pending,
+      bytesIn: s.bytesIn,
+      bytesOut: s.bytesOut,
+      ringBytes: s.ring.bytes,
+      bufferedBytes,
+      skips,
+      startedAt: s.startedAt.toISOString(),
+      engineStats: s.source?.stats(),
+    };
+  });
+  const totals = ctx.streams.totals();
+  return { streams, viewers: ctx.streams.viewerCount(), bytesIn: totals.bytesIn, bytesOut: totals.bytesOut, engines: ctx.pool.status() };
+}
+
+/** `GET /status`. */
+export function serveStatus(ctx: GatewayContext, _req: IncomingMessage, res: ServerResponse): void {
+  sendJson(res, 200, gatewayStatus(ctx));
+}
+
+/** `GET /metrics`: Prometheus text. */
+export async function serveMetrics(ctx: GatewayContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { registry } = ctx.metrics;
+  const text = await registry.metrics();
+  res.writeHead(200, { 'Content-Type': registry.contentType }).end(text);
+}
+
+/** `GET /healthz`: 200 when any engine answers its probe, else 503; probes are cached and shared. */
+export async function serveHealth(ctx: GatewayContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const results = await ctx.pool.health();
+  const any = results.some((r) => r.ok);
+  sendJson(res, any ? 200 : 503, { ok: any, engines: results.map(({ slot, ok }) => ({ name: slot.backend.name, reachable: ok })) });
+}
+
+const HOST_HEADER = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+/** `GET /playlist.m3u`: the channels, pointing at the gateway by the Host the player used (when it is a plain host). */
+export function servePlaylist(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse, listening: { host: string; port: number }): void {
+  const hostHeader = req.headers.host;
+  const { host, port } = listening;
+  const authority = hostHeader !== undefined && HOST_HEADER.test(hostHeader) ? hostHeader : `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const body = buildPlaylist(ctx.settings.channels, `http://${authority}`, ctx.settings.token);
+  res.writeHead(200, { 'Content-Type': 'audio/x-mpegurl; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}

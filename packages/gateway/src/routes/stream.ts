@@ -1,0 +1,80 @@
+import { once } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ContentKey } from '../backend.js';
+import { EngineUnavailable, GatewayError, StreamAborted } from '../errors.js';
+import { sendError } from '../http.js';
+import { Cursor } from '../ring.js';
+import type { ViewerEntry } from '../stream.js';
+import type { GatewayContext } from './context.js';
+
+/**
+ * A TS viewer (`/ace/getstream`, `/pid/…`): joins the content's live stream (starting it
+ * when it is the first), waits for its first bytes, then reads the ring through a cursor
+ * from a little behind the live edge. HEAD answers without starting anything.
+ */
+export async function serveStream(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse, content: ContentKey, startedAt: number): Promise<void> {
+  if (req.method === 'HEAD') {
+    res.writeHead(200, { 'Content-Type': 'video/mp2t', 'Cache-Control': 'no-store' }).end();
+    return;
+  }
+  const stream = ctx.streams.streamFor(`${content.kind}:${content.value}`, content);
+  if (stream instanceof GatewayError) return sendError(res, stream);
+  // The subscription is this viewer's hold on the engine session, from now until it leaves.
+  const hold = stream.live$.subscribe({ error: () => undefined });
+  stream.pending++;
+  let gone = false;
+  const onGone = () => (gone = true);
+  res.once('close', onGone);
+  const closed = once(res, 'close').then(() => undefined, () => undefined);
+  try {
+    await Promise.race([stream.firstBytes, closed]);
+  } catch (error) {
+    stream.pending--;
+    res.off('close', onGone);
+    sendError(res, error instanceof GatewayError ? error : new EngineUnavailable(String(error)));
+    hold.unsubscribe();
+    return;
+  }
+  stream.pending--;
+  res.off('close', onGone);
+  if (gone || stream.state === 'ended') {
+    if (!gone) sendError(res, new StreamAborted());
+    hold.unsubscribe();
+    return;
+  }
+  const { settings, metrics, log } = ctx;
+  const join = stream.ring.joinPoint(settings.backlogBytes);
+  // Where in the gateway's copy of the stream this viewer starts (tests and debugging).
+  const position = stream.ring.startOf(join.seq) + join.offset;
+  res.writeHead(200, { 'Content-Type': 'video/mp2t', 'Cache-Control': 'no-store', 'X-Stream-Position': String(position) });
+  const address = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`;
+  let first = true;
+  const cursor = new Cursor(stream.ring, res, join, {
+    stallMs: settings.stallMs,
+    onProgress: (c) => {
+      if (first) {
+        first = false;
+        metrics.ttfb.observe((performance.now() - startedAt) / 1000);
+      }
+      if (stream.paused && stream.ring.total - c.position < settings.ringBytes / 2) stream.resume();
+    },
+    onStop: (reason) => {
+      if (reason !== 'stalled') return;
+      metrics.dropped.inc();
+      log({ event: 'viewer-leave', stream: stream.key, viewer: address, reason: 'stalled' }, `viewer ${address} dropped from ${stream.key}: stalled for ${settings.stallMs} ms`);
+    },
+  });
+  const entry: ViewerEntry = { cursor, res, address };
+  stream.viewers.add(entry);
+  log({ event: 'viewer-join', stream: stream.key, viewer: address }, `viewer ${address} joined ${stream.key} (${stream.viewers.size} watching)`);
+  res.once('close', () => {
+    cursor.close();
+    if (!stream.viewers.delete(entry)) return;
+    stream.bytesOutGone += cursor.sentBytes;
+    ctx.streams.viewerGone(stream, cursor.sentBytes);
+    log({ event: 'viewer-leave', stream: stream.key, viewer: address, reason: 'left' }, `viewer ${address} left ${stream.key} after ${cursor.sentBytes} bytes (${stream.viewers.size} watching)`);
+    stream.resume();
+    hold.unsubscribe();
+  });
+  cursor.pump();
+}

@@ -1,0 +1,160 @@
+import { timingSafeEqual } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Registry } from 'prom-client';
+import { EnginePool } from './engines.js';
+import { EngineUnavailable } from './errors.js';
+import { decodeOrUndefined, sendError, sendJson } from './http.js';
+import { selectorOf } from './identity.js';
+import { makeLog } from './log.js';
+import { createMetrics } from './metrics.js';
+import { resolveOptions, type GatewayOptions } from './options.js';
+import type { GatewayContext } from './routes/context.js';
+import { HlsProxy } from './routes/hls-proxy.js';
+import { gatewayStatus, serveHealth, serveMetrics, servePlaylist, serveStatus, type GatewayStatus } from './routes/operations.js';
+import { serveStream } from './routes/stream.js';
+import { StreamRegistry } from './streams.js';
+
+/** A running gateway. */
+export interface Gateway {
+  /** The port it listens on. */
+  readonly port: number;
+  /** The address it is bound to. */
+  readonly host: string;
+  /** Its own Prometheus registry (never the global one). */
+  readonly registry: Registry;
+  /** What `/status` shows. */
+  status(): GatewayStatus;
+  /** Ends every viewer, stops every engine session and closes the server. */
+  close(): Promise<void>;
+}
+
+/** One request, once routed: what the route matched, and when the request came. */
+interface Request {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly url: URL;
+  readonly startedAt: number;
+}
+
+/** A route: its name (the `route` label of the request metric), which paths it takes, and its handler. */
+interface Route {
+  readonly name: string;
+  readonly match: (path: string) => RegExpExecArray | boolean;
+  readonly handle: (r: Request, match: RegExpExecArray | boolean) => void | Promise<void>;
+}
+
+/**
+ * Starts a gateway: many viewers share one engine session per content. Each stream is
+ * read once from its engine into a bounded {@link Ring}; every viewer is a cursor in it.
+ *
+ * @example
+ * ```ts
+ * const gateway = await startGateway({ engines: [tcpBackend({ port: 62062 })], port: 6880 });
+ * // a player opens http://127.0.0.1:6880/ace/getstream?id=<content id>
+ * await gateway.close();
+ * ```
+ */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const settings = resolveOptions(options);
+  const log = makeLog(options.logger);
+  // The metrics read the rooms when scraped, after they exist.
+  const metrics = createMetrics(() => ctx);
+  const pool = new EnginePool(settings.engines, { recheckMs: settings.engineRecheckMs, healthCacheMs: settings.healthCacheMs, log, onSessionStart: () => metrics.sessionsStarted.inc() });
+  const streams = new StreamRegistry(settings, pool, log);
+  const hls = new HlsProxy({ hlsIdleMs: settings.hlsIdleMs, token: settings.token, maxStreams: settings.limits.maxStreams }, pool, log);
+  const ctx: GatewayContext = { settings, pool, streams, hls, metrics, log };
+  const sockets = new Set<Socket>();
+  let closing = false;
+  let listening = { host: settings.host, port: settings.port };
+
+  const serveContent = ({ req, res, url, startedAt }: Request) => {
+    const content = selectorOf(url);
+    if (content === 'bad') return sendJson(res, 400, { error: 'BAD_REQUEST', message: 'give exactly one of id=<content id> or infohash=<40 hex digits>' });
+    if (content === undefined) return sendJson(res, 404, { error: 'NOT_FOUND', message: `no route ${url.pathname}` });
+    if (url.pathname === '/ace/manifest.m3u8') return hls.serveManifest(req, res, content, streams.size);
+    return serveStream(ctx, req, res, content, startedAt);
+  };
+
+  const routes: readonly Route[] = [
+    { name: 'status', match: (p) => p === '/status', handle: ({ req, res }) => serveStatus(ctx, req, res) },
+    { name: 'metrics', match: (p) => p === '/metrics', handle: ({ req, res }) => serveMetrics(ctx, req, res) },
+    { name: 'healthz', match: (p) => p === '/healthz', handle: ({ req, res }) => serveHealth(ctx, req, res) },
+    { name: 'playlist.m3u', match: (p) => p === '/playlist.m3u', handle: ({ req, res }) => servePlaylist(ctx, req, res, listening) },
+    { name: 'ace/manifest.m3u8', match: (p) => p === '/ace/manifest.m3u8', handle: serveContent },
+    { name: 'getstream', match: (p) => p === '/ace/getstream' || p.startsWith('/pid/'), handle: serveContent },
+    {
+      name: 'hls-segment',
+      match: (p) => p.startsWith('/ace/hls/') && (/^\/ace\/hls\/([^/]+)\/(\d{1,12})\.ts$/.exec(p) ?? true),
+      handle: ({ req, res, url }, m) => {
+        if (m === true) return sendJson(res, 404, { error: 'NOT_FOUND', message: `no route ${url.pathname}` });
+        const key = decodeOrUndefined((m as RegExpExecArray)[1]!);
+        if (key === undefined) return sendJson(res, 400, { error: 'BAD_REQUEST', message: 'a malformed percent-escape in the segment URL' });
+        return hls.serveSegment(req, res, key, (m as RegExpExecArray)[2]!);
+      },
+    },
+  ];
+  const other: Route = { name: 'other', match: () => true, handle: ({ res, url }) => sendJson(res, 404, { error: 'NOT_FOUND', message: `no route ${url.pathname}` }) };
+
+  const authorised = (req: IncomingMessage, url: URL): boolean => {
+    if (settings.token === undefined) return true;
+    const header = req.headers.authorization;
+    // The scheme is case-insensitive (RFC 9110 §11.1): `bearer` is `Bearer`.
+    const given = url.searchParams.get('token') ?? /^bearer +(\S+) *$/i.exec(header ?? '')?.[1];
+    if (given === undefined) return false;
+    const a = Buffer.from(given);
+    const b = Buffer.from(settings.token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const startedAt = performance.now();
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://gateway.invalid');
+    } catch {
+      return sendJson(res, 400, { error: 'BAD_REQUEST', message: 'unparsable URL' });
+    }
+    let match: RegExpExecArray | boolean = false;
+    const route = routes.find((r) => (match = r.match(url.pathname)) !== false) ?? other;
+    res.once('close', () => metrics.requests.inc({ route: route.name, status: String(res.statusCode) }));
+    // Who may ask comes before what they ask: without the token, any method is 401.
+    if (!authorised(req, url)) return sendJson(res, 401, { error: 'UNAUTHORIZED', message: 'a valid token is needed (?token= or Authorization: Bearer)' }, { 'WWW-Authenticate': 'Bearer' });
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'METHOD_NOT_ALLOWED', message: 'GET or HEAD only' }, { Allow: 'GET, HEAD' });
+    if (closing) return sendError(res, new EngineUnavailable('the gateway is closing'));
+    return route.handle({ req, res, url, startedAt }, match);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: 'INTERNAL', message: error instanceof Error ? error.message : String(error) });
+      else res.destroy();
+    });
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.listen(settings.port, settings.host);
+  await once(server, 'listening');
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the gateway has no TCP address');
+  listening = { host: settings.host, port: address.port };
+
+  return {
+    port: address.port,
+    host: settings.host,
+    registry: metrics.registry,
+    status: () => gatewayStatus(ctx),
+    async close() {
+      if (closing) return;
+      closing = true;
+      streams.stopAll('the gateway closes');
+      hls.stopAll('the gateway closes');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,251 @@
+import type { ServerResponse } from 'node:http';
+import { defer, finalize, Observable, retry, share, Subject, takeUntil, tap, throwError, timer } from 'rxjs';
+import type { ContentKey, EngineStream } from './backend.js';
+import type { EnginePool, EngineSlot } from './engines.js';
+import { GatewayError, StreamAborted } from './errors.js';
+import { messageOf } from './http.js';
+import type { Log } from './log.js';
+import type { RetryPolicy } from './options.js';
+import { type Cursor, Ring } from './ring.js';
+
+/** What a {@link LiveStream} needs to know. */
+export interface LiveStreamSettings {
+  readonly ringBytes: number;
+  readonly lingerMs: number;
+  readonly silenceMs: number;
+  readonly retry: RetryPolicy;
+}
+
+/** A viewer reading a live stream's ring. */
+export interface ViewerEntry {
+  readonly cursor: Cursor;
+  readonly res: ServerResponse;
+  readonly address: string;
+}
+
+/** The engine stream of one attempt was lost (cut, failed, session gone): retried per the policy. */
+class StreamLost extends Error {}
+
+/** The engine sent nothing for `silenceMs` (the gateway was not holding it back): the stream ends, no retry. */
+class EngineSilent extends Error {}
+
+/** Every retry failed. */
+class GaveUp extends Error {}
+
+/**
+ * One live content as the gateway reads it: a single engine session whose bytes go into a
+ * bounded {@link Ring}, with its viewers as cursors in the ring.
+ *
+ * The lifecycle is an Observable, top-down: each attempt opens the content on the best
+ * engine and emits its chunks; a loss after the first bytes is retried with backoff
+ * (`retry`); every viewer subscribes to the shared result (`share`), so the engine session
+ * starts with the first viewer and stops `lingerMs` after the last one left, unless one
+ * comes back in time. The ring, not RxJS, handles backpressure: the engine's body is paused
+ * while the fastest viewer is half a ring behind.
+ */
+export class LiveStream {
+  /** The bytes, read once and kept for the viewers. */
+  readonly ring: Ring;
+  /** Viewers receiving bytes. */
+  readonly viewers = new Set<ViewerEntry>();
+  /** When the stream was created. */
+  readonly startedAt = new Date();
+  /** Viewers waiting for the first bytes. */
+  pending = 0;
+  /** Where the stream is. */
+  state: 'starting' | 'playing' | 'retrying' | 'ended' = 'starting';
+  /** The engine serving it (none between attempts). */
+  slot: EngineSlot | undefined;
+  /** The current attempt's engine stream. */
+  source: EngineStream | undefined;
+  /** Bytes read from the engine. */
+  bytesIn = 0;
+  /** Bytes written to viewers that left. */
+  bytesOutGone = 0;
+  /** Whether the engine's body is paused for slow viewers. */
+  paused = false;
+  /** Settles with the first bytes, or rejects with why the stream ended before them. */
+  readonly firstBytes: Promise<void>;
+
+  /** Subscribe to watch: the first subscriber starts the engine session, the last one's leaving starts the linger. */
+  readonly live$: Observable<Buffer>;
+
+  private hadBytes = false;
+  private settleFirst: (error?: GatewayError) => void = () => undefined;
+  private stopReason: string | undefined;
+  /** The engine name of the last attempt, for the stop's log line. */
+  private engineName: string | undefined;
+  /** Fails the current attempt (none between attempts). */
+  private failAttempt: ((error: unknown) => void) | undefined;
+  private endError: unknown;
+  private silence: ReturnType<typeof setTimeout> | undefined;
+  private readonly stop$ = new Subject<void>();
+
+  constructor(
+    /** `id:<id>` or `infohash:<infohash>`. */
+    readonly key: string,
+    /** What the engine is asked to start. */
+    readonly content: ContentKey,
+    private readonly settings: LiveStreamSettings,
+    private readonly pool: EnginePool,
+    private readonly log: Log,
+    /** Called once when the stream has ended, whatever the reason. */
+    private readonly onEnd: (stream: LiveStream) => void,
+  ) {
+    this.ring = new Ring(settings.ringBytes);
+    this.firstBytes = new Promise<void>((resolve, reject) => {
+      this.settleFirst = (error) => {
+        this.settleFirst = () => undefined;
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+    });
+    this.firstBytes.catch(() => undefined);
+    const { retry: policy, lingerMs } = settings;
+    this.live$ = defer(() => this.attempt()).pipe(
+      retry({ delay: (error: unknown, n: number) => this.retryDelay(error, n, policy), resetOnSuccess: true }),
+      takeUntil(this.stop$),
+      tap({ next: (chunk) => this.onChunk(chunk), error: (error: unknown) => (this.endError = error) }),
+      finalize(() => this.end()),
+      share({
+        connector: () => new Subject<Buffer>(),
+        resetOnError: false,
+        resetOnComplete: false,
+        resetOnRefCountZero: () => timer(lingerMs).pipe(tap(() => (this.stopReason ??= `no viewer for ${lingerMs} ms`))),
+      }),
+    );
+  }
+
+  /** Ends the stream now, whoever watches (the gateway closes). */
+  stop(reason: string): void {
+    this.stopReason ??= reason;
+    this.stop$.next();
+    // A stream nobody subscribed to yet never started its lifecycle.
+    this.end();
+  }
+
+  /** Reads from the engine no faster than the fastest viewer takes it: the ring never drops bytes nobody has sent. */
+  maybePause(): void {
+    if (this.paused || this.viewers.size === 0 || this.source === undefined) return;
+    let fastest = 0;
+    for (const v of this.viewers) fastest = Math.max(fastest, v.cursor.position);
+    if (this.ring.total - fastest >= this.settings.ringBytes / 2) {
+      this.paused = true;
+      this.source.body.pause();
+      this.clearSilence();
+    }
+  }
+
+  /** Reads from the engine again. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.source?.body.resume();
+    this.armSilence();
+  }
+
+  /** Bytes written to viewers, those gone included. */
+  get bytesOut(): number {
+    let n = this.bytesOutGone;
+    for (const v of this.viewers) n += v.cursor.sentBytes;
+    return n;
+  }
+
+  /** One engine session: opened on the best engine, its body's chunks, until it ends or is lost. */
+  private attempt(): Observable<Buffer> {
+    return new Observable<Buffer>((subscriber) => {
+      const abort = new AbortController();
+      let done = false;
+      let held: EngineSlot | undefined;
+      const fail = (error: unknown) => {
+        if (!done) subscriber.error(error);
+      };
+      this.failAttempt = fail;
+      if (!this.hadBytes) this.state = 'starting';
+      this.pool
+        .open(this.content, this.key, abort.signal, (slot) => {
+          this.slot = slot;
+          this.engineName = slot.backend.name;
+        })
+        .then(({ slot, stream }) => {
+          if (done) {
+            this.pool.release(slot);
+            return stream.stop();
+          }
+          held = slot;
+          this.source = stream;
+          const body = stream.body;
+          const lose = (reason: string) => fail(new StreamLost(reason));
+          this.armSilence();
+          body.on('data', (chunk: Buffer) => {
+            if (done) return;
+            this.armSilence();
+            subscriber.next(chunk);
+          });
+          body.on('end', () => (body.complete ? !done && subscriber.complete() : lose('the engine cut the stream')));
+          body.on('error', (error) => lose(`the stream failed: ${error.message}`));
+          void stream.lost.then((error) => lose(`the engine session was lost: ${error.message}`));
+        }, fail);
+      return () => {
+        done = true;
+        abort.abort();
+        this.failAttempt = undefined;
+        this.clearSilence();
+        this.paused = false;
+        this.source?.stop();
+        this.source = undefined;
+        if (held !== undefined) this.pool.release(held);
+        this.slot = undefined;
+      };
+    });
+  }
+
+  /** Before the first bytes every failure is final (the viewers get it); after them a loss is retried with backoff. */
+  private retryDelay(error: unknown, n: number, policy: RetryPolicy): Observable<unknown> {
+    if (!this.hadBytes || error instanceof EngineSilent) return throwError(() => error);
+    const reason = messageOf(error);
+    if (n > policy.attempts) return throwError(() => new GaveUp(`${reason}; gave up after ${policy.attempts} retries`));
+    this.state = 'retrying';
+    const delay = Math.min(policy.maxDelayMs, policy.delayMs * 2 ** (n - 1));
+    const engine = this.slot?.backend.name;
+    this.log({ event: 'session-retry', stream: this.key, ...(engine === undefined ? {} : { engine }), reason }, `stream ${this.key}: ${reason}; retry ${n}/${policy.attempts} in ${delay} ms`);
+    return timer(delay);
+  }
+
+  private onChunk(chunk: Buffer): void {
+    this.bytesIn += chunk.length;
+    this.hadBytes = true;
+    this.state = 'playing';
+    this.ring.append(chunk);
+    this.settleFirst();
+    this.maybePause();
+  }
+
+  /** (Re)starts the silence watchdog of the current attempt: it fails the attempt, and so ends the stream. */
+  private armSilence(): void {
+    this.clearSilence();
+    const fail = this.failAttempt;
+    if (fail === undefined) return;
+    this.silence = setTimeout(() => {
+      this.silence = undefined;
+      fail(new EngineSilent(`the engine sent nothing for ${this.settings.silenceMs} ms`));
+    }, this.settings.silenceMs);
+  }
+
+  private clearSilence(): void {
+    if (this.silence !== undefined) clearTimeout(this.silence);
+    this.silence = undefined;
+  }
+
+  private end(): void {
+    if (this.state === 'ended') return;
+    const engine = this.engineName;
+    this.state = 'ended';
+    const error = this.endError;
+    const reason = this.stopReason ?? (error === undefined ? 'the content ended' : messageOf(error));
+    this.ring.end(error instanceof Error ? error : undefined);
+    this.settleFirst(error instanceof GatewayError ? error : new StreamAborted());
+    this.onEnd(this);
+    this.log({ event: 'session-stop', stream: this.key, ...(engine === undefined ? {} : { engine }), reason }, `stream ${this.key} stopped: ${reason}`);
+  }
+}
