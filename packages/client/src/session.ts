@@ -87,7 +87,13 @@ export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, handshakeMs: 10_0
 export type StartEvent =
   | { readonly type: 'progress'; readonly progress: PrebufferProgress }
   | { readonly type: 'ad'; readonly url: string; readonly skippable: boolean }
-  | { readonly type: 'playing'; readonly url: string; readonly live: boolean };
+  | {
+      readonly type: 'playing';
+      readonly url: string;
+      readonly live: boolean;
+      /** The content's infohash, when the engine says it with the URL (keyed `START … infohash=`; always over the HTTP API). */
+      readonly infohash?: string;
+    };
 
 /** A source with its partner ids made optional (the spec sends `0` for an unknown id). */
 type OptionalIds<T> = T extends PartnerIds ? Omit<T, keyof PartnerIds> & Partial<PartnerIds> : T;

@@ -26,7 +26,8 @@ export function startEvents(url: (engineUrl: string) => string, endedBefore: () 
         case 'PLAY':
           return of({ type: 'playing', url: url(m.url), live: false });
         case 'START':
-          return of(m.ad ? { type: 'ad', url: url(m.url), skippable: m.interruptable === true } : { type: 'playing', url: url(m.url), live: m.stream === true });
+          if (m.ad) return of({ type: 'ad', url: url(m.url), skippable: m.interruptable === true });
+          return of({ type: 'playing', url: url(m.url), live: m.stream === true, ...('infohash' in m && m.infohash !== undefined ? { infohash: m.infohash } : {}) });
         case 'STOP':
           return throwError(() => new ContentError(undefined, 'the engine stopped the content before playback'));
         default:

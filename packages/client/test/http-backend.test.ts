@@ -60,7 +60,7 @@ describe("the seed's session over the HTTP API", () => {
     expect(percents[percents.length - 1]).toBe(100);
     expect(progress).toEqual(percents);
     const played = playingOf(events);
-    expect(played).toEqual({ type: 'playing', url: expect.stringMatching(new RegExp(`^http://127\\.0\\.0\\.1:${e.httpPort}/ace/r/${SEED}/[0-9a-f]{32}$`)), live: false });
+    expect(played).toEqual({ type: 'playing', url: expect.stringMatching(new RegExp(`^http://127\\.0\\.0\\.1:${e.httpPort}/ace/r/${SEED}/[0-9a-f]{32}$`)), live: false, infohash: SEED });
 
     const [api] = e.httpApi.sessions.all();
     expect(api).toMatchObject({ pid: 'seed-player', output: 'progressive', state: 'active', fileIndex: 0 });

@@ -59,7 +59,7 @@ describe('connectHttp against a spec stub', () => {
     expect(percents).toEqual([0, 30, 60, 100]);
     expect(events[0]).toEqual({ type: 'progress', progress: { phase: 'prebuf', percent: 0, peers: 4, speedDown: 257, speedUp: 29, downloaded: 3276800 } });
     const last = events[events.length - 1]!;
-    expect(last).toEqual({ type: 'playing', url: expect.stringMatching(new RegExp(`^http://127\\.0\\.0\\.1:${stub!.port}/ace/r/[0-9a-f]{40}/[0-9a-f]{32}$`)), live: true });
+    expect(last).toEqual({ type: 'playing', url: expect.stringMatching(new RegExp(`^http://127\\.0\\.0\\.1:${stub!.port}/ace/r/[0-9a-f]{40}/[0-9a-f]{32}$`)), live: true, infohash: expect.stringMatching(/^[0-9a-f]{40}$/) });
     const stats = stub!.requests.filter((r) => r.startsWith('/ace/stat/'));
     expect(stats.length).toBeGreaterThanOrEqual(4);
     for (const r of stats) expect(r).toMatch(/\?skip_player_activity=1$/);

@@ -88,7 +88,7 @@ describe.each(BACKENDS)('play on the $name API', (backend) => {
     expect(percents).toEqual([...percents].sort((a, b) => a - b));
     expect(events.slice(0, playingAt).every((ev) => ev.type === 'progress')).toBe(true);
     const playing = events[playingAt] as Extract<PlayEvent, { type: 'playing' }>;
-    expect(playing).toEqual({ type: 'playing', url: expect.stringMatching(new RegExp(`^http://127\\.0\\.0\\.1:${e.httpPort}/`)), live: false });
+    expect(playing).toEqual({ type: 'playing', url: expect.stringMatching(new RegExp(`^http://127\\.0\\.0\\.1:${e.httpPort}/`)), live: false, infohash: SEED });
     expect(events.slice(playingAt + 1).every((ev) => ev.type === 'status' || ev.type === 'buffering' || ev.type === 'resumed')).toBe(true);
 
     const response = await fetch(playing.url, { headers: { Range: 'bytes=1000-1999' } });

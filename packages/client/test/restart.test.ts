@@ -45,13 +45,13 @@ describe('a second start() on one TCP session', () => {
     const e = await emulator();
     const session = await open(e.port);
     const first = await lastValueFrom(session.start({ type: 'PID', playerId: 'series' }).pipe(toArray()));
-    expect(playingOf(first)).toEqual([{ type: 'playing', url: expect.stringContaining('/content/'), live: false }]);
+    expect(playingOf(first)).toEqual([{ type: 'playing', url: expect.stringContaining('/content/'), live: false, infohash: expect.stringMatching(/^[0-9a-f]{40}$/) }]);
     // The emulator, like a real engine, tells of the replaced content with an engine STOP
     // on a new START: the client stopped it itself first, so none comes.
     const again = await lastValueFrom(session.start({ type: 'PID', playerId: 'series' }).pipe(toArray()));
-    expect(playingOf(again)).toEqual([{ type: 'playing', url: expect.stringContaining('/content/'), live: false }]);
+    expect(playingOf(again)).toEqual([{ type: 'playing', url: expect.stringContaining('/content/'), live: false, infohash: expect.stringMatching(/^[0-9a-f]{40}$/) }]);
     const other = await lastValueFrom(session.start({ type: 'PID', playerId: 'live' }).pipe(toArray()));
-    expect(playingOf(other)).toEqual([{ type: 'playing', url: expect.stringContaining('/content/'), live: true }]);
+    expect(playingOf(other)).toEqual([{ type: 'playing', url: expect.stringContaining('/content/'), live: true, infohash: expect.stringMatching(/^[0-9a-f]{40}$/) }]);
     expect(sent(e).filter((k) => k === 'START' || k === 'STOP')).toEqual(['START', 'STOP', 'START', 'STOP', 'START']);
     // Each new START went out only after the engine acknowledged the STOP with STATE 0.
     const lines = e.sessions[0]!.transcript.map((t) => `${t.direction} ${t.line}`);
@@ -93,7 +93,7 @@ describe('a second start() on one TCP session', () => {
       filter((ev) => (ev.type === 'ad' ? (session.playback(ev.url, 100).subscribe(), true) : true)),
       toArray(),
     ));
-    expect(playingOf(events)).toEqual([{ type: 'playing', url: expect.stringContaining('/content/aaf4c61d'), live: false }]);
+    expect(playingOf(events)).toEqual([{ type: 'playing', url: expect.stringContaining('/content/aaf4c61d'), live: false, infohash: expect.stringMatching(/^aaf4c61d[0-9a-f]{32}$/) }]);
     expect(sent(e).filter((k) => k === 'START' || k === 'STOP')).toEqual(['START', 'STOP', 'START']);
   }, 20_000);
 
@@ -104,7 +104,7 @@ describe('a second start() on one TCP session', () => {
     await waitFor(() => e.sessions[0]!.engineState === 1);
     const newer = lastValueFrom(session.start({ type: 'PID', playerId: 'live' }));
     await expect(older).rejects.toEqual(new ContentError(undefined, 'a newer start() on the session replaced the content before playback'));
-    expect(await newer).toEqual({ type: 'playing', url: expect.stringContaining('/content/'), live: true });
+    expect(await newer).toEqual({ type: 'playing', url: expect.stringContaining('/content/'), live: true, infohash: expect.stringMatching(/^[0-9a-f]{40}$/) });
   }, 20_000);
 
   it('plays twice with playOn on one session: the first unsubscribed, the second to its status events', async () => {

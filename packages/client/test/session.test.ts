@@ -59,7 +59,7 @@ describe("the seed's whole session through the client", () => {
     const events = await lastValueFrom(session.start({ type: 'TORRENT', url: 'http://rutor.org/download/67346', developerId: 0, affiliateId: 0, zoneId: 0 }).pipe(toArray()));
     progressSub.unsubscribe();
     const played = lastOf(events);
-    expect(played).toEqual({ type: 'playing', url: `http://127.0.0.1:${e.httpPort}/content/${SEED}/0`, live: false });
+    expect(played).toEqual({ type: 'playing', url: `http://127.0.0.1:${e.httpPort}/content/${SEED}/0`, live: false, infohash: SEED });
     const percents = events.flatMap((ev) => (ev.type === 'progress' ? [ev.progress.percent] : []));
     expect(percents.length).toBeGreaterThan(2);
     expect(percents).toEqual([...percents].sort((a, b) => a - b));
@@ -110,7 +110,7 @@ describe('flows', () => {
     expect(events.filter((e) => e.type !== 'progress')).toEqual([
       { type: 'ad', url: expect.stringContaining('/ad/'), skippable: false },
       { type: 'ad', url: expect.stringContaining('/ad/'), skippable: true },
-      { type: 'playing', url: expect.stringContaining('/content/'), live: false },
+      { type: 'playing', url: expect.stringContaining('/content/'), live: false, infohash: expect.stringMatching(/^[0-9a-f]{40}$/) },
     ]);
   });
 
@@ -122,7 +122,8 @@ describe('flows', () => {
     const e = await emulator();
     const session = await open({ helloVersion });
     const playing = lastOf(await lastValueFrom(session.start({ type: 'PID', playerId: 'live' }).pipe(toArray())));
-    expect(playing).toEqual({ type: 'playing', url: expect.stringContaining('/content/'), live: form !== 'PLAY' });
+    // Only the keyed START (version 4) names the infohash beside the URL.
+    expect(playing).toEqual({ type: 'playing', url: expect.stringContaining('/content/'), live: form !== 'PLAY', ...(form === 'keyed' ? { infohash: expect.stringMatching(/^[0-9a-f]{40}$/) } : {}) });
     const announced = e.sessions[0]!.transcript.find((t) => t.direction === '<<' && (t.line.startsWith('START') || t.line.startsWith('PLAY ')))!.line;
     expect(announced.startsWith(form === 'keyed' ? 'START url=' : form === 'positional' ? 'START http' : 'PLAY ')).toBe(true);
   });
