@@ -13,7 +13,7 @@ import {
   type StartTarget,
 } from '@ace-rx/client';
 import { DEFAULT_PRODUCT_KEY, type LoadSource } from '@ace-rx/codec';
-import { concatMap, filter, map, type Subscription, tap } from 'rxjs';
+import { concatMap, filter, firstValueFrom, map, type Subscription, take, tap, timeout } from 'rxjs';
 import { ContentNotFound, EngineUnavailable, GatewayError, StartFailed, StartTimeout, StreamAborted } from './errors.js';
 
 /** What a viewer asked for: a content id (the `acestream://` id, TCP `PID`) or an infohash. */
@@ -42,6 +42,8 @@ export interface EngineStream {
   readonly body: IncomingMessage;
   /** The playback URL the bytes come from. */
   readonly url: string;
+  /** The content's infohash, when the engine said it (LOADRESP over TCP, the start response over HTTP). */
+  readonly infohash?: string;
   /** Latest STATUS figures, when the backend has any. */
   stats(): EngineStats | undefined;
   /** Settles with the reason once the engine session is lost (not after `stop()`). */
@@ -70,6 +72,11 @@ export interface EngineBackend {
   openHls?(content: ContentKey, signal: AbortSignal): Promise<HlsSource>;
   /** GETs a URL the engine announced, on the engine's own host only, following its redirects. */
   fetch?(url: string, signal: AbortSignal): Promise<IncomingMessage>;
+  /**
+   * The content id (what `id=` takes) of an infohash, asked of the engine (TCP `GETPID`), or
+   * `undefined` when it does not know or cannot say within `timeoutMs`. Never rejects.
+   */
+  idOf?(infohash: string, timeoutMs: number): Promise<string | undefined>;
 }
 
 /** A started HLS engine session: its playlist URL and how to stop it. */
@@ -194,23 +201,37 @@ export function tcpBackend(options: TcpBackendOptions = {}): EngineBackend {
             }),
             concatMap((s) =>
               s.load(source).pipe(
-                concatMap(() => s.start(source, [0])),
-                tap((event) => {
-                  if (event.type === 'ad') s.playback(event.url, 100).subscribe({ error: () => undefined });
-                }),
-                filter((event) => event.type === 'playing'),
-                map((event) => ({ s, url: event.url })),
+                concatMap((loaded) =>
+                  s.start(source, [0]).pipe(
+                    tap((event) => {
+                      if (event.type === 'ad') s.playback(event.url, 100).subscribe({ error: () => undefined });
+                    }),
+                    filter((event) => event.type === 'playing'),
+                    map((event) => ({ s, url: event.url, infohash: event.infohash ?? (loaded.infohash || undefined) })),
+                  ),
+                ),
               ),
             ),
           )
           .subscribe({
-            next: ({ s, url }) => o.playing(url, () => fetchPlayback(url, s.engine.host, s.engine.httpPort, signal), () => stats),
+            next: ({ s, url, infohash }) => o.playing(url, infohash, () => fetchPlayback(url, s.engine.host, s.engine.httpPort, signal), () => stats),
             ...o.ends('the engine connection ended'),
           });
       });
     },
     probe: (timeoutMs) => tcpProbe(host, port, timeoutMs),
+    idOf: (infohash, timeoutMs) => getPid({ host, port, productKey: options.productKey ?? DEFAULT_PRODUCT_KEY }, infohash, timeoutMs),
   };
+}
+
+/** `GETPID` on a connection of its own: the content id the engine gives an infohash, or `undefined`. */
+function getPid(engine: { host: string; port: number; productKey: string }, infohash: string, timeoutMs: number): Promise<string | undefined> {
+  const found = connect({ ...engine, timeouts: { handshakeMs: timeoutMs, syncMs: timeoutMs } }).pipe(
+    concatMap((s) => s.getPid(infohash)),
+    take(1),
+    timeout({ first: timeoutMs }),
+  );
+  return firstValueFrom(found, { defaultValue: undefined }).catch(() => undefined);
 }
 
 /** Options of {@link playBackend}. */
@@ -265,7 +286,7 @@ export function playBackend(options: PlayBackendOptions): EngineBackend {
               const p = event.progress;
               stats = { state: event.type === 'status' ? 'dl' : p.phase, peers: p.peers, speedDown: p.speedDown, speedUp: p.speedUp };
             } else if (event.type === 'playing') {
-              o.playing(event.url, () => fetchPlayback(event.url, host, undefined, signal), () => stats);
+              o.playing(event.url, event.infohash, () => fetchPlayback(event.url, host, undefined, signal), () => stats);
             }
           },
           ...o.ends('the engine session ended'),
@@ -273,6 +294,7 @@ export function playBackend(options: PlayBackendOptions): EngineBackend {
       });
     },
     probe: (timeoutMs) => tcpProbe(host, probePort, timeoutMs),
+    ...(options.api === 'http' ? {} : { idOf: (infohash: string, timeoutMs: number) => getPid({ host, port, productKey: options.productKey ?? DEFAULT_PRODUCT_KEY }, infohash, timeoutMs) }),
     fetch: (url, signal) => fetchPlayback(url, host, undefined, signal),
     ...(options.api === 'tcp'
       ? {}
@@ -341,13 +363,13 @@ function opening(signal: AbortSignal, resolve: (stream: EngineStream) => void, r
   };
   let fetching = false;
   return {
-    playing(url: string, fetch: () => Promise<IncomingMessage>, stats: () => EngineStats | undefined): void {
+    playing(url: string, infohash: string | undefined, fetch: () => Promise<IncomingMessage>, stats: () => EngineStats | undefined): void {
       // One fetch of the playback URL per session: a later `playing` is not a new stream.
       if (fetching) return;
       fetching = true;
       fetch().then((b) => {
         if (control.stopped()) return void b.destroy();
-        opened = { body: b, url, stats, lost, stop: control.stop };
+        opened = { body: b, url, ...(infohash === undefined ? {} : { infohash: infohash.toLowerCase() }), stats, lost, stop: control.stop };
         resolve(opened);
       }, fail);
     },

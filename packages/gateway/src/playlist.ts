@@ -1,3 +1,5 @@
+import { CONTENT_ID, INFOHASH, infohashOfMagnet } from './identity.js';
+
 /** One entry of a channels file. */
 export interface Channel {
   /** Display name (after the comma of `#EXTINF`). */
@@ -12,14 +14,14 @@ export interface Channel {
   readonly group?: string;
 }
 
-const ID = /^[A-Za-z0-9_-]{1,128}$/;
-const INFOHASH = /^[0-9a-fA-F]{40}$/;
 
-/** The content an entry's URL names: `acestream://<id>`, an engine or gateway getstream URL, or `/pid/<id>/…`. */
+/** The content an entry's URL names: `acestream://<id>`, a magnet link (its infohash), an engine or gateway getstream URL, or `/pid/<id>/…`. */
 export function contentOfUrl(url: string): Channel['content'] | undefined {
   const trimmed = url.trim();
   const ace = /^acestream:\/\/([^/?#\s]+)/i.exec(trimmed);
-  if (ace !== null) return ID.test(ace[1]!) ? { kind: 'id', value: ace[1]! } : undefined;
+  if (ace !== null) return CONTENT_ID.test(ace[1]!) ? { kind: 'id', value: ace[1]! } : undefined;
+  const magnet = infohashOfMagnet(trimmed);
+  if (magnet !== undefined) return { kind: 'infohash', value: magnet };
   let parsed: URL;
   try {
     parsed = new URL(trimmed);
@@ -29,12 +31,12 @@ export function contentOfUrl(url: string): Channel['content'] | undefined {
   const id = parsed.searchParams.get('id');
   const infohash = parsed.searchParams.get('infohash');
   if (/\/ace\/(getstream|manifest\.m3u8)$/.test(parsed.pathname)) {
-    if (id !== null && ID.test(id)) return { kind: 'id', value: id };
+    if (id !== null && CONTENT_ID.test(id)) return { kind: 'id', value: id };
     if (infohash !== null && INFOHASH.test(infohash)) return { kind: 'infohash', value: infohash.toLowerCase() };
     return undefined;
   }
   const pid = /^\/(?:pid|content_id)\/([^/]+)(?:\/|$)/.exec(parsed.pathname);
-  if (pid !== null && ID.test(pid[1]!)) return { kind: 'id', value: pid[1]! };
+  if (pid !== null && CONTENT_ID.test(pid[1]!)) return { kind: 'id', value: pid[1]! };
   return undefined;
 }
 

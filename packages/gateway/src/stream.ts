@@ -16,6 +16,14 @@ export interface LiveStreamSettings {
   readonly retry: RetryPolicy;
 }
 
+/** What a {@link LiveStream} tells its registry. */
+export interface LiveStreamHooks {
+  /** The engine said which infohash the content is (once, at the first attempt that says it). */
+  readonly onIdentity: (stream: LiveStream, infohash: string) => void;
+  /** The stream has ended, whatever the reason (once). */
+  readonly onEnd: (stream: LiveStream) => void;
+}
+
 /** A viewer reading a live stream's ring. */
 export interface ViewerEntry {
   readonly cursor: Cursor;
@@ -66,12 +74,17 @@ export class LiveStream {
   paused = false;
   /** Settles with the first bytes, or rejects with why the stream ended before them. */
   readonly firstBytes: Promise<void>;
+  /** The content's infohash, once the engine said it (or the viewer gave it). */
+  infohash: string | undefined;
+  /** Settles once the infohash is known, or the stream ended without learning it. */
+  readonly identified: Promise<void>;
 
   /** Subscribe to watch: the first subscriber starts the engine session, the last one's leaving starts the linger. */
   readonly live$: Observable<Buffer>;
 
   private hadBytes = false;
   private settleFirst: (error?: GatewayError) => void = () => undefined;
+  private settleIdentified: () => void = () => undefined;
   private stopReason: string | undefined;
   /** The engine name of the last attempt, for the stop's log line. */
   private engineName: string | undefined;
@@ -89,10 +102,12 @@ export class LiveStream {
     private readonly settings: LiveStreamSettings,
     private readonly pool: EnginePool,
     private readonly log: Log,
-    /** Called once when the stream has ended, whatever the reason. */
-    private readonly onEnd: (stream: LiveStream) => void,
+    private readonly hooks: LiveStreamHooks,
   ) {
     this.ring = new Ring(settings.ringBytes);
+    this.infohash = content.kind === 'infohash' ? content.value : undefined;
+    this.identified = new Promise<void>((resolve) => (this.settleIdentified = resolve));
+    if (this.infohash !== undefined) this.settleIdentified();
     this.firstBytes = new Promise<void>((resolve, reject) => {
       this.settleFirst = (error) => {
         this.settleFirst = () => undefined;
@@ -174,6 +189,11 @@ export class LiveStream {
           }
           held = slot;
           this.source = stream;
+          if (stream.infohash !== undefined && this.infohash === undefined) {
+            this.infohash = stream.infohash;
+            this.hooks.onIdentity(this, stream.infohash);
+          }
+          this.settleIdentified();
           const body = stream.body;
           const lose = (reason: string) => fail(new StreamLost(reason));
           this.armSilence();
@@ -245,7 +265,8 @@ export class LiveStream {
     const reason = this.stopReason ?? (error === undefined ? 'the content ended' : messageOf(error));
     this.ring.end(error instanceof Error ? error : undefined);
     this.settleFirst(error instanceof GatewayError ? error : new StreamAborted());
-    this.onEnd(this);
+    this.settleIdentified();
+    this.hooks.onEnd(this);
     this.log({ event: 'session-stop', stream: this.key, ...(engine === undefined ? {} : { engine }), reason }, `stream ${this.key} stopped: ${reason}`);
   }
 }

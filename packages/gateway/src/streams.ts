@@ -1,18 +1,28 @@
 import type { ContentKey } from './backend.js';
 import type { EnginePool } from './engines.js';
 import { AtCapacity } from './errors.js';
+import { IdentityCache, keyOf } from './identity.js';
 import type { Log } from './log.js';
 import type { Limits } from './options.js';
 import { LiveStream, type LiveStreamSettings } from './stream.js';
 
+/** How long a viewer waits for the engine to say what content id an infohash is, before a stream of its own starts. */
+const REVERSE_LOOKUP_MS = 2_000;
+
 /**
- * The live streams, by content key: one engine session each, created for the first viewer
- * and forgotten when it ends. It holds the limits and the totals of streams gone.
+ * The live streams, one engine session per content whatever a viewer calls it: by
+ * `id:<content id>` or `infohash:<infohash>`, learnt from what the engines say
+ * ({@link IdentityCache}). A stream is made for the first viewer and forgotten when it
+ * ends. The registry holds the limits and the totals of streams gone.
  */
 export class StreamRegistry {
-  private readonly streams = new Map<string, LiveStream>();
+  /** Every name a running stream is known by → the stream. */
+  private readonly byName = new Map<string, LiveStream>();
+  private readonly streams = new Set<LiveStream>();
   private bytesInGone = 0;
   private bytesOutGone = 0;
+  /** What the engines said of contents: content id ↔ infohash. */
+  readonly identities = new IdentityCache();
 
   constructor(
     private readonly settings: LiveStreamSettings & { readonly limits: Limits },
@@ -27,50 +37,78 @@ export class StreamRegistry {
 
   /** Every stream now. */
   list(): LiveStream[] {
-    return [...this.streams.values()];
+    return [...this.streams];
   }
 
   /**
-   * The stream of `key`, made (not yet started: its first subscriber starts it) when there
-   * is none; {@link AtCapacity} when a limit says no.
+   * The running stream of `content` under any of its names, after asking what can be
+   * asked: a content id known to stand for an infohash finds that infohash's stream; an
+   * infohash waits for streams still learning theirs; an unknown content id asks the
+   * engines which id the running streams' infohashes have. `undefined` when none runs.
    */
-  streamFor(key: string, content: ContentKey): LiveStream | AtCapacity {
+  async find(content: ContentKey): Promise<LiveStream | undefined> {
+    const known = this.lookup(content);
+    if (known !== undefined) return known;
+    if (content.kind === 'infohash') {
+      const learning = this.list().filter((s) => s.infohash === undefined && s.state !== 'ended');
+      if (learning.length > 0) await Promise.all(learning.map((s) => s.identified));
+    } else {
+      await this.askIds();
+    }
+    return this.lookup(content);
+  }
+
+  /**
+   * The stream of `content`, made (not yet started: its first subscriber starts it) when
+   * none runs; {@link AtCapacity} when a limit says no. Synchronous: call it right after
+   * {@link StreamRegistry.find}, or alone.
+   */
+  streamFor(content: ContentKey): LiveStream | AtCapacity {
     const { limits } = this.settings;
     if (this.viewerCount() + this.waitingCount() >= limits.maxViewers) return new AtCapacity('maxViewers', limits.maxViewers);
-    let stream = this.streams.get(key);
+    let stream = this.lookup(content);
     if (stream === undefined) {
       if (this.streams.size >= limits.maxStreams) return new AtCapacity('maxStreams', limits.maxStreams);
-      stream = new LiveStream(key, content, this.settings, this.pool, this.log, (s) => this.forget(s));
-      this.streams.set(key, stream);
+      stream = new LiveStream(keyOf(content), content, this.settings, this.pool, this.log, { onIdentity: (s, infohash) => this.identify(s, infohash), onEnd: (s) => this.forget(s) });
+      this.streams.add(stream);
+      this.name(stream, keyOf(content));
+      if (stream.infohash !== undefined) this.name(stream, `infohash:${stream.infohash}`);
     }
     if (stream.viewers.size + stream.pending >= limits.maxViewersPerStream) return new AtCapacity('maxViewersPerStream', limits.maxViewersPerStream);
     return stream;
   }
 
+  /** Every name a stream is known by (its key first). */
+  namesOf(stream: LiveStream): string[] {
+    const names = [stream.key];
+    for (const [name, s] of this.byName) if (s === stream && name !== stream.key) names.push(name);
+    return names;
+  }
+
   /** Viewers receiving bytes, in all. */
   viewerCount(): number {
     let n = 0;
-    for (const s of this.streams.values()) n += s.viewers.size;
+    for (const s of this.streams) n += s.viewers.size;
     return n;
   }
 
   /** Viewers waiting for a stream's first bytes, in all. */
   waitingCount(): number {
     let n = 0;
-    for (const s of this.streams.values()) n += s.pending;
+    for (const s of this.streams) n += s.pending;
     return n;
   }
 
   /** A viewer of a stream that already ended left: its bytes count in the totals. */
   viewerGone(stream: LiveStream, sentBytes: number): void {
-    if (stream.state === 'ended' || this.streams.get(stream.key) !== stream) this.bytesOutGone += sentBytes;
+    if (!this.streams.has(stream)) this.bytesOutGone += sentBytes;
   }
 
   /** Bytes read from engines and written to viewers since the start. */
   totals(): { bytesIn: number; bytesOut: number } {
     let bytesIn = this.bytesInGone;
     let bytesOut = this.bytesOutGone;
-    for (const s of this.streams.values()) {
+    for (const s of this.streams) {
       bytesIn += s.bytesIn;
       bytesOut += s.bytesOut;
     }
@@ -82,8 +120,42 @@ export class StreamRegistry {
     for (const stream of this.list()) stream.stop(reason);
   }
 
+  /** The running stream of `content` under one of its names, or through the identity cache. */
+  private lookup(content: ContentKey): LiveStream | undefined {
+    const direct = this.byName.get(keyOf(content));
+    if (direct !== undefined) return direct;
+    const other = content.kind === 'id' ? this.identities.infohashOf(content.value) : this.identities.idOf(content.value);
+    if (other === undefined) return undefined;
+    const stream = this.byName.get(content.kind === 'id' ? `infohash:${other}` : `id:${other}`);
+    if (stream !== undefined) this.name(stream, keyOf(content));
+    return stream;
+  }
+
+  /** Asks the engines the content id of every running stream whose infohash is known but whose id is not. */
+  private async askIds(): Promise<void> {
+    const unknown = this.list().filter((s) => s.infohash !== undefined && s.state !== 'ended' && this.identities.idOf(s.infohash) === undefined);
+    await Promise.all(
+      unknown.map(async (s) => {
+        const backend = (s.slot ?? this.pool.candidates()[0])?.backend;
+        const id = await backend?.idOf?.(s.infohash!, REVERSE_LOOKUP_MS);
+        if (id !== undefined && id !== '') this.identities.learn(id, s.infohash!);
+      }),
+    );
+  }
+
+  private identify(stream: LiveStream, infohash: string): void {
+    if (stream.content.kind === 'id') this.identities.learn(stream.content.value, infohash);
+    // A stream already under that infohash keeps the name (two viewers raced past `find`).
+    this.name(stream, `infohash:${infohash}`);
+  }
+
+  private name(stream: LiveStream, name: string): void {
+    if (!this.byName.has(name)) this.byName.set(name, stream);
+  }
+
   private forget(stream: LiveStream): void {
-    if (this.streams.get(stream.key) === stream) this.streams.delete(stream.key);
+    if (!this.streams.delete(stream)) return;
+    for (const [name, s] of this.byName) if (s === stream) this.byName.delete(name);
     this.bytesInGone += stream.bytesIn;
     // Viewers still attached add theirs when they close.
     this.bytesOutGone += stream.bytesOutGone;

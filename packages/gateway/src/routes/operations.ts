@@ -8,6 +8,10 @@ import type { GatewayContext } from './context.js';
 export interface StreamStatus {
   /** `id:<content id>` or `infohash:<infohash>`. */
   readonly key: string;
+  /** Every name viewers reached it by (`id:…`, `infohash:…`), its key first. */
+  readonly names: readonly string[];
+  /** The content's infohash, once the engine said it. */
+  readonly infohash: string | undefined;
   /** The engine backend serving it (none between retries). */
   readonly engine: string | undefined;
   /** `starting` (no byte yet), `playing`, or `retrying` after a loss. */
@@ -57,6 +61,8 @@ export function gatewayStatus(ctx: GatewayContext): GatewayStatus {
     }
     return {
       key: s.key,
+      names: ctx.streams.namesOf(s),
+      infohash: s.infohash,
       engine: s.slot?.backend.name,
       state: s.state === 'ended' ? 'retrying' : s.state,
       viewers: s.viewers.size,

@@ -17,7 +17,9 @@ export async function serveStream(ctx: GatewayContext, req: IncomingMessage, res
     res.writeHead(200, { 'Content-Type': 'video/mp2t', 'Cache-Control': 'no-store' }).end();
     return;
   }
-  const stream = ctx.streams.streamFor(`${content.kind}:${content.value}`, content);
+  await ctx.streams.find(content);
+  if (res.destroyed) return;
+  const stream = ctx.streams.streamFor(content);
   if (stream instanceof GatewayError) return sendError(res, stream);
   // The subscription is this viewer's hold on the engine session, from now until it leaves.
   const hold = stream.live$.subscribe({ error: () => undefined });
