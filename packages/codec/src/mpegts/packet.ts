@@ -69,9 +69,9 @@ export function readHeader(bytes: Uint8Array, at = 0): TsHeader | undefined {
   };
 }
 
-/** Sets the continuity counter of the packet at `at`; `false` (and nothing written) when no packet is there. */
+/** Sets the continuity counter of the packet at `at`; `false` (and nothing written) when {@link readHeader} finds no packet there. */
 export function setContinuity(bytes: Uint8Array, at: number, counter: number): boolean {
-  if (!present(bytes, at)) return false;
+  if (readHeader(bytes, at) === undefined) return false;
   bytes[at + 3] = (bytes[at + 3]! & 0xf0) | (counter & 0x0f);
   return true;
 }
