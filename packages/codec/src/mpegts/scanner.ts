@@ -414,7 +414,9 @@ export class TsScanner {
       this.counts.packets++;
       const p = this.partial;
       const pid = ((p[1]! & 0x1f) << 8) | p[2]!;
-      if (pid === PAT_PID || pid === this.pmtPidValue || pid === this.videoPidValue || pid === this.pcrPid) this.packet(p, 0, this.partialOffset, pid);
+      if (pid === PAT_PID || pid === this.pmtPidValue || pid === this.videoPidValue || pid === this.pcrPid) {
+        if (!this.passable(p, 0, pid)) this.packet(p, 0, this.partialOffset, pid);
+      }
     }
     let packets = 0;
     let video = this.videoPidValue;
@@ -429,9 +431,7 @@ export class TsScanner {
       packets++;
       const pid = ((buf[i + 1]! & 0x1f) << 8) | buf[i + 2]!;
       if (pid === PAT_PID || pid === pmt || pid === video || pid === pcr) {
-        // Most packets are the middle of a video PES that is decided: nothing to read
-        // there but a PCR, which only a packet with an adaptation field can carry.
-        if (pid === video && this.pes === Pes.Idle && (buf[i + 1]! & 0x40) === 0 && (pid !== pcr || (buf[i + 3]! & 0x20) === 0)) continue;
+        if (pid === video && this.passable(buf, i, pid)) continue;
         this.packet(buf, i, base + i, pid);
         video = this.videoPidValue;
         pmt = this.pmtPidValue;
@@ -452,6 +452,15 @@ export class TsScanner {
   }
 
   // --- one packet of interest ---------------------------------------------------------
+
+  /**
+   * Whether a packet of a PID of interest can be passed over unread: most packets are
+   * the middle of a video PES that is decided, with nothing to read but a PCR, which only
+   * a packet with an adaptation field can carry (nor a damaged one to count).
+   */
+  private passable(buf: Uint8Array, at: number, pid: number): boolean {
+    return pid === this.videoPidValue && this.pes === Pes.Idle && (buf[at + 1]! & 0xc0) === 0 && (pid !== this.pcrPid || (buf[at + 3]! & 0x20) === 0);
+  }
 
   private packet(buf: Uint8Array, at: number, offset: number, pid: number): void {
     const b1 = buf[at + 1]!;
