@@ -17,9 +17,11 @@ describe('runtime neutrality of @ace-rx/codec', () => {
     expect(nodeOnlyUses(`// Buffer in a comment\nimport * as t from 'io-ts';`)).toEqual([]);
   });
 
-  it('imports no Node built-in and uses no Node-only global in src/', () => {
-    const files = readdirSync(srcDir).filter((file) => file.endsWith('.ts'));
+  it('imports no Node built-in and uses no Node-only global in src/ and its folders', () => {
+    const files = readdirSync(srcDir, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'));
     expect(files.length).toBeGreaterThan(5);
+    // The subpath entries are checked too.
+    expect(files).toEqual(expect.arrayContaining([join('http', 'index.ts'), join('mpegts', 'scanner.ts')]));
     const offenders = files.flatMap((file) => nodeOnlyUses(readFileSync(join(srcDir, file), 'utf8')).map((use) => `${file}: ${use}`));
     expect(offenders).toEqual([]);
   });

@@ -1,6 +1,7 @@
 // The codec's tests that must hold in a browser too: every fixture of the spec both
 // ways, every malformed line, the laws for every message kind, framing against its
-// oracle, EngineDecoder against decoding line by line, and the handshake key.
+// oracle, EngineDecoder against decoding line by line, the handshake key, the HTTP
+// codec (http-cases.ts) and the MPEG-TS scanner (mpegts-cases.ts).
 // Bundled by scripts/test-browser.ts and run in headless Chromium; jest runs the same
 // tables in Node.
 import fc from 'fast-check';
@@ -20,6 +21,7 @@ import {
 import { arbChunks, arbEngineMessage, arbText, clientMessageArbitraries, engineMessageArbitraries } from '@ace-rx/codec/arbitraries';
 import { clientFixtures, engineFixtures, malformedClientLines, malformedEngineLines } from '../fixtures.js';
 import { httpCases } from './http-cases.js';
+import { mpegtsCases } from './mpegts-cases.js';
 
 /** Own enumerable keys and values alike, whatever the prototypes. */
 function equal(a: unknown, b: unknown): boolean {
@@ -130,5 +132,6 @@ test('percent-encoding round-trips', () => fc.assert(fc.property(arbText, (t) =>
 test('readyKey: sha1("abc")', () => expectEqual(readyKey('a', 'bc'), 'bc-a9993e364706816aba3e25717850c26c9cd0d89d', 'key'));
 
 httpCases(test, expectEqual, RUNS);
+mpegtsCases(test, expectEqual, RUNS);
 
 (globalThis as unknown as { __aceRxResults: Results }).__aceRxResults = results;
