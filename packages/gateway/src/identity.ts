@@ -64,7 +64,7 @@ function contentOfSelector(name: (typeof SELECTORS)[number], value: string): Con
  * ambiguous, `undefined` when the path names no content.
  */
 export function selectorOf(url: URL): ContentKey | 'bad' | undefined {
-  if (url.pathname === '/ace/getstream' || url.pathname === '/ace/manifest.m3u8') {
+  if (url.pathname === '/ace/getstream' || url.pathname === '/ace/manifest.m3u8' || /^\/ace\/hls\/\d{1,12}\.ts$/.test(url.pathname)) {
     const given = SELECTORS.flatMap((name) => url.searchParams.getAll(name).map((value) => ({ name, value })));
     // Exactly one of them, once: `?id=a&id=b` is as ambiguous as `?id=a&infohash=…`.
     if (given.length !== 1) return 'bad';

@@ -19,4 +19,4 @@ export { DEFAULT_GATEWAY_PORT, type GatewayOptions, type Limits, type RetryPolic
 export { type GatewayStatus, type StreamStatus } from './routes/operations.js';
 export { startGateway, type Gateway } from './server.js';
 export { buildPlaylist, contentOfUrl, parseChannels, type Channel } from './playlist.js';
-export { alignedOffset, Cursor, Ring, TS_PACKET, type CursorOptions, type Sink } from './ring.js';
+export { alignedOffset, Cursor, Ring, TS_PACKET, type CursorOptions, type Sink } from './ts/ring.js';

@@ -52,8 +52,19 @@ export interface GatewayOptions {
   readonly limits?: Partial<Limits>;
   /** An engine taken out after a failure is tried again after this long (default 10 000 ms). */
   readonly engineRecheckMs?: number;
-  /** An HLS session with no playlist or segment request this long is stopped (default 30 000 ms). */
+  /** An HLS player with no playlist or segment request this long has left (default 30 000 ms); with `hls: 'engine'`, its engine HLS session is stopped. */
   readonly hlsIdleMs?: number;
+  /**
+   * Where `/ace/manifest.m3u8` comes from: `ring` (default), segments cut at key frames
+   * from the same ring TS viewers read, on either engine API and with no second engine
+   * session; or `engine`, the engine's own HLS proxied (HTTP API engines only, one more
+   * engine session per content).
+   */
+  readonly hls?: 'ring' | 'engine';
+  /** HLS from the ring: a segment is cut at the first key frame at least this many seconds after its start (default 2). */
+  readonly hlsSegmentSeconds?: number;
+  /** HLS from the ring: segments a playlist lists at most (default 6; fewer when the ring holds fewer). */
+  readonly hlsWindow?: number;
   /** Channels `/playlist.m3u` lists (see `parseChannels`). */
   readonly channels?: readonly Channel[];
   /** Called with every log event (default: nothing is logged; {@link formatLogEvent} makes a line of one). */
@@ -77,6 +88,9 @@ export interface Settings {
   readonly limits: Limits;
   readonly engineRecheckMs: number;
   readonly hlsIdleMs: number;
+  readonly hls: 'ring' | 'engine';
+  readonly hlsSegmentSeconds: number;
+  readonly hlsWindow: number;
   readonly channels: readonly Channel[];
   readonly healthCacheMs: number;
 }
@@ -92,6 +106,7 @@ export function resolveOptions(options: GatewayOptions): Settings {
   const host: unknown = options.host ?? '127.0.0.1';
   if (typeof host !== 'string' || !/^[^\s/\\]+$/.test(host)) throw new InvalidGatewayOption('host', `must be an address or host name, not ${JSON.stringify(host)}`);
   const ringBytes = options.ringBytes ?? 8 * 1024 * 1024;
+  if (options.hls !== undefined && options.hls !== 'ring' && options.hls !== 'engine') throw new InvalidGatewayOption('hls', `must be 'ring' or 'engine', not ${JSON.stringify(options.hls)}`);
   return {
     engines: options.engines,
     port,
@@ -106,6 +121,9 @@ export function resolveOptions(options: GatewayOptions): Settings {
     limits: { maxStreams: 16, maxViewersPerStream: 100, maxViewers: 500, ...options.limits },
     engineRecheckMs: options.engineRecheckMs ?? 10_000,
     hlsIdleMs: options.hlsIdleMs ?? 30_000,
+    hls: options.hls ?? 'ring',
+    hlsSegmentSeconds: options.hlsSegmentSeconds ?? 2,
+    hlsWindow: options.hlsWindow ?? 6,
     channels: options.channels ?? [],
     healthCacheMs: options.healthCacheMs ?? 1_000,
   };

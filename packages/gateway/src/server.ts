@@ -13,6 +13,7 @@ import { resolveOptions, type GatewayOptions } from './options.js';
 import type { GatewayContext } from './routes/context.js';
 import { HlsProxy } from './routes/hls-proxy.js';
 import { gatewayStatus, serveHealth, serveMetrics, servePlaylist, serveStatus, type GatewayStatus } from './routes/operations.js';
+import { serveRingManifest, serveRingSegment } from './routes/hls.js';
 import { serveStream } from './routes/stream.js';
 import { StreamRegistry } from './streams.js';
 
@@ -73,7 +74,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const content = selectorOf(url);
     if (content === 'bad') return sendJson(res, 400, { error: 'BAD_REQUEST', message: 'give exactly one of id=<content id> or infohash=<40 hex digits>' });
     if (content === undefined) return sendJson(res, 404, { error: 'NOT_FOUND', message: `no route ${url.pathname}` });
-    if (url.pathname === '/ace/manifest.m3u8') return hls.serveManifest(req, res, content, streams.size);
+    if (url.pathname === '/ace/manifest.m3u8') return settings.hls === 'engine' ? hls.serveManifest(req, res, content, streams.size) : serveRingManifest(ctx, req, res, content, url);
     return serveStream(ctx, req, res, content, startedAt);
   };
 
@@ -84,6 +85,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     { name: 'playlist.m3u', match: (p) => p === '/playlist.m3u', handle: ({ req, res }) => servePlaylist(ctx, req, res, listening) },
     { name: 'ace/manifest.m3u8', match: (p) => p === '/ace/manifest.m3u8', handle: serveContent },
     { name: 'getstream', match: (p) => p === '/ace/getstream' || p.startsWith('/pid/'), handle: serveContent },
+    {
+      name: 'hls-segment',
+      match: (p) => /^\/ace\/hls\/(\d{1,12})\.ts$/.exec(p) ?? false,
+      handle: (r, m) => {
+        const content = selectorOf(r.url);
+        if (content === 'bad' || content === undefined) return sendJson(r.res, 400, { error: 'BAD_REQUEST', message: 'a segment URL names its content: exactly one of id=, content_id=, infohash= or magnet=' });
+        return serveRingSegment(ctx, r.req, r.res, content, Number((m as RegExpExecArray)[1]));
+      },
+    },
     {
       name: 'hls-segment',
       match: (p) => p.startsWith('/ace/hls/') && (/^\/ace\/hls\/([^/]+)\/(\d{1,12})\.ts$/.exec(p) ?? true),

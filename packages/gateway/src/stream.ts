@@ -6,11 +6,16 @@ import { GatewayError, StreamAborted } from './errors.js';
 import { messageOf } from './http.js';
 import type { Log } from './log.js';
 import type { RetryPolicy } from './options.js';
-import { type Cursor, Ring } from './ring.js';
+import { KeyFrameIndex } from './ts/keyframes.js';
+import { type Cursor, Ring, TS_PACKET } from './ts/ring.js';
+import { Segmenter, type SegmentNumbering } from './ts/segmenter.js';
 
 /** What a {@link LiveStream} needs to know. */
 export interface LiveStreamSettings {
   readonly ringBytes: number;
+  /** HLS segments: cut at the first key frame this many seconds in at least, this many listed. */
+  readonly hlsSegmentSeconds: number;
+  readonly hlsWindow: number;
   readonly lingerMs: number;
   readonly silenceMs: number;
   readonly retry: RetryPolicy;
@@ -18,10 +23,22 @@ export interface LiveStreamSettings {
 
 /** What a {@link LiveStream} tells its registry. */
 export interface LiveStreamHooks {
+  /** Where HLS numbering starts (a stream replacing an ended one of the same content goes on from it). */
+  readonly numbering?: SegmentNumbering;
   /** The engine said which infohash the content is (once, at the first attempt that says it). */
   readonly onIdentity: (stream: LiveStream, infohash: string) => void;
   /** The stream has ended, whatever the reason (once). */
   readonly onEnd: (stream: LiveStream) => void;
+}
+
+/** An HLS player of a live stream: it holds the stream while it polls. */
+export interface HlsViewer {
+  /** Who it is (address and user agent). */
+  readonly who: string;
+  /** It asked again: it stays another `hlsIdleMs`. */
+  touch(): void;
+  /** Lets go of the stream (idle, or the stream ended). */
+  leave(): void;
 }
 
 /** A viewer reading a live stream's ring. */
@@ -54,8 +71,16 @@ class GaveUp extends Error {}
 export class LiveStream {
   /** The bytes, read once and kept for the viewers. */
   readonly ring: Ring;
+  /** What the MPEG-TS in the ring says: key frames and their PAT and PMT. */
+  readonly keyFrames: KeyFrameIndex;
+  /** The ring cut into HLS segments at key frames. */
+  readonly segmenter: Segmenter;
   /** Viewers receiving bytes. */
   readonly viewers = new Set<ViewerEntry>();
+  /** HLS players polling the stream's playlist, by who they are. */
+  readonly hlsViewers = new Map<string, HlsViewer>();
+  /** How viewers joined: on a key frame, or (no key frame in the ring) on a packet boundary. */
+  readonly joins = { keyFrame: 0, packet: 0 };
   /** When the stream was created. */
   readonly startedAt = new Date();
   /** Viewers waiting for the first bytes. */
@@ -83,6 +108,10 @@ export class LiveStream {
   readonly live$: Observable<Buffer>;
 
   private hadBytes = false;
+  /** Attempts started, and the attempt the last chunk came from: a chunk of a newer one starts a new source. */
+  private attempts = 0;
+  private chunkAttempt = 0;
+  private chunkFrom = 0;
   private settleFirst: (error?: GatewayError) => void = () => undefined;
   private settleIdentified: () => void = () => undefined;
   private stopReason: string | undefined;
@@ -105,6 +134,8 @@ export class LiveStream {
     private readonly hooks: LiveStreamHooks,
   ) {
     this.ring = new Ring(settings.ringBytes);
+    this.segmenter = new Segmenter(this.ring, { minSeconds: settings.hlsSegmentSeconds, window: settings.hlsWindow, ...(hooks.numbering === undefined ? {} : { numbering: hooks.numbering }) });
+    this.keyFrames = new KeyFrameIndex(this.ring, (key) => this.segmenter.keyFrame(key));
     this.infohash = content.kind === 'infohash' ? content.value : undefined;
     this.identified = new Promise<void>((resolve) => (this.settleIdentified = resolve));
     if (this.infohash !== undefined) this.settleIdentified();
@@ -172,6 +203,7 @@ export class LiveStream {
       const abort = new AbortController();
       let done = false;
       let held: EngineSlot | undefined;
+      const attempt = ++this.attempts;
       const fail = (error: unknown) => {
         if (!done) subscriber.error(error);
       };
@@ -200,6 +232,7 @@ export class LiveStream {
           body.on('data', (chunk: Buffer) => {
             if (done) return;
             this.armSilence();
+            this.chunkFrom = attempt;
             subscriber.next(chunk);
           });
           body.on('end', () => (body.complete ? !done && subscriber.complete() : lose('the engine cut the stream')));
@@ -233,15 +266,35 @@ export class LiveStream {
   }
 
   private onChunk(chunk: Buffer): void {
+    if (this.chunkAttempt !== this.chunkFrom) {
+      if (this.hadBytes) this.newSource();
+      this.chunkAttempt = this.chunkFrom;
+    }
     this.bytesIn += chunk.length;
     this.hadBytes = true;
     this.state = 'playing';
     this.ring.append(chunk);
+    this.keyFrames.push(chunk);
     this.settleFirst();
     this.maybePause();
   }
 
   /** (Re)starts the silence watchdog of the current attempt: it fails the attempt, and so ends the stream. */
+  /**
+   * Bytes of another engine session follow: the last packet of the old one may be cut, so
+   * it is filled up to a packet boundary (players resync on the next sync byte), and the
+   * next HLS segment is a discontinuity.
+   */
+  private newSource(): void {
+    const cut = this.ring.total % TS_PACKET;
+    if (cut !== 0) {
+      const filler = Buffer.alloc(TS_PACKET - cut, 0xff);
+      this.ring.append(filler);
+      this.keyFrames.push(filler);
+    }
+    this.segmenter.discontinuity(this.ring.total, this.keyFrames.lastPts);
+  }
+
   private armSilence(): void {
     this.clearSilence();
     const fail = this.failAttempt;
@@ -266,6 +319,7 @@ export class LiveStream {
     this.ring.end(error instanceof Error ? error : undefined);
     this.settleFirst(error instanceof GatewayError ? error : new StreamAborted());
     this.settleIdentified();
+    for (const viewer of [...this.hlsViewers.values()]) viewer.leave();
     this.hooks.onEnd(this);
     this.log({ event: 'session-stop', stream: this.key, ...(engine === undefined ? {} : { engine }), reason }, `stream ${this.key} stopped: ${reason}`);
   }

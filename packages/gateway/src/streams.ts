@@ -5,6 +5,7 @@ import { IdentityCache, keyOf } from './identity.js';
 import type { Log } from './log.js';
 import type { Limits } from './options.js';
 import { LiveStream, type LiveStreamSettings } from './stream.js';
+import type { SegmentNumbering } from './ts/segmenter.js';
 
 /** How long a viewer waits for the engine to say what content id an infohash is, before a stream of its own starts. */
 const REVERSE_LOOKUP_MS = 2_000;
@@ -21,6 +22,8 @@ export class StreamRegistry {
   private readonly streams = new Set<LiveStream>();
   private bytesInGone = 0;
   private bytesOutGone = 0;
+  /** Where the HLS numbering of a content's next stream starts, by key (the newest 1 000 kept). */
+  private readonly numbering = new Map<string, SegmentNumbering>();
   /** What the engines said of contents: content id ↔ infohash. */
   readonly identities = new IdentityCache();
 
@@ -69,12 +72,17 @@ export class StreamRegistry {
     let stream = this.lookup(content);
     if (stream === undefined) {
       if (this.streams.size >= limits.maxStreams) return new AtCapacity('maxStreams', limits.maxStreams);
-      stream = new LiveStream(keyOf(content), content, this.settings, this.pool, this.log, { onIdentity: (s, infohash) => this.identify(s, infohash), onEnd: (s) => this.forget(s) });
+      const numbering = this.numbering.get(keyOf(content));
+      stream = new LiveStream(keyOf(content), content, this.settings, this.pool, this.log, {
+        onIdentity: (s, infohash) => this.identify(s, infohash),
+        onEnd: (s) => this.forget(s),
+        ...(numbering === undefined ? {} : { numbering }),
+      });
       this.streams.add(stream);
       this.name(stream, keyOf(content));
       if (stream.infohash !== undefined) this.name(stream, `infohash:${stream.infohash}`);
     }
-    if (stream.viewers.size + stream.pending >= limits.maxViewersPerStream) return new AtCapacity('maxViewersPerStream', limits.maxViewersPerStream);
+    if (stream.viewers.size + stream.hlsViewers.size + stream.pending >= limits.maxViewersPerStream) return new AtCapacity('maxViewersPerStream', limits.maxViewersPerStream);
     return stream;
   }
 
@@ -88,7 +96,7 @@ export class StreamRegistry {
   /** Viewers receiving bytes, in all. */
   viewerCount(): number {
     let n = 0;
-    for (const s of this.streams) n += s.viewers.size;
+    for (const s of this.streams) n += s.viewers.size + s.hlsViewers.size;
     return n;
   }
 
@@ -155,7 +163,14 @@ export class StreamRegistry {
 
   private forget(stream: LiveStream): void {
     if (!this.streams.delete(stream)) return;
-    for (const [name, s] of this.byName) if (s === stream) this.byName.delete(name);
+    for (const [name, s] of this.byName) {
+      if (s !== stream) continue;
+      this.byName.delete(name);
+      // A player polling the playlist under this name sees its numbers go on rising.
+      this.numbering.delete(name);
+      this.numbering.set(name, stream.segmenter.numbering);
+    }
+    while (this.numbering.size > 1_000) this.numbering.delete(this.numbering.keys().next().value as string);
     this.bytesInGone += stream.bytesIn;
     // Viewers still attached add theirs when they close.
     this.bytesOutGone += stream.bytesOutGone;

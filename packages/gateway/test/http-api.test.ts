@@ -46,7 +46,7 @@ describe.each(['http', 'auto'] as const)('the play() backend, api %s', (api) => 
   });
 });
 
-describe('HLS', () => {
+describe("HLS proxied from the engine (hls: 'engine')", () => {
   it('/ace/manifest.m3u8 shares one engine HLS session, with segment URLs on the gateway; idle sessions stop', async () => {
     engine = await fastEmulator();
     const events: string[] = [];
@@ -54,6 +54,7 @@ describe('HLS', () => {
       engines: [playBackend({ api: 'http', port: engine.port, httpPort: engine.httpPort, startTimeoutMs: 5_000 })],
       port: 0,
       hlsIdleMs: 300,
+      hls: 'engine',
       logger: (e) => events.push(e.event),
     });
     const base = `http://127.0.0.1:${gateway.port}`;
@@ -79,7 +80,7 @@ describe('HLS', () => {
 
   it('answers 501 when no engine speaks the HTTP API', async () => {
     engine = await fastEmulator();
-    gateway = await startGateway({ engines: [tcpBackend({ port: engine.port, productKey: DEFAULT_PRODUCT_KEY })], port: 0 });
+    gateway = await startGateway({ engines: [tcpBackend({ port: engine.port, productKey: DEFAULT_PRODUCT_KEY })], port: 0, hls: 'engine' });
     const r = await fetchText(`http://127.0.0.1:${gateway.port}/ace/manifest.m3u8?id=chan0`);
     expect(r.status).toBe(501);
     expect(JSON.parse(r.body)).toMatchObject({ error: 'HLS_UNAVAILABLE' });

@@ -18,8 +18,18 @@ export interface StreamStatus {
   readonly state: 'starting' | 'playing' | 'retrying';
   /** Viewers receiving bytes. */
   readonly viewers: number;
+  /** HLS players polling its playlist (they count as viewers for the limits and the linger). */
+  readonly hlsViewers: number;
   /** Viewers waiting for the first bytes. */
   readonly waiting: number;
+  /** Where a viewer joining now starts: `key-frame` (PAT, PMT, then the latest key frame), or `packet` when the ring holds no key frame. */
+  readonly joinsAt: 'key-frame' | 'packet';
+  /** How the viewers so far joined. */
+  readonly joins: { readonly keyFrame: number; readonly packet: number };
+  /** Key frames in the ring now. */
+  readonly keyFrames: number;
+  /** HLS segments its playlist lists now. */
+  readonly hlsSegments: number;
   /** Bytes read from the engine. */
   readonly bytesIn: number;
   /** Bytes written to its viewers, those gone included. */
@@ -40,7 +50,7 @@ export interface StreamStatus {
 export interface GatewayStatus {
   /** Every stream with an engine session. */
   readonly streams: readonly StreamStatus[];
-  /** Viewers receiving bytes, in all. */
+  /** Viewers receiving bytes, in all (TS viewers and HLS players). */
   readonly viewers: number;
   /** Bytes read from engines since the start. */
   readonly bytesIn: number;
@@ -66,7 +76,12 @@ export function gatewayStatus(ctx: GatewayContext): GatewayStatus {
       engine: s.slot?.backend.name,
       state: s.state === 'ended' ? 'retrying' : s.state,
       viewers: s.viewers.size,
+      hlsViewers: s.hlsViewers.size,
       waiting: s.pending,
+      joinsAt: s.keyFrames.latest() === undefined ? 'packet' : 'key-frame',
+      joins: { ...s.joins },
+      keyFrames: s.keyFrames.size,
+      hlsSegments: s.segmenter.segments().length,
       bytesIn: s.bytesIn,
       bytesOut: s.bytesOut,
       ringBytes: s.ring.bytes,

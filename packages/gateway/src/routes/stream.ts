@@ -3,14 +3,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ContentKey } from '../backend.js';
 import { EngineUnavailable, GatewayError, StreamAborted } from '../errors.js';
 import { sendError } from '../http.js';
-import { Cursor } from '../ring.js';
+import { Cursor } from '../ts/ring.js';
 import type { ViewerEntry } from '../stream.js';
 import type { GatewayContext } from './context.js';
 
 /**
  * A TS viewer (`/ace/getstream`, `/pid/…`): joins the content's live stream (starting it
  * when it is the first), waits for its first bytes, then reads the ring through a cursor
- * from a little behind the live edge. HEAD answers without starting anything.
+ * from the latest key frame, after its PAT and PMT, so that a player decodes from its
+ * first byte; with no key frame in the ring yet, from a packet boundary a little behind
+ * the live edge. HEAD answers without starting anything.
  */
 export async function serveStream(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse, content: ContentKey, startedAt: number): Promise<void> {
   if (req.method === 'HEAD') {
@@ -45,13 +47,21 @@ export async function serveStream(ctx: GatewayContext, req: IncomingMessage, res
     return;
   }
   const { settings, metrics, log } = ctx;
-  const join = stream.ring.joinPoint(settings.backlogBytes);
-  // Where in the gateway's copy of the stream this viewer starts (tests and debugging).
-  const position = stream.ring.startOf(join.seq) + join.offset;
-  res.writeHead(200, { 'Content-Type': 'video/mp2t', 'Cache-Control': 'no-store', 'X-Stream-Position': String(position) });
+  const join = stream.keyFrames.joinPlan(settings.backlogBytes);
+  stream.joins[join.kind === 'key-frame' ? 'keyFrame' : 'packet']++;
+  res.writeHead(200, {
+    'Content-Type': 'video/mp2t',
+    'Cache-Control': 'no-store',
+    // Where in the gateway's copy of the stream the viewer's ring bytes start, after the
+    // PAT and PMT of a key-frame join (tests and debugging).
+    'X-Stream-Position': String(join.position),
+    'X-Stream-Join': join.kind,
+    'X-Stream-Prefix': String(join.prefix?.length ?? 0),
+  });
+  if (join.prefix !== undefined) res.write(join.prefix);
   const address = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`;
   let first = true;
-  const cursor = new Cursor(stream.ring, res, join, {
+  const cursor = new Cursor(stream.ring, res, join.start, {
     stallMs: settings.stallMs,
     onProgress: (c) => {
       if (first) {

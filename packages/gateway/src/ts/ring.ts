@@ -53,6 +53,40 @@ export class Ring {
     return this.starts[seq - this.firstSeq] ?? this.appended;
   }
 
+  /** Absolute offset of the oldest byte kept. */
+  get firstOffset(): number {
+    return this.startOf(this.firstSeq);
+  }
+
+  /** Where absolute offset `offset` is kept (chunk and offset into it), or `undefined` once dropped or not yet appended. */
+  locate(offset: number): { seq: number; offset: number } | undefined {
+    if (offset < this.firstOffset || offset >= this.appended) return undefined;
+    // Binary search of the last chunk starting at or before `offset`.
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { seq: this.firstSeq + lo, offset: offset - this.starts[lo]! };
+  }
+
+  /** The bytes from absolute offset `start` to `end` (exclusive) as slices of the chunks, no copy; `undefined` when any of them was dropped. */
+  slice(start: number, end: number): Buffer[] | undefined {
+    const at = this.locate(start);
+    if (at === undefined || end > this.appended || end < start) return undefined;
+    const pieces: Buffer[] = [];
+    let left = end - start;
+    for (let seq = at.seq, offset = at.offset; left > 0; seq++, offset = 0) {
+      const chunk = this.chunk(seq)!;
+      const piece = chunk.subarray(offset, Math.min(chunk.length, offset + left));
+      pieces.push(piece);
+      left -= piece.length;
+    }
+    return pieces;
+  }
+
   /** Appends a chunk, drops the oldest ones past capacity, and wakes waiting cursors. */
   append(chunk: Buffer): void {
     if (this.endedWith !== undefined || chunk.length === 0) return;
