@@ -4,9 +4,11 @@ import { reportClient } from './client.bench.js';
 import { reportDecode } from './decode.bench.js';
 import { reportGateway } from './gateway.bench.js';
 import { reportHttpStat } from './http.bench.js';
+import { reportMpegts } from './mpegts.bench.js';
 
 reportDecode();
 reportHttpStat();
+reportMpegts();
 await reportClient();
 await reportGateway();
 process.exit(0);

@@ -147,6 +147,19 @@ describe('TsScanner: PAT and PMT', () => {
     expect(scanner.stats.pmts).toBe(3);
   });
 
+  it('a PAT naming another PMT PID: the old PMT and video PID are dropped until the new PMT comes', () => {
+    const pats: number[] = [];
+    const bytes = concat(psi(), psiPacket(0, [patSection([[2, 0x1100]], 1)], 1), nullPacket());
+    const scanner = new TsScanner({ onPat: (p) => pats.push(p.info.version) });
+    scanner.push(bytes);
+    expect(pats).toEqual([0, 1]);
+    expect(scanner.pmtPid).toBe(0x1100);
+    expect([scanner.pmt, scanner.pmtOffset, scanner.pmtInfo, scanner.videoPid, scanner.videoCodec]).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    scanner.push(psiPacket(0x1100, [pmtSection(2, 0x400, [[0x1b, 0x400]])]));
+    scanner.push(nullPacket());
+    expect([scanner.videoPid, scanner.pmtOffset]).toEqual([0x400, bytes.length]);
+  });
+
   it('a repeated PAT/PMT keeps the earlier copy and moves the offset; a key frame carries the PAT/PMT before its PES', () => {
     const first = psi();
     const bytes = concat(first, ...pesPackets(VIDEO_PID, pes(h264AccessUnit(5), 1)), psi(0x1b, 0, VIDEO_PID, 1));

@@ -11,8 +11,8 @@ import { concat, h264, h264AccessUnit, nal, packet, pes, pesPackets, psi, VIDEO_
 
 const card = new Uint8Array(readFileSync(join(import.meta.dirname, '..', '..', 'emulator', 'src', 'media', 'assets', 'test-card.mpegts')));
 
-/** Partial packet + sync window + PES header: what the scanner may hold between pushes. */
-const MAX_HELD = 188 + 377 + 264;
+/** A partial packet (in sync) or the sync window (not): at most 377 bytes; and a PES header. */
+const MAX_HELD = 377 + 264;
 
 /** Everything a scanner tells, after the given chunks. */
 function observe(chunks: readonly Uint8Array[]) {

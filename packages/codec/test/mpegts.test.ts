@@ -13,9 +13,9 @@ import { TsScanner, type KeyFrame } from '@ace-rx/codec/mpegts';
 
 const TEST_CARD = join(import.meta.dirname, '..', '..', 'emulator', 'src', 'media', 'assets', 'test-card.mpegts');
 
+// Made with (each line: packet,pts,pos,flags):
 // ffprobe -v error -select_streams v -show_entries packet=pos,flags,pts -of csv \
 //   packages/emulator/src/media/assets/test-card.mpegts | grep K
-// (ffprobe 5.1 and later print pts before pos)
 const TEST_CARD_KEYS = [
   { offset: 1692, pts: 128880 },
   { offset: 51700, pts: 218880 },

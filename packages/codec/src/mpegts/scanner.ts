@@ -146,8 +146,9 @@ function samePacket(packet: Uint8Array | undefined, bytes: Uint8Array, at: numbe
  *
  * Cheap: it reads the 4-byte header of every packet and looks further only into packets
  * of PID 0, the PMT PID, the PCR PID and the video PID's PES starts (and, when needed,
- * the next packets of that PES, up to `nalLookahead` bytes). It holds at most one partial
- * packet, 377 bytes while looking for sync, and a PES header.
+ * the next packets of that PES, up to `nalLookahead` bytes). Between pushes it holds at
+ * most one partial packet (in sync) or the 377 bytes of a sync candidate (looking for
+ * sync), and a PES header being read (up to 264 bytes): see {@link TsScanner.bufferedBytes}.
  *
  * Callbacks run at the end of the {@link TsScanner.push} that completed them, in stream
  * order. An exception from a callback leaves the scanner consistent, the other callbacks
