@@ -62,6 +62,7 @@ export { Media, type MediaOptions } from './media/channel.js';
 export { TEST_CARD_PATH, testCard } from './media/clip.js';
 export { DEFAULT_PACING, liveStream, type PacingOptions } from './media/live.js';
 export { DEFAULT_BITRATE, LoopedClip, type LoopOptions } from './media/loop.js';
+export { FILM_PATHS, filmContainer, filmFile, paddedMatroska, paddedMp4, type FilmContainer, type VirtualFile } from './media/vod.js';
 export {
   isRandomAccess,
   MediaFormatError,

@@ -18,7 +18,7 @@ import {
   type HttpStartRequest,
   type StatResponse,
 } from '@ace-rx/codec/http';
-import { fileBytes, fileSize, isVideo, seedOf, type Catalogue, type Content } from '../catalogue.js';
+import { contentType, fileBytes, fileSize, isVideo, seedOf, type Catalogue, type Content } from '../catalogue.js';
 import { mergeFaults, type Faults } from '../faults.js';
 import { answerInternalError, writeRangeHead } from '../http.js';
 import type { Media } from '../media/channel.js';
@@ -334,21 +334,47 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
     pump();
   };
 
-  /** The one progressive reader of a session: the live stream, or the VOD file with `Range`. */
+  /** Open readers of each VOD session's file (a live session has one reader at most). */
+  const vodReaders = new WeakMap<ApiSession, Set<ServerResponse>>();
+
+  /**
+   * A progressive reader of a session: the live stream (one reader: a second gets 409),
+   * or the VOD file with `Range`, which takes concurrent readers as a file server does:
+   * a player that finds an MP4's moov at the end (ffmpeg, mpv) opens a Range request
+   * there before it closes its first connection. The one-reader rule was measured on a
+   * live stream (spec http-api.md §5.4); a real engine's VOD file is not measured.
+   */
   const progressive = (request: IncomingMessage, response: ServerResponse, session: ApiSession) => {
-    if (session.cutReader !== undefined) return text(response, 409, 'this playback session already has a reader');
     const file = session.content.files[session.fileIndex]!;
-    const cut = () => response.destroy();
-    session.cutReader = cut;
-    response.once('close', () => {
-      if (session.cutReader === cut) session.cutReader = undefined;
-      sessions.touch(session); // idle from the reader's end on
-    });
+    const live = session.content.live === true && isVideo(file.name);
+    if (live && session.cutReader !== undefined) return text(response, 409, 'this playback session already has a reader');
+    if (live) {
+      const cut = () => response.destroy();
+      session.cutReader = cut;
+      response.once('close', () => {
+        if (session.cutReader === cut) session.cutReader = undefined;
+        sessions.touch(session); // idle from the reader's end on
+      });
+    } else {
+      const readers = vodReaders.get(session) ?? new Set<ServerResponse>();
+      vodReaders.set(session, readers);
+      readers.add(response);
+      session.cutReader = () => {
+        for (const reader of [...readers]) reader.destroy();
+      };
+      response.once('close', () => {
+        readers.delete(response);
+        if (readers.size === 0) session.cutReader = undefined;
+        sessions.touch(session);
+      });
+    }
     const faults = faultsOf(session);
-    if (!session.content.live || !isVideo(file.name)) {
+    if (!live) {
+      // The file's own bytes, as the TCP API's URL serves them (a real engine serves the
+      // torrent's file as it is): an .mkv is Matroska here too, an .mp4 MP4.
       const size = fileSize(file);
-      if (isVideo(file.name)) return sendBytes(request, response, size, 'video/mp2t', (s, e) => context.media.vodBytes(s, e), faults);
-      return sendBytes(request, response, size, 'application/octet-stream', (s, e) => fileBytes(session.content, session.fileIndex, s, e), faults);
+      const type = isVideo(file.name) ? contentType(file.name) : 'application/octet-stream';
+      return sendBytes(request, response, size, type, (s, e) => fileBytes(session.content, session.fileIndex, s, e), faults);
     }
     response.writeHead(200, { 'Content-Type': 'video/mp2t' });
     if (request.method === 'HEAD') return void response.end();
