@@ -242,6 +242,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (entry && ![...served.values()].some((other) => other.path === entry.path)) byPath.delete(entry.path);
     },
     restart: () => void emulator.restart(),
+    liveWindowSeconds: media.historySeconds,
     onTranscript: options.onTranscript,
     transcriptLimit: options.transcriptLimit ?? DEFAULT_LIMITS.transcriptLimit,
     transcriptEntryChars: options.transcriptEntryChars ?? DEFAULT_LIMITS.transcriptEntryChars,

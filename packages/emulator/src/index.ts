@@ -23,6 +23,7 @@ export {
   type ContentFile,
 } from './catalogue.js';
 export { GARBAGE_LINES, mergeFaults, type Faults } from './faults.js';
+export { acceptsSeek, DEFAULT_LIVE_WINDOW_SECONDS, liveWindow, livePosFields, playingPosition, type LiveSeekMark, type LiveWindow } from './live-position.js';
 export {
   answerInternalError,
   createEngineHttpServer,

@@ -21,6 +21,7 @@ import {
 import { contentType, fileBytes, fileSize, isVideo, seedOf, type Catalogue, type Content } from '../catalogue.js';
 import { mergeFaults, type Faults } from '../faults.js';
 import { answerInternalError, writeRangeHead } from '../http.js';
+import { acceptsSeek, livePosFields, liveWindow, playingPosition } from '../live-position.js';
 import type { Media } from '../media/channel.js';
 import type { Timing } from '../session.js';
 import { mediaPlaylist } from './playlist.js';
@@ -89,6 +90,10 @@ const HEX32 = /^[0-9a-f]{32}$/;
 const HOST = /^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 const CALLBACK = /^[A-Za-z_$][\w$.]{0,63}$/;
 const NOT_FOUND_TEXT = "Internal Server Error, couldn't find resource";
+/** The error of a `method=liveseek` to a position outside the live window (the emulator's words: a real engine's are not captured). */
+const LIVESEEK_REFUSED = 'liveseek position out of range';
+/** The error of a `method=liveseek` on a VOD session. */
+const LIVESEEK_NOT_LIVE = 'liveseek on a stream that is not live';
 
 /**
  * Creates the HTTP API of an emulated engine (spec http-api.md §2–§6), from the same
@@ -259,8 +264,7 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
     const seed = seedOf(session.id);
     const wobble = Math.sin(elapsed / 1700 + (seed % 7));
     const downloaded = Math.round(content.live ? rate * (context.media.burstSeconds + elapsed / 1000) : Math.min(size, rate * 4 * (elapsed / 1000)));
-    const now = Math.floor(Date.now() / 1000);
-    const history = Math.round(hlsWindow * context.media.segmentSeconds);
+    const window = liveWindow(context.media.historySeconds);
     const status = prebuffering ? 'prebuf' : content.error !== undefined ? 'err' : 'dl';
     return {
       status,
@@ -285,20 +289,7 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
       infohash: content.infohash,
       playbackSessionId: session.id,
       diskCacheStats: { avail: 3_199_156_224, diskCacheLimit: 2_266_017_044, inactiveInuse: 0, activeInuse: Math.min(downloaded, 2_266_017_044) },
-      ...(content.live
-        ? {
-            livepos: {
-              last: now,
-              liveFirst: now - history,
-              pos: session.seekPos ?? now,
-              firstTs: now - history,
-              lastTs: now,
-              isLive: true,
-              liveLast: now,
-              bufferPieces: 30,
-            },
-          }
-        : {}),
+      ...(content.live ? { livepos: livePosFields(window, playingPosition(window, session.seek), 30) } : {}),
     };
   };
 
@@ -418,8 +409,16 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
         sessions.end(session, 'stopped');
         return json(response, encodeCommandResponse());
       case 'liveseek': {
-        const pos = Number(query.get('pos'));
-        if (Number.isFinite(pos)) session.seekPos = pos;
+        // A Unix time inside the window livepos announces (the same rule as LIVESEEK on the
+        // TCP API); another position is refused with an error envelope (a real engine's
+        // answer to one is not measured).
+        const text = query.get('pos') ?? '';
+        const pos = /^\d{1,15}$/.test(text) ? Number(text) : NaN;
+        const window = liveWindow(context.media.historySeconds);
+        if (session.content.live !== true) return json(response, encodeAceError(LIVESEEK_NOT_LIVE));
+        if (!acceptsSeek(window, pos)) return json(response, encodeAceError(`${LIVESEEK_REFUSED}: ${text} is outside ${window.first}..${window.last}`));
+        session.seekPos = pos;
+        session.seek = { position: pos, atMs: Date.now() };
         return json(response, encodeCommandResponse());
       }
       case 'set_stream':
