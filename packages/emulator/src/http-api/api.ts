@@ -266,15 +266,19 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
     const downloaded = Math.round(content.live ? rate * (context.media.burstSeconds + elapsed / 1000) : Math.min(size, rate * 4 * (elapsed / 1000)));
     const window = liveWindow(context.media.historySeconds);
     const status = prebuffering ? 'prebuf' : content.error !== undefined ? 'err' : 'dl';
+    // A content that fails finds nothing: while it "prebuffers" and once it has failed, its
+    // stat says so (no peers, no speed, no bytes, no progress), with the error message.
+    const failing = content.error !== undefined;
+    const got = failing ? 0 : downloaded;
     return {
       status,
-      peers: 3 + ((seed + Math.floor(elapsed / 5000)) % 6),
-      speedDown: Math.round((rate / 1024) * (prebuffering ? 2.5 : 1.15) * (1 + 0.1 * wobble)),
-      speedUp: Math.round((rate / 1024) * 0.08 * (1 - 0.5 * wobble)),
-      downloaded,
-      uploaded: Math.round(downloaded * 0.12),
-      totalProgress: content.live ? 0 : Math.min(100, Math.floor((downloaded / size) * 100)),
-      progress: prebuffering ? Math.min(99, Math.floor((elapsed / prebufferMs) * 100)) : 100,
+      peers: failing ? 0 : 3 + ((seed + Math.floor(elapsed / 5000)) % 6),
+      speedDown: failing ? 0 : Math.round((rate / 1024) * (prebuffering ? 2.5 : 1.15) * (1 + 0.1 * wobble)),
+      speedUp: failing ? 0 : Math.round((rate / 1024) * 0.08 * (1 - 0.5 * wobble)),
+      downloaded: got,
+      uploaded: Math.round(got * 0.12),
+      totalProgress: content.live || failing ? 0 : Math.min(100, Math.floor((downloaded / size) * 100)),
+      progress: failing ? 0 : prebuffering ? Math.min(99, Math.floor((elapsed / prebufferMs) * 100)) : 100,
       ...(status === 'err' ? { errorMessage: content.error!.message } : {}),
       selectedStreamIndex: 0,
       selectedFileIndex: session.fileIndex,
@@ -288,7 +292,7 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
       isEncrypted: false,
       infohash: content.infohash,
       playbackSessionId: session.id,
-      diskCacheStats: { avail: 3_199_156_224, diskCacheLimit: 2_266_017_044, inactiveInuse: 0, activeInuse: Math.min(downloaded, 2_266_017_044) },
+      diskCacheStats: { avail: 3_199_156_224, diskCacheLimit: 2_266_017_044, inactiveInuse: 0, activeInuse: Math.min(got, 2_266_017_044) },
       ...(content.live ? { livepos: livePosFields(window, playingPosition(window, session.seek), 30) } : {}),
     };
   };
