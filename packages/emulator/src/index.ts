@@ -50,6 +50,7 @@ export {
 } from './session.js';
 export { createHttpApi, type HttpApi, type HttpApiContext, type HttpApiOptions } from './http-api/api.js';
 export { mediaPlaylist, type PlaylistSpec } from './http-api/playlist.js';
+export { contentName, createServerApi, SERVER_API_NOT_FOUND, type ServerApi } from './http-api/server-api.js';
 export {
   ApiSessions,
   DEFAULT_API_SESSION_LIMITS,

@@ -26,6 +26,7 @@ import type { Media } from '../media/channel.js';
 import type { Timing } from '../session.js';
 import { mediaPlaylist } from './playlist.js';
 import { ApiSessions, type ApiSession } from './sessions.js';
+import { createServerApi } from './server-api.js';
 
 /** Options of the emulator's HTTP API; every one has a default. */
 export interface HttpApiOptions {
@@ -108,6 +109,7 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
   /** Cleanups of held requests, long polls and streams, run on reset. */
   const pending = new Set<() => void>();
   const hlsWindow = context.options.hlsWindow ?? 17;
+  const serverApi = createServerApi(context.catalogue);
   const eventPollMs = context.options.eventPollMs ?? 10_000;
 
   const track = (response: ServerResponse, cleanup: () => void): (() => void) => {
@@ -446,10 +448,12 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
       return true;
     }
     if (path === '/server/api') {
-      if (query.get('method') === 'get_status') json(response, encodeGetStatusResponse({ playlistLoaded: true, version: version() }));
-      else json(response, encodeServiceError(engineServiceError('unknown method', 0)));
+      const method = query.get('method') ?? '';
+      const answer = method === 'get_status' ? encodeGetStatusResponse({ playlistLoaded: true, version: version() }) : serverApi.method(method, query);
+      json(response, answer ?? encodeServiceError(engineServiceError('unknown method', 0)));
       return true;
     }
+    if (path === '/search') return json(response, serverApi.search(query)), true;
     if (path === '/ace/getstream') return start(request, response, query, 'progressive'), true;
     if (path === '/ace/manifest.m3u8') return start(request, response, query, 'hls'), true;
 
