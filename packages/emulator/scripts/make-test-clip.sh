@@ -2,8 +2,9 @@
 # Makes the emulator's media, committed so nothing else needs ffmpeg:
 #
 # - src/media/assets/test-card.mpegts, the clip the emulator loops for live streams, HLS
-#   segments and `.ts` VOD files: 4 s of a moving test pattern with a running clock and a
-# 440 Hz tone, H.264 (baseline, no B-frames, an IDR every second) + AAC in MPEG-TS.
+#   segments and `.ts` VOD files: 4 s of a moving test pattern with the clip's own time
+#   drawn on it (0 to 3.96 s, so looped it starts again at 0 every 4 s) and a 440 Hz
+#   tone, H.264 (baseline, no B-frames, an IDR every second) + AAC in MPEG-TS.
 #
 # Run once with Debian's ffmpeg (`apt-get install -y ffmpeg`); the output is committed so
 # nothing else needs ffmpeg. The numbers are chosen so the clip loops seamlessly:
