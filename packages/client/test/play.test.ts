@@ -51,8 +51,8 @@ const BACKENDS: readonly Backend[] = [
     },
     // The HTTP engine answers a start of unknown content with "failed to load content".
     unknownContent: LoadFailed,
-    // The emulator's HTTP API serves VOD video as its MPEG-TS test card (a real engine remuxes too).
-    bytes: (e, start, end) => e.media.vodBytes(start, end),
+    // The emulator's HTTP API serves the same file bytes as the TCP API's URL (the .mp4 itself).
+    bytes: (e, start, end) => fileBytes(e.catalogue.byHash(SEED)!, 0, start, end),
   },
 ];
 

@@ -78,6 +78,15 @@ export const arbInt: Arb<number> = fc.oneof(
   fc.integer({ min: -(10 ** 15 - 1), max: 10 ** 15 - 1 }),
 );
 const arbNat: Arb<number> = fc.oneof(fc.nat(1000), fc.nat(), fc.integer({ min: 0, max: 10 ** 15 - 1 }));
+
+/**
+ * A live position as engines send it: Unix seconds (a logged engine: `last=1539535944`),
+ * from 2001 to 2100 mostly, now and then any integer, which the codec reads the same.
+ */
+export const arbUnixSeconds: Arb<number> = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 1_000_000_000, max: 4_102_444_800 }) },
+  { weight: 1, arbitrary: arbInt },
+);
 const arbDecimal: Arb<number> = fc.oneof(
   arbNat,
   fc.tuple(fc.nat(10 ** 9), fc.nat(999)).map(([whole, part]) => Number(`${whole}.${part}`)),
@@ -255,7 +264,7 @@ export const clientMessageArbitraries: ByKind<ClientMessage> = {
     url: arbUrl,
     event: fc.constantFrom<PlaybackEvent>(0, 25, 50, 75, 100),
   }),
-  LIVESEEK: fc.record({ kind: fc.constant('LIVESEEK' as const), position: arbNat }),
+  LIVESEEK: fc.record({ kind: fc.constant('LIVESEEK' as const), position: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1_000_000_000, max: 4_102_444_800 }) }, { weight: 1, arbitrary: arbNat }) }),
   EVENT: fc.record({
     kind: fc.constant('EVENT' as const),
     name: fc.constantFrom('play', 'pause', 'stop', 'seek', 'other_event'),
@@ -290,13 +299,13 @@ const knownEventArbitraries: { readonly [N in KnownEventName]: Arb<Extract<Engin
   livepos: fc
     .tuple(
       fc.record({
-        last: arbInt,
-        liveFirst: arbInt,
-        pos: arbInt,
-        firstTs: arbInt,
-        lastTs: arbInt,
+        last: arbUnixSeconds,
+        liveFirst: arbUnixSeconds,
+        pos: arbUnixSeconds,
+        firstTs: arbUnixSeconds,
+        lastTs: arbUnixSeconds,
         isLive: fc.boolean(),
-        liveLast: arbInt,
+        liveLast: arbUnixSeconds,
         bufferPieces: arbInt,
       }),
       arbExtra(untyped(eventSchemas.livepos)),

@@ -123,9 +123,10 @@ export interface Playback {
   readonly url: string;
   readonly event: PlaybackEvent;
 }
-/** `LIVESEEK <position>`: seek a live stream to a position from `EVENT livepos`. */
+/** `LIVESEEK <position>`: seek a live stream to a position from `EVENT livepos`, e.g. `LIVESEEK 1539535900`. */
 export interface LiveSeek {
   readonly kind: 'LIVESEEK';
+  /** Unix seconds, between the last livepos's `live_first` and `live_last`. */
   readonly position: number;
 }
 /** `EVENT play|pause|stop|seek [k=v ...]`: a client-side player event (newer engines). */
@@ -295,15 +296,27 @@ export interface Sync {
   readonly payload: string;
 }
 
-/** `EVENT livepos ...`: live stream position, for LIVESEEK. */
+/**
+ * `EVENT livepos ...`: live stream position, for LIVESEEK. Every position is Unix seconds
+ * (a logged engine: `EVENT livepos last=1539535944 live_first=1539534144 pos=1539535944
+ * first_ts=1539534144 last_ts=1539535944 is_live=1 live_last=1539535944 buffer_pieces=15`).
+ */
 export interface LivePos {
+  /** `last`: the live edge, Unix seconds. */
   readonly last: number;
+  /** `live_first`: the oldest position a LIVESEEK may ask for, Unix seconds. */
   readonly liveFirst: number;
+  /** `pos`: the position playing now, Unix seconds. */
   readonly pos: number;
+  /** `first_ts`: the first timestamp of the window, Unix seconds. */
   readonly firstTs: number;
+  /** `last_ts`: the last timestamp of the window, Unix seconds. */
   readonly lastTs: number;
+  /** `is_live`: the stream is live. */
   readonly isLive: boolean;
+  /** `live_last`: the newest position a LIVESEEK may ask for, Unix seconds. */
   readonly liveLast: number;
+  /** `buffer_pieces`: pieces buffered. */
   readonly bufferPieces: number;
 }
 /** `EVENT cansave infohash=I index=N format=F`: the file may be saved with SAVE. */

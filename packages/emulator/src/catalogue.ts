@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { LoadResponse, LoadSource, StartSource } from '@ace-rx/codec';
 import type { Faults } from './faults.js';
+import { filmContainer, filmFile } from './media/vod.js';
 
 /** One file of a content: its name and where its bytes come from. */
 export interface ContentFile {
@@ -10,6 +11,12 @@ export interface ContentFile {
   readonly size?: number;
   /** A real file on disk whose bytes are served instead of generated ones. */
   readonly path?: string;
+  /**
+   * A generated `.mp4` file with its index (`moov`) after the media data, as many
+   * torrents' files are: a reader must fetch its end (a `Range`) before it can play.
+   * Default false: `moov` first ("faststart").
+   */
+  readonly moovAtEnd?: boolean;
 }
 
 /** An ad the engine plays before the main video of a content. */
@@ -113,12 +120,20 @@ export function generatedBytes(seed: number, start: number, end: number): Uint8A
   return out;
 }
 
-/** Bytes `[start, end)` of a content file, generated or read from disk. */
+/**
+ * Bytes `[start, end)` of a content file: read from disk (`path`), else generated. A
+ * generated video file is real media in the container its name says: `.mp4` (`.m4v`,
+ * `.mov`) and `.mkv` are the bundled 8 s film padded to the size (`moovAtEnd` puts an
+ * MP4's index last), `.ts` (`.m2ts`) the looped test card; any other file is
+ * deterministic pseudo-random bytes. Any range equals the same bytes of a whole read.
+ */
 export function fileBytes(content: Content, index: number, start = 0, end?: number): Uint8Array {
   const file = content.files[index];
   if (file === undefined) throw new RangeError(`content ${content.infohash} has no file ${index}`);
   const stop = Math.min(end ?? fileSize(file), fileSize(file));
   if (file.path !== undefined) return new Uint8Array(readFileSync(file.path).subarray(start, stop));
+  const container = filmContainer(file.name, file.moovAtEnd === true);
+  if (container !== undefined) return filmFile(container, fileSize(file)).bytes(start, stop);
   return generatedBytes(seedOf(`${content.infohash}/${index}`), start, stop);
 }
 
@@ -215,7 +230,7 @@ export const DEFAULT_CATALOGUE: readonly Content[] = [
   {
     infohash: 'aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d',
     playerId: 'with-ads',
-    files: [{ name: 'Feature film.mp4', size: 8 * MiB }],
+    files: [{ name: 'Feature film.mp4', size: 8 * MiB, moovAtEnd: true }],
     ads: [{ skippable: false }, { skippable: true }],
   },
   {
@@ -269,7 +284,7 @@ const FAULT_KEYS = ['closeAfterLines', 'silentAfterLines', 'garbageEvery', 'chun
 
 function parseFile(value: unknown, at: string): ContentFile {
   if (!isObject(value)) throw new CatalogueError(at, 'must be an object with a "name"');
-  only(value, at, ['name', 'size', 'path']);
+  only(value, at, ['name', 'size', 'path', 'moovAtEnd']);
   const name = optional<string>(value, 'name', at, isString, 'a non-empty string');
   if (name === undefined) throw new CatalogueError(`${at}.name`, 'is missing');
   const size = optional<number>(value, 'size', at, isCount, 'a non-negative integer (bytes)');
@@ -283,7 +298,8 @@ function parseFile(value: unknown, at: string): ContentFile {
     }
     if (!isFile) throw new CatalogueError(`${at}.path`, `is not a readable file: ${path}`);
   }
-  return { name, ...(size === undefined ? {} : { size }), ...(path === undefined ? {} : { path }) };
+  const moovAtEnd = optional<boolean>(value, 'moovAtEnd', at, isBoolean, 'true or false');
+  return { name, ...(size === undefined ? {} : { size }), ...(path === undefined ? {} : { path }), ...(moovAtEnd === undefined ? {} : { moovAtEnd }) };
 }
 
 function parseContent(value: unknown, at: string): Content {

@@ -2,8 +2,9 @@ import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec';
-import { Catalogue, contentType, DEFAULT_CATALOGUE, fileBytes, fileSize, generatedBytes, isVideo, seedOf, type Content } from './catalogue.js';
+import { Catalogue, contentType, DEFAULT_CATALOGUE, fileBytes, fileSize, isVideo, type Content } from './catalogue.js';
 import type { Faults } from './faults.js';
+import { filmFile } from './media/vod.js';
 import { createEngineHttpServer, servedFromDisk, servedGenerated, type Served } from './http.js';
 import { createHttpApi, type HttpApi, type HttpApiOptions } from './http-api/api.js';
 import { Media, type MediaOptions } from './media/channel.js';
@@ -168,9 +169,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const servedFile = (content: Content, target: { file: number } | { ad: number }): { path: string; file: Served } => {
     if ('ad' in target) {
       const size = content.ads?.[target.ad]?.size ?? 256 * 1024;
-      const seed = seedOf(`${content.infohash}/ad/${target.ad}`);
       const path = `/ad/${content.infohash}/${target.ad}`;
-      return { path, file: servedGenerated(`ad ${target.ad}.mp4`, size, 'video/mp4', (s, e) => generatedBytes(seed, s, e)) };
+      // An ad is a real MP4 too (the bundled film, padded to the ad's size), so players play it.
+      const film = filmFile('mp4', size);
+      return { path, file: servedGenerated(`ad ${target.ad}.mp4`, size, 'video/mp4', (s, e) => film.bytes(s, e)) };
     }
     const file = content.files[target.file]!;
     const path = pathOf(content, target.file);
@@ -240,6 +242,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (entry && ![...served.values()].some((other) => other.path === entry.path)) byPath.delete(entry.path);
     },
     restart: () => void emulator.restart(),
+    liveWindowSeconds: media.historySeconds,
     onTranscript: options.onTranscript,
     transcriptLimit: options.transcriptLimit ?? DEFAULT_LIMITS.transcriptLimit,
     transcriptEntryChars: options.transcriptEntryChars ?? DEFAULT_LIMITS.transcriptEntryChars,

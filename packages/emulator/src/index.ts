@@ -23,6 +23,7 @@ export {
   type ContentFile,
 } from './catalogue.js';
 export { GARBAGE_LINES, mergeFaults, type Faults } from './faults.js';
+export { acceptsSeek, DEFAULT_LIVE_WINDOW_SECONDS, liveWindow, livePosFields, playingPosition, type LiveSeekMark, type LiveWindow } from './live-position.js';
 export {
   answerInternalError,
   createEngineHttpServer,
@@ -49,6 +50,7 @@ export {
 } from './session.js';
 export { createHttpApi, type HttpApi, type HttpApiContext, type HttpApiOptions } from './http-api/api.js';
 export { mediaPlaylist, type PlaylistSpec } from './http-api/playlist.js';
+export { contentName, createServerApi, SERVER_API_NOT_FOUND, type ServerApi } from './http-api/server-api.js';
 export {
   ApiSessions,
   DEFAULT_API_SESSION_LIMITS,
@@ -62,6 +64,7 @@ export { Media, type MediaOptions } from './media/channel.js';
 export { TEST_CARD_PATH, testCard } from './media/clip.js';
 export { DEFAULT_PACING, liveStream, type PacingOptions } from './media/live.js';
 export { DEFAULT_BITRATE, LoopedClip, type LoopOptions } from './media/loop.js';
+export { FILM_PATHS, filmContainer, filmFile, paddedMatroska, paddedMp4, type FilmContainer, type VirtualFile } from './media/vod.js';
 export {
   isRandomAccess,
   MediaFormatError,

@@ -15,6 +15,7 @@ import {
 } from '@ace-rx/codec';
 import { loadResponse, type Catalogue, type Content } from './catalogue.js';
 import { GARBAGE_LINES, mergeFaults, type Faults } from './faults.js';
+import { acceptsSeek, liveWindow, livePosFields, playingPosition, type LiveSeekMark, type LiveWindow } from './live-position.js';
 
 /** How the engine announces playback URLs: which engine generation it emulates. */
 export type Generation = 'play' | 'positional' | 'keyed';
@@ -99,6 +100,8 @@ export interface SessionContext {
   serve(key: string, content: Content, target: { file: number } | { ad: number }): string;
   /** Makes it unreachable again. */
   unserve(key: string): void;
+  /** Seconds the live window spans, `live_first` to `last` (the media's `historySeconds`; default 120). */
+  readonly liveWindowSeconds?: number | undefined;
   restart(): void;
   onTranscript?: ((session: Session, entry: TranscriptEntry) => void) | undefined;
   /** Entries the transcript keeps, the newest (default {@link DEFAULT_TRANSCRIPT_LIMIT}; `Infinity`: all). */
@@ -127,7 +130,8 @@ interface Playing {
   buffering: boolean;
   episodesLeft: number;
   downloaded: number;
-  livePos: number;
+  /** The last accepted LIVESEEK: the position then plays on from there. */
+  seek?: LiveSeekMark;
   readonly served: string[];
   readonly timers: NodeJS.Timeout[];
 }
@@ -502,7 +506,6 @@ export class Session {
       buffering: false,
       episodesLeft: content.bufferingEpisodes ?? 0,
       downloaded: 0,
-      livePos: 1000,
       served: [],
       timers: [],
     };
@@ -668,32 +671,28 @@ export class Session {
     this.send({ kind: 'STATUS', main });
   }
 
+  /** The live window now, in Unix seconds (see live-position.ts). */
+  private liveWindow(): LiveWindow {
+    return liveWindow(this.context.liveWindowSeconds);
+  }
+
   private sendLivePos(): void {
     const playing = this.playing!;
-    const seconds = Math.floor((performance.now() - playing.startedAt) / 1000);
-    const last = 1000 + seconds;
-    playing.livePos = Math.min(playing.livePos + 1, last);
-    this.send({
-      kind: 'EVENT',
-      name: 'livepos',
-      params: {
-        last,
-        liveFirst: Math.max(0, last - 300),
-        pos: playing.livePos,
-        firstTs: 1_700_000_000,
-        lastTs: 1_700_000_000 + seconds,
-        isLive: true,
-        liveLast: last,
-        bufferPieces: 15,
-      },
-    });
+    const window = this.liveWindow();
+    this.send({ kind: 'EVENT', name: 'livepos', params: livePosFields(window, playingPosition(window, playing.seek), 15) });
   }
 
   private liveSeek(position: number): void {
     const playing = this.playing;
     if (!playing || playing.phase !== 'main' || !playing.content.live) return;
+    const window = this.liveWindow();
+    if (!acceptsSeek(window, position)) {
+      // Outside the window EVENT livepos announced: nothing is sent (a real engine's answer is not measured).
+      this.note('!!', `LIVESEEK ${position} refused: outside live_first..live_last (${window.first}..${window.last})`);
+      return;
+    }
     // As real engines do (see HTTPAceProxy's GetBroadcastStartParams): STOP, then a new START.
-    playing.livePos = position;
+    playing.seek = { position, atMs: Date.now() };
     this.send({ kind: 'STOP' });
     this.announce(`${playing.mainUrl!.split('?')[0]!}?pos=${position}`, { ad: false, skippable: false });
     this.sendLivePos();

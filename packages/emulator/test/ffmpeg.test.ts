@@ -69,13 +69,13 @@ const framesOf = (progress: string) => Math.max(0, ...[...progress.matchAll(/^fr
     expect(framesOf(decoded.out)).toBeGreaterThan(125);
   });
 
-  it('ffprobe reads a VOD file of the HTTP API as MPEG-TS', async () => {
+  it('ffprobe reads a VOD .mkv file of the HTTP API as Matroska (films.test.ts probes every catalogue file)', async () => {
     engine = await fastEmulator();
     const url = `http://127.0.0.1:${engine.httpPort}/ace/getstream?content_id=series&pid=vod`;
     const probe = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=format_name:stream=codec_name', '-of', 'json', url]);
     expect(probe.err).toBe('');
     const info = JSON.parse(probe.out) as { format: { format_name: string }; streams: { codec_name: string }[] };
-    expect(info.format.format_name).toBe('mpegts');
+    expect(info.format.format_name).toBe('matroska,webm');
     expect(info.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
   });
 });

@@ -18,7 +18,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import fc from 'fast-check';
-import { arbInfohash, arbKey } from '../arbitraries.js';
+import { arbInfohash, arbKey, arbUnixSeconds } from '../arbitraries.js';
 import { engineHttpError, engineServiceError, ENGINE_HTTP_ERROR_MESSAGES, type EngineHttpError, type EngineServiceError } from './errors.js';
 import type { AceReply, ServiceReply } from './envelope.js';
 import { START_PARAMS, type ContentSelector, type HttpStartRequest } from './requests.js';
@@ -91,17 +91,20 @@ export const arbStatStatus: Arb<string> = fc.oneof(fc.constantFrom(...STAT_STATU
 
 const LIVEPOS_WIRE = ['last', 'live_first', 'pos', 'first_ts', 'last_ts', 'is_live', 'live_last', 'buffer_pieces'];
 
-/** A `livepos` object: any subset of its fields, plus extras. */
+/** A live position: Unix seconds (as `"1639986704"` on the wire) mostly, now and then any JSON number. */
+const arbLiveSeconds: Arb<number> = fc.oneof({ weight: 4, arbitrary: arbUnixSeconds }, { weight: 1, arbitrary: arbJsonNumber });
+
+/** A `livepos` object: any subset of its fields (positions in Unix seconds), plus extras. */
 export const arbStatLivePos: Arb<StatLivePos> = fc
   .record(
     {
-      last: arbJsonNumber,
-      liveFirst: arbJsonNumber,
-      pos: arbJsonNumber,
-      firstTs: arbJsonNumber,
-      lastTs: arbJsonNumber,
+      last: arbLiveSeconds,
+      liveFirst: arbLiveSeconds,
+      pos: arbLiveSeconds,
+      firstTs: arbLiveSeconds,
+      lastTs: arbLiveSeconds,
       isLive: fc.boolean(),
-      liveLast: arbJsonNumber,
+      liveLast: arbLiveSeconds,
       bufferPieces: arbJsonNumber,
     },
     { requiredKeys: [] },

@@ -1,7 +1,8 @@
 /**
  * `@ace-rx/codec/http`: the engine's HTTP API (port 6878) as typed values. io-ts codecs
- * for every JSON body (start, stat, command, event, `get_version`, `get_status` and
- * every error form), encoders for the engine side, request URL builders and the engine
+ * for every JSON body (start, stat, command, event, `get_version`, `get_status`, the
+ * `/server/api` methods `get_media_files`, `get_api_access_token`, `get_content_id`,
+ * `/search`, and every error form), encoders for the engine side, request URL builders and the engine
  * side's start-query parser. Pure and runtime-neutral, like `@ace-rx/codec`: snake_case
  * on the wire, camelCase here, the mapping in this one module.
  *
@@ -95,6 +96,39 @@ export {
   type EngineVersion,
   type EngineVersionJson,
 } from './service.js';
+export {
+  ApiAccessTokenCodec,
+  ApiAccessTokenEnvelopeCodec,
+  ContentIdEnvelopeCodec,
+  ContentIdResultCodec,
+  decodeApiAccessTokenResponse,
+  decodeApiAccessTokenResponseValue,
+  decodeContentIdResponse,
+  decodeContentIdResponseValue,
+  decodeMediaFilesResponse,
+  decodeMediaFilesResponseValue,
+  decodeSearchResponse,
+  decodeSearchResponseValue,
+  encodeApiAccessTokenResponse,
+  encodeContentIdResponse,
+  encodeMediaFilesResponse,
+  encodeSearchResponse,
+  MediaFilesCodec,
+  MediaFilesEnvelopeCodec,
+  SearchEnvelopeCodec,
+  SearchResultCodec,
+  type ApiAccessToken,
+  type ApiAccessTokenJson,
+  type ContentIdResult,
+  type ContentIdResultJson,
+  type MediaFile,
+  type MediaFiles,
+  type MediaFilesJson,
+  type SearchGroup,
+  type SearchItem,
+  type SearchResult,
+  type SearchResultJson,
+} from './server-api.js';
 export { statToStatusPart, tcpStateOfStatStatus, STAT_STATUS_TO_TCP, type EngineStateId, type TcpStateOfStat } from './status-map.js';
 export {
   commandRequestUrl,

@@ -31,17 +31,17 @@ export function isKnownStatStatus(status: string): status is KnownStatStatus {
 export interface StatLivePos {
   /** `last`: the last position, a Unix time. */
   readonly last?: number;
-  /** `live_first`: the first position of the live window. */
+  /** `live_first`: the first position of the live window, a Unix time (the lowest `method=liveseek&pos=`). */
   readonly liveFirst?: number;
-  /** `pos`: the current position. */
+  /** `pos`: the position playing now, a Unix time. */
   readonly pos?: number;
-  /** `first_ts`: the first timestamp. */
+  /** `first_ts`: the first timestamp of the window, a Unix time. */
   readonly firstTs?: number;
-  /** `last_ts`: the last timestamp. */
+  /** `last_ts`: the last timestamp, a Unix time. */
   readonly lastTs?: number;
   /** `is_live` (`"1"`/`"0"`). */
   readonly isLive?: boolean;
-  /** `live_last`: the last position of the live window. */
+  /** `live_last`: the last position of the live window, a Unix time (the highest `method=liveseek&pos=`). */
   readonly liveLast?: number;
   /** `buffer_pieces`: pieces buffered. */
   readonly bufferPieces?: number;

@@ -18,13 +18,15 @@ import {
   type HttpStartRequest,
   type StatResponse,
 } from '@ace-rx/codec/http';
-import { fileBytes, fileSize, isVideo, seedOf, type Catalogue, type Content } from '../catalogue.js';
+import { contentType, fileBytes, fileSize, isVideo, seedOf, type Catalogue, type Content } from '../catalogue.js';
 import { mergeFaults, type Faults } from '../faults.js';
 import { answerInternalError, writeRangeHead } from '../http.js';
+import { acceptsSeek, livePosFields, liveWindow, playingPosition } from '../live-position.js';
 import type { Media } from '../media/channel.js';
 import type { Timing } from '../session.js';
 import { mediaPlaylist } from './playlist.js';
 import { ApiSessions, type ApiSession } from './sessions.js';
+import { createServerApi } from './server-api.js';
 
 /** Options of the emulator's HTTP API; every one has a default. */
 export interface HttpApiOptions {
@@ -89,6 +91,10 @@ const HEX32 = /^[0-9a-f]{32}$/;
 const HOST = /^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 const CALLBACK = /^[A-Za-z_$][\w$.]{0,63}$/;
 const NOT_FOUND_TEXT = "Internal Server Error, couldn't find resource";
+/** The error of a `method=liveseek` to a position outside the live window (the emulator's words: a real engine's are not captured). */
+const LIVESEEK_REFUSED = 'liveseek position out of range';
+/** The error of a `method=liveseek` on a VOD session. */
+const LIVESEEK_NOT_LIVE = 'liveseek on a stream that is not live';
 
 /**
  * Creates the HTTP API of an emulated engine (spec http-api.md §2–§6), from the same
@@ -103,6 +109,7 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
   /** Cleanups of held requests, long polls and streams, run on reset. */
   const pending = new Set<() => void>();
   const hlsWindow = context.options.hlsWindow ?? 17;
+  const serverApi = createServerApi(context.catalogue);
   const eventPollMs = context.options.eventPollMs ?? 10_000;
 
   const track = (response: ServerResponse, cleanup: () => void): (() => void) => {
@@ -259,18 +266,21 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
     const seed = seedOf(session.id);
     const wobble = Math.sin(elapsed / 1700 + (seed % 7));
     const downloaded = Math.round(content.live ? rate * (context.media.burstSeconds + elapsed / 1000) : Math.min(size, rate * 4 * (elapsed / 1000)));
-    const now = Math.floor(Date.now() / 1000);
-    const history = Math.round(hlsWindow * context.media.segmentSeconds);
+    const window = liveWindow(context.media.historySeconds);
     const status = prebuffering ? 'prebuf' : content.error !== undefined ? 'err' : 'dl';
+    // A content that fails finds nothing: while it "prebuffers" and once it has failed, its
+    // stat says so (no peers, no speed, no bytes, no progress), with the error message.
+    const failing = content.error !== undefined;
+    const got = failing ? 0 : downloaded;
     return {
       status,
-      peers: 3 + ((seed + Math.floor(elapsed / 5000)) % 6),
-      speedDown: Math.round((rate / 1024) * (prebuffering ? 2.5 : 1.15) * (1 + 0.1 * wobble)),
-      speedUp: Math.round((rate / 1024) * 0.08 * (1 - 0.5 * wobble)),
-      downloaded,
-      uploaded: Math.round(downloaded * 0.12),
-      totalProgress: content.live ? 0 : Math.min(100, Math.floor((downloaded / size) * 100)),
-      progress: prebuffering ? Math.min(99, Math.floor((elapsed / prebufferMs) * 100)) : 100,
+      peers: failing ? 0 : 3 + ((seed + Math.floor(elapsed / 5000)) % 6),
+      speedDown: failing ? 0 : Math.round((rate / 1024) * (prebuffering ? 2.5 : 1.15) * (1 + 0.1 * wobble)),
+      speedUp: failing ? 0 : Math.round((rate / 1024) * 0.08 * (1 - 0.5 * wobble)),
+      downloaded: got,
+      uploaded: Math.round(got * 0.12),
+      totalProgress: content.live || failing ? 0 : Math.min(100, Math.floor((downloaded / size) * 100)),
+      progress: failing ? 0 : prebuffering ? Math.min(99, Math.floor((elapsed / prebufferMs) * 100)) : 100,
       ...(status === 'err' ? { errorMessage: content.error!.message } : {}),
       selectedStreamIndex: 0,
       selectedFileIndex: session.fileIndex,
@@ -284,21 +294,8 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
       isEncrypted: false,
       infohash: content.infohash,
       playbackSessionId: session.id,
-      diskCacheStats: { avail: 3_199_156_224, diskCacheLimit: 2_266_017_044, inactiveInuse: 0, activeInuse: Math.min(downloaded, 2_266_017_044) },
-      ...(content.live
-        ? {
-            livepos: {
-              last: now,
-              liveFirst: now - history,
-              pos: session.seekPos ?? now,
-              firstTs: now - history,
-              lastTs: now,
-              isLive: true,
-              liveLast: now,
-              bufferPieces: 30,
-            },
-          }
-        : {}),
+      diskCacheStats: { avail: 3_199_156_224, diskCacheLimit: 2_266_017_044, inactiveInuse: 0, activeInuse: Math.min(got, 2_266_017_044) },
+      ...(content.live ? { livepos: livePosFields(window, playingPosition(window, session.seek), 30) } : {}),
     };
   };
 
@@ -334,21 +331,47 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
     pump();
   };
 
-  /** The one progressive reader of a session: the live stream, or the VOD file with `Range`. */
+  /** Open readers of each VOD session's file (a live session has one reader at most). */
+  const vodReaders = new WeakMap<ApiSession, Set<ServerResponse>>();
+
+  /**
+   * A progressive reader of a session: the live stream (one reader: a second gets 409),
+   * or the VOD file with `Range`, which takes concurrent readers as a file server does:
+   * a player that finds an MP4's moov at the end (ffmpeg, mpv) opens a Range request
+   * there before it closes its first connection. The one-reader rule was measured on a
+   * live stream (spec http-api.md §5.4); a real engine's VOD file is not measured.
+   */
   const progressive = (request: IncomingMessage, response: ServerResponse, session: ApiSession) => {
-    if (session.cutReader !== undefined) return text(response, 409, 'this playback session already has a reader');
     const file = session.content.files[session.fileIndex]!;
-    const cut = () => response.destroy();
-    session.cutReader = cut;
-    response.once('close', () => {
-      if (session.cutReader === cut) session.cutReader = undefined;
-      sessions.touch(session); // idle from the reader's end on
-    });
+    const live = session.content.live === true && isVideo(file.name);
+    if (live && session.cutReader !== undefined) return text(response, 409, 'this playback session already has a reader');
+    if (live) {
+      const cut = () => response.destroy();
+      session.cutReader = cut;
+      response.once('close', () => {
+        if (session.cutReader === cut) session.cutReader = undefined;
+        sessions.touch(session); // idle from the reader's end on
+      });
+    } else {
+      const readers = vodReaders.get(session) ?? new Set<ServerResponse>();
+      vodReaders.set(session, readers);
+      readers.add(response);
+      session.cutReader = () => {
+        for (const reader of [...readers]) reader.destroy();
+      };
+      response.once('close', () => {
+        readers.delete(response);
+        if (readers.size === 0) session.cutReader = undefined;
+        sessions.touch(session);
+      });
+    }
     const faults = faultsOf(session);
-    if (!session.content.live || !isVideo(file.name)) {
+    if (!live) {
+      // The file's own bytes, as the TCP API's URL serves them (a real engine serves the
+      // torrent's file as it is): an .mkv is Matroska here too, an .mp4 MP4.
       const size = fileSize(file);
-      if (isVideo(file.name)) return sendBytes(request, response, size, 'video/mp2t', (s, e) => context.media.vodBytes(s, e), faults);
-      return sendBytes(request, response, size, 'application/octet-stream', (s, e) => fileBytes(session.content, session.fileIndex, s, e), faults);
+      const type = isVideo(file.name) ? contentType(file.name) : 'application/octet-stream';
+      return sendBytes(request, response, size, type, (s, e) => fileBytes(session.content, session.fileIndex, s, e), faults);
     }
     response.writeHead(200, { 'Content-Type': 'video/mp2t' });
     if (request.method === 'HEAD') return void response.end();
@@ -392,8 +415,16 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
         sessions.end(session, 'stopped');
         return json(response, encodeCommandResponse());
       case 'liveseek': {
-        const pos = Number(query.get('pos'));
-        if (Number.isFinite(pos)) session.seekPos = pos;
+        // A Unix time inside the window livepos announces (the same rule as LIVESEEK on the
+        // TCP API); another position is refused with an error envelope (a real engine's
+        // answer to one is not measured).
+        const text = query.get('pos') ?? '';
+        const pos = /^\d{1,15}$/.test(text) ? Number(text) : NaN;
+        const window = liveWindow(context.media.historySeconds);
+        if (session.content.live !== true) return json(response, encodeAceError(LIVESEEK_NOT_LIVE));
+        if (!acceptsSeek(window, pos)) return json(response, encodeAceError(`${LIVESEEK_REFUSED}: ${text} is outside ${window.first}..${window.last}`));
+        session.seekPos = pos;
+        session.seek = { position: pos, atMs: Date.now() };
         return json(response, encodeCommandResponse());
       }
       case 'set_stream':
@@ -417,10 +448,12 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
       return true;
     }
     if (path === '/server/api') {
-      if (query.get('method') === 'get_status') json(response, encodeGetStatusResponse({ playlistLoaded: true, version: version() }));
-      else json(response, encodeServiceError(engineServiceError('unknown method', 0)));
+      const method = query.get('method') ?? '';
+      const answer = method === 'get_status' ? encodeGetStatusResponse({ playlistLoaded: true, version: version() }) : serverApi.method(method, query);
+      json(response, answer ?? encodeServiceError(engineServiceError('unknown method', 0)));
       return true;
     }
+    if (path === '/search') return json(response, serverApi.search(query)), true;
     if (path === '/ace/getstream') return start(request, response, query, 'progressive'), true;
     if (path === '/ace/manifest.m3u8') return start(request, response, query, 'hls'), true;
 

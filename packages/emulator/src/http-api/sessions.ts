@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EventResponse } from '@ace-rx/codec/http';
 import type { Content } from '../catalogue.js';
+import type { LiveSeekMark } from '../live-position.js';
 
 /** How an HTTP API session outputs its content. */
 export type ApiOutput = 'progressive' | 'hls';
@@ -65,8 +66,10 @@ export interface ApiSession {
   endedBy: ApiEndReason | undefined;
   /** Active until displaced by another player's start, or stopped. */
   state: ApiSessionState;
-  /** Position set by `method=liveseek&pos=…`. */
+  /** Position (Unix seconds) of the last accepted `method=liveseek&pos=…`. */
   seekPos: number | undefined;
+  /** The last accepted seek and when it came: the stat's `livepos.pos` plays on from it. */
+  seek: LiveSeekMark | undefined;
   /** Ends the one progressive reader, if any. */
   cutReader: (() => void) | undefined;
   /** Events not yet taken by a long poll. */
@@ -131,6 +134,7 @@ export class ApiSessions {
       endedBy: undefined,
       state: 'active',
       seekPos: undefined,
+      seek: undefined,
       cutReader: undefined,
       pending: [{ name: 'live_changed', params: { is_live: content.live ? 1 : 0 } }],
       waiters: new Set(),

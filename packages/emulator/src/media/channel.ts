@@ -14,7 +14,7 @@ export interface MediaOptions {
   readonly tickMs?: number;
   /** A transport stream clip to loop instead of the bundled test card (whole 188-byte packets, with PCRs and PTSs). */
   readonly clip?: Uint8Array;
-  /** Seconds a live channel has "been on air" when the emulator starts: its HLS window and livepos start full (default 120). */
+  /** Seconds a live channel has "been on air" when the emulator starts: its HLS window starts full, and livepos's window (`live_first` to `last`) spans this long (default 120). */
   readonly historySeconds?: number;
 }
 
@@ -28,6 +28,8 @@ export class Media {
   readonly clip: LoopedClip;
   /** Seconds of the initial burst. */
   readonly burstSeconds: number;
+  /** Seconds the channel had been on air at start: the live window (`livepos`) spans this long. */
+  readonly historySeconds: number;
   private readonly tickMs: number;
   private readonly epoch: number;
   private readonly segments = new Map<number, Uint8Array>();
@@ -36,7 +38,8 @@ export class Media {
     this.clip = new LoopedClip(options.clip ?? testCard(), { bitrate: options.bitrate ?? DEFAULT_BITRATE });
     this.burstSeconds = options.burstSeconds ?? DEFAULT_PACING.burstSeconds;
     this.tickMs = options.tickMs ?? DEFAULT_PACING.tickMs;
-    this.epoch = performance.now() - (options.historySeconds ?? 120) * 1000;
+    this.historySeconds = options.historySeconds ?? 120;
+    this.epoch = performance.now() - this.historySeconds * 1000;
   }
 
   /** Packets per second of every stream. */
