@@ -145,7 +145,7 @@ async function gatewayOver(write: (res: ServerResponse) => void, ringBytes: numb
     open: () =>
       new Promise((resolve, reject) => {
         const req = get({ host: '127.0.0.1', port: enginePort, path: '/', agent: false }, (body) =>
-          resolve({ body, url: '/', stats: () => undefined, lost: new Promise(() => undefined), stop: () => body.destroy() }),
+          resolve({ body, url: '/', live: true, range: () => Promise.reject(new Error('live')), stats: () => undefined, lost: new Promise(() => undefined), stop: () => body.destroy() }),
         );
         req.on('error', reject);
       }),

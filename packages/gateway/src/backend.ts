@@ -44,6 +44,14 @@ export interface EngineStream {
   readonly url: string;
   /** The content's infohash, when the engine said it (LOADRESP over TCP, the start response over HTTP). */
   readonly infohash?: string;
+  /** A live stream (`stream=1` on TCP, `is_live` over HTTP); otherwise a file, which {@link EngineStream.range} reads. */
+  readonly live: boolean;
+  /**
+   * GETs bytes `start`–`end` (inclusive) of the playback URL, on the engine's own host:
+   * how a file is read for viewers who seek. Rejects like `open`; `signal` aborts it, as
+   * does the end of the session.
+   */
+  range(start: number, end: number, signal: AbortSignal): Promise<IncomingMessage>;
   /** Latest STATUS figures, when the backend has any. */
   stats(): EngineStats | undefined;
   /** Settles with the reason once the engine session is lost (not after `stop()`). */
@@ -126,12 +134,23 @@ function loadSource(content: ContentKey): LoadSource & StartTarget {
     : { type: 'PID', playerId: content.value };
 }
 
+/** The engine's HTTP server answered a playback URL with another status than 200 or 206. */
+export class EngineHttpError extends StartFailed {
+  constructor(
+    /** The status it answered. */
+    readonly httpStatus: number,
+    path: string,
+  ) {
+    super(`the engine's HTTP server answered ${httpStatus} for ${path}`);
+  }
+}
+
 /**
  * GETs the engine's playback URL, always on the engine's own host and HTTP port
  * (whatever host the engine wrote into it), following up to 5 redirects the same way:
  * the gateway fetches nothing else.
  */
-function fetchPlayback(url: string, host: string, httpPort: number | undefined, signal: AbortSignal, redirects = 0): Promise<IncomingMessage> {
+function fetchPlayback(url: string, host: string, httpPort: number | undefined, signal: AbortSignal, headers: Record<string, string> = {}, redirects = 0): Promise<IncomingMessage> {
   let path: string;
   try {
     const parsed = new URL(url);
@@ -141,17 +160,17 @@ function fetchPlayback(url: string, host: string, httpPort: number | undefined, 
     return Promise.reject(new StartFailed(`the engine gave an unusable playback URL: ${url}`));
   }
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host, port: httpPort, path, method: 'GET', agent: false, signal }, (res) => {
+    const req = httpRequest({ host, port: httpPort, path, method: 'GET', agent: false, signal, headers }, (res) => {
       const location = res.headers.location;
       if (res.statusCode !== undefined && [301, 302, 303, 307, 308].includes(res.statusCode) && location !== undefined && redirects < 5) {
         // Engines redirect through /ace/r/…; followed here, and still only on the engine's host.
         res.resume();
-        resolve(fetchPlayback(new URL(location, url).toString(), host, undefined, signal, redirects + 1));
+        resolve(fetchPlayback(new URL(location, url).toString(), host, undefined, signal, headers, redirects + 1));
         return;
       }
       if (res.statusCode !== 200 && res.statusCode !== 206) {
         res.resume();
-        reject(new StartFailed(`the engine's HTTP server answered ${res.statusCode} for ${path}`));
+        reject(new EngineHttpError(res.statusCode ?? 0, path));
         return;
       }
       resolve(res);
@@ -207,14 +226,14 @@ export function tcpBackend(options: TcpBackendOptions = {}): EngineBackend {
                       if (event.type === 'ad') s.playback(event.url, 100).subscribe({ error: () => undefined });
                     }),
                     filter((event) => event.type === 'playing'),
-                    map((event) => ({ s, url: event.url, infohash: event.infohash ?? (loaded.infohash || undefined) })),
+                    map((event) => ({ s, url: event.url, live: event.live, infohash: event.infohash ?? (loaded.infohash || undefined) })),
                   ),
                 ),
               ),
             ),
           )
           .subscribe({
-            next: ({ s, url, infohash }) => o.playing(url, infohash, () => fetchPlayback(url, s.engine.host, s.engine.httpPort, signal), () => stats),
+            next: ({ s, url, live, infohash }) => o.playing({ url, live, infohash }, (sig, headers) => fetchPlayback(url, s.engine.host, s.engine.httpPort, sig, headers), () => stats),
             ...o.ends('the engine connection ended'),
           });
       });
@@ -286,7 +305,7 @@ export function playBackend(options: PlayBackendOptions): EngineBackend {
               const p = event.progress;
               stats = { state: event.type === 'status' ? 'dl' : p.phase, peers: p.peers, speedDown: p.speedDown, speedUp: p.speedUp };
             } else if (event.type === 'playing') {
-              o.playing(event.url, event.infohash, () => fetchPlayback(event.url, host, undefined, signal), () => stats);
+              o.playing(event, (sig, headers) => fetchPlayback(event.url, host, undefined, sig, headers), () => stats);
             }
           },
           ...o.ends('the engine session ended'),
@@ -363,13 +382,19 @@ function opening(signal: AbortSignal, resolve: (stream: EngineStream) => void, r
   };
   let fetching = false;
   return {
-    playing(url: string, infohash: string | undefined, fetch: () => Promise<IncomingMessage>, stats: () => EngineStats | undefined): void {
+    playing(
+      playback: { readonly url: string; readonly live: boolean; readonly infohash?: string | undefined },
+      fetch: (signal: AbortSignal, headers?: Record<string, string>) => Promise<IncomingMessage>,
+      stats: () => EngineStats | undefined,
+    ): void {
       // One fetch of the playback URL per session: a later `playing` is not a new stream.
       if (fetching) return;
       fetching = true;
-      fetch().then((b) => {
+      const { url, live, infohash } = playback;
+      fetch(signal).then((b) => {
         if (control.stopped()) return void b.destroy();
-        opened = { body: b, url, ...(infohash === undefined ? {} : { infohash: infohash.toLowerCase() }), stats, lost, stop: control.stop };
+        const range = (start: number, end: number, viewer: AbortSignal) => fetch(AbortSignal.any([signal, viewer]), { Range: `bytes=${start}-${end}` });
+        opened = { body: b, url, live, ...(infohash === undefined ? {} : { infohash: infohash.toLowerCase() }), range, stats, lost, stop: control.stop };
         resolve(opened);
       }, fail);
     },

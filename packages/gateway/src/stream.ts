@@ -7,6 +7,7 @@ import { messageOf } from './http.js';
 import type { Log } from './log.js';
 import type { RetryPolicy } from './options.js';
 import { KeyFrameIndex } from './ts/keyframes.js';
+import { Film } from './vod.js';
 import { type Cursor, Ring, TS_PACKET } from './ts/ring.js';
 import { Segmenter, type SegmentNumbering } from './ts/segmenter.js';
 
@@ -99,6 +100,8 @@ export class LiveStream {
   paused = false;
   /** Settles with the first bytes, or rejects with why the stream ended before them. */
   readonly firstBytes: Promise<void>;
+  /** Set when the content is a file (a film, an episode): viewers read it by ranges, not from the ring. */
+  film: Film | undefined;
   /** The content's infohash, once the engine said it (or the viewer gave it). */
   infohash: string | undefined;
   /** Settles once the infohash is known, or the stream ended without learning it. */
@@ -221,11 +224,8 @@ export class LiveStream {
           }
           held = slot;
           this.source = stream;
-          if (stream.infohash !== undefined && this.infohash === undefined) {
-            this.infohash = stream.infohash;
-            this.hooks.onIdentity(this, stream.infohash);
-          }
-          this.settleIdentified();
+          this.learnIdentity(stream);
+          if (!stream.live) return this.openFilm(stream, fail);
           const body = stream.body;
           const lose = (reason: string) => fail(new StreamLost(reason));
           this.armSilence();
@@ -280,6 +280,26 @@ export class LiveStream {
   }
 
   /** (Re)starts the silence watchdog of the current attempt: it fails the attempt, and so ends the stream. */
+  /** What the engine said the content is, at its first attempt that says it. */
+  private learnIdentity(stream: EngineStream): void {
+    if (stream.infohash !== undefined && this.infohash === undefined) {
+      this.infohash = stream.infohash;
+      this.hooks.onIdentity(this, stream.infohash);
+    }
+    this.settleIdentified();
+  }
+
+  /** A file, not a live stream: viewers read it by ranges through {@link LiveStream.film}; nothing flows into the ring. */
+  private openFilm(stream: EngineStream, fail: (error: unknown) => void): void {
+    const film = Film.from(stream, undefined);
+    if (film instanceof GatewayError) return fail(film);
+    this.film = film;
+    this.hadBytes = true;
+    this.state = 'playing';
+    this.settleFirst();
+    void stream.lost.then((error) => fail(new StreamLost(`the engine session was lost: ${error.message}`)));
+  }
+
   /**
    * Bytes of another engine session follow: the last packet of the old one may be cut, so
    * it is filled up to a packet boundary (players resync on the next sync byte), and the

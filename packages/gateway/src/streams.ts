@@ -82,7 +82,7 @@ export class StreamRegistry {
       this.name(stream, keyOf(content));
       if (stream.infohash !== undefined) this.name(stream, `infohash:${stream.infohash}`);
     }
-    if (stream.viewers.size + stream.hlsViewers.size + stream.pending >= limits.maxViewersPerStream) return new AtCapacity('maxViewersPerStream', limits.maxViewersPerStream);
+    if (stream.viewers.size + stream.hlsViewers.size + (stream.film?.viewers ?? 0) + stream.pending >= limits.maxViewersPerStream) return new AtCapacity('maxViewersPerStream', limits.maxViewersPerStream);
     return stream;
   }
 
@@ -96,7 +96,7 @@ export class StreamRegistry {
   /** Viewers receiving bytes, in all. */
   viewerCount(): number {
     let n = 0;
-    for (const s of this.streams) n += s.viewers.size + s.hlsViewers.size;
+    for (const s of this.streams) n += s.viewers.size + s.hlsViewers.size + (s.film?.viewers ?? 0);
     return n;
   }
 

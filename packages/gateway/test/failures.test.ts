@@ -70,7 +70,7 @@ describe('failures answer with a status, never hang', () => {
       open: () =>
         new Promise((resolve) => {
           get({ host: '127.0.0.1', port, path: '/', agent: false }, (body: IncomingMessage) =>
-            resolve({ body, url: `http://127.0.0.1:${port}/`, stats: () => undefined, lost: new Promise(() => undefined), stop: () => (stopped++, body.destroy()) }),
+            resolve({ body, url: `http://127.0.0.1:${port}/`, live: true, range: () => Promise.reject(new Error('a live stream has no ranges')), stats: () => undefined, lost: new Promise(() => undefined), stop: () => (stopped++, body.destroy()) }),
           );
         }),
     };

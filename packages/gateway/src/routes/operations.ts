@@ -12,6 +12,10 @@ export interface StreamStatus {
   readonly names: readonly string[];
   /** The content's infohash, once the engine said it. */
   readonly infohash: string | undefined;
+  /** `live` (read into the ring) or `film` (a file, read by ranges). */
+  readonly kind: 'live' | 'film';
+  /** A film's size, type and viewers reading it now. */
+  readonly film?: { readonly size: number; readonly contentType: string; readonly viewers: number };
   /** The engine backend serving it (none between retries). */
   readonly engine: string | undefined;
   /** `starting` (no byte yet), `playing`, or `retrying` after a loss. */
@@ -72,6 +76,8 @@ export function gatewayStatus(ctx: GatewayContext): GatewayStatus {
     return {
       key: s.key,
       names: ctx.streams.namesOf(s),
+      kind: s.film === undefined ? 'live' : 'film',
+      ...(s.film === undefined ? {} : { film: { size: s.film.size, contentType: s.film.contentType, viewers: s.film.viewers } }),
       infohash: s.infohash,
       engine: s.slot?.backend.name,
       state: s.state === 'ended' ? 'retrying' : s.state,

@@ -16,6 +16,9 @@ import type { GatewayContext } from './context.js';
  */
 export async function serveStream(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse, content: ContentKey, startedAt: number): Promise<void> {
   if (req.method === 'HEAD') {
+    // A film already running answers as its file; anything else at once, without starting the engine (TV probes).
+    const running = await ctx.streams.find(content);
+    if (running?.film !== undefined) return running.film.serve(req, res);
     res.writeHead(200, { 'Content-Type': 'video/mp2t', 'Cache-Control': 'no-store' }).end();
     return;
   }
@@ -45,6 +48,10 @@ export async function serveStream(ctx: GatewayContext, req: IncomingMessage, res
     if (!gone) sendError(res, new StreamAborted());
     hold.unsubscribe();
     return;
+  }
+  if (stream.film !== undefined) {
+    res.once('close', () => hold.unsubscribe());
+    return stream.film.serve(req, res);
   }
   const { settings, metrics, log } = ctx;
   const join = stream.keyFrames.joinPlan(settings.backlogBytes);

@@ -1,0 +1,124 @@
+// Films and series through the gateway: answered as the engine's own HTTP server answers
+// them (length, ranges, 416, HEAD), several viewers on one engine session.
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { spawn, spawnSync } from 'node:child_process';
+import { DEFAULT_PRODUCT_KEY, fileBytes, type Emulator } from '@ace-rx/emulator';
+import { playBackend, startGateway, tcpBackend, type EngineBackend, type Gateway } from '@ace-rx/gateway';
+import { fastEmulator, fetchText, starts, view } from './helpers.js';
+
+let engine: Emulator | undefined;
+let gateway: Gateway | undefined;
+
+afterEach(async () => {
+  await gateway?.close();
+  await engine?.close();
+  gateway = engine = undefined;
+});
+
+const backends = {
+  tcp: (e: Emulator): EngineBackend => tcpBackend({ port: e.port, productKey: DEFAULT_PRODUCT_KEY, startTimeoutMs: 10_000 }),
+  http: (e: Emulator): EngineBackend => playBackend({ api: 'http', port: e.port, httpPort: e.httpPort, startTimeoutMs: 10_000 }),
+};
+
+/** The film's bytes as the catalogue makes them: what the engine serves on either API. */
+function engineFile(e: Emulator, playerId: string): Promise<Buffer> {
+  const content = e.catalogue.all().find((c) => c.playerId === playerId)!;
+  return Promise.resolve(Buffer.from(fileBytes(content, 0)));
+}
+
+const bytesOf = async (url: string, headers: Record<string, string> = {}) => {
+  const v = view(url, { headers });
+  const res = await v.response;
+  return { res, body: await v.done };
+};
+
+describe.each(['tcp', 'http'] as const)('a film through the gateway, %s API', (api) => {
+  it('answers with its length, Accept-Ranges and its type; Range gives 206 and exactly those bytes; suffix, 416, HEAD', async () => {
+    engine = await fastEmulator();
+    gateway = await startGateway({ engines: [backends[api](engine)], port: 0, lingerMs: 2_000 });
+    const url = `http://127.0.0.1:${gateway.port}/ace/getstream?id=series`;
+    const reference = await engineFile(engine, 'series');
+    const whole = await bytesOf(url);
+    expect(whole.res.statusCode).toBe(200);
+    expect(whole.res.headers['accept-ranges']).toBe('bytes');
+    expect(Number(whole.res.headers['content-length'])).toBe(whole.body.length);
+    expect(whole.body.equals(reference)).toBe(true);
+    expect(gateway.status().streams[0]).toMatchObject({ kind: 'film', film: { size: reference.length } });
+
+    const from = 3_000_000;
+    const tail = await bytesOf(url, { Range: `bytes=${from}-` });
+    expect(tail.res.statusCode).toBe(206);
+    expect(tail.res.headers['content-range']).toBe(`bytes ${from}-${reference.length - 1}/${reference.length}`);
+    expect(Number(tail.res.headers['content-length'])).toBe(reference.length - from);
+    expect(tail.body.equals(reference.subarray(from))).toBe(true);
+
+    const suffix = await bytesOf(url, { Range: 'bytes=-1000' });
+    expect(suffix.res.statusCode).toBe(206);
+    expect(suffix.body.equals(reference.subarray(reference.length - 1000))).toBe(true);
+
+    const middle = await bytesOf(url, { Range: 'bytes=1048570-1048585' });
+    expect(middle.res.headers['content-range']).toBe(`bytes 1048570-1048585/${reference.length}`);
+    expect(middle.body.equals(reference.subarray(1048570, 1048586))).toBe(true);
+
+    const past = await fetchText(url, { Range: `bytes=${reference.length}-` });
+    expect(past.status).toBe(416);
+    expect(past.headers['content-range']).toBe(`bytes */${reference.length}`);
+    // An invalid range-spec (first > last) is ignored: the whole file.
+    const invalid = await bytesOf(url, { Range: 'bytes=500-100' });
+    expect(invalid.res.statusCode).toBe(200);
+    expect(invalid.body.length).toBe(reference.length);
+
+    const head = await fetchText(url, {}, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(Number(head.headers['content-length'])).toBe(reference.length);
+    expect(head.body).toBe('');
+    if (api === 'tcp') expect(starts(engine)).toBe(1);
+    else expect(engine.httpApi.sessions.all()).toHaveLength(1);
+  });
+
+  it('two viewers read different ranges at once from one engine session', async () => {
+    engine = await fastEmulator();
+    gateway = await startGateway({ engines: [backends[api](engine)], port: 0, lingerMs: 2_000 });
+    const url = `http://127.0.0.1:${gateway.port}/ace/getstream?id=series`;
+    const reference = await engineFile(engine, 'series');
+    const [a, b] = await Promise.all([bytesOf(url, { Range: 'bytes=0-' }), bytesOf(url, { Range: `bytes=${reference.length >> 1}-` })]);
+    expect([a.res.statusCode, b.res.statusCode]).toEqual([206, 206]);
+    expect(a.body.equals(reference)).toBe(true);
+    expect(b.body.equals(reference.subarray(reference.length >> 1))).toBe(true);
+    expect(gateway.status().streams).toHaveLength(1);
+    if (api === 'tcp') expect(starts(engine)).toBe(1);
+    else expect(engine.httpApi.sessions.all()).toHaveLength(1);
+  });
+});
+
+const has = (command: string) => spawnSync(command, ['--version']).status === 0 || spawnSync(command, ['-version']).status === 0;
+const players = has('ffprobe') && has('mpv');
+
+(players ? describe : describe.skip)('real players on a film whose MP4 index (moov) is at the end', () => {
+  const run = (command: string, args: string[]) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      child.on('close', (code) => (clearTimeout(timer), resolve({ code, out, err })));
+    });
+
+  it('ffprobe reads it, and mpv starts it 4 s in (a seek) and plays, through the gateway on one engine session', async () => {
+    engine = await fastEmulator();
+    gateway = await startGateway({ engines: [backends.tcp(engine)], port: 0, lingerMs: 2_000 });
+    const url = `http://127.0.0.1:${gateway.port}/ace/getstream?id=with-ads`;
+    const probe = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=format_name,duration:stream=codec_name', '-of', 'json', url]);
+    expect([probe.code, probe.err]).toEqual([0, '']);
+    const info = JSON.parse(probe.out) as { format: { format_name: string; duration: string }; streams: { codec_name: string }[] };
+    expect(info.format.format_name).toMatch(/mp4/);
+    expect(Number(info.format.duration)).toBeGreaterThan(5);
+    const mpv = await run('mpv', ['--no-config', '--vo=null', '--ao=null', '--start=4', '--length=2', '--msg-level=all=info', url]);
+    expect(mpv.code).toBe(0);
+    expect(mpv.out + mpv.err).toMatch(/VO: \[null\] \d+x\d+/);
+    expect(mpv.out + mpv.err).not.toMatch(/Errors when loading file/);
+    expect(starts(engine)).toBe(1);
+  }, 60_000);
+});
