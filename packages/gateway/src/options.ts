@@ -40,7 +40,13 @@ export interface GatewayOptions {
   readonly ringBytes?: number;
   /** Bytes behind the live edge a joining viewer starts with (default 256 KiB, at most a quarter of the ring). */
   readonly backlogBytes?: number;
-  /** A viewer whose socket takes no bytes this long is dropped (default 10 000 ms). */
+  /**
+   * A viewer whose connection takes no byte this long is dropped (default 10 000 ms); a
+   * slow one that takes bytes stays (and skips forward when it falls behind the ring). The
+   * gateway sees what the kernel takes from the socket, in steps: Linux wakes a blocked
+   * writer once a good part (about a third) of its send buffer is free, so keep `stallMs`
+   * at a few seconds or more.
+   */
   readonly stallMs?: number;
   /** The engine session outlives its last viewer this long (default 5 000 ms). */
   readonly lingerMs?: number;

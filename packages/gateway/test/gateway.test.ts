@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { connect } from 'node:net';
 import type { Emulator } from '@ace-rx/emulator';
 import type { Gateway } from '@ace-rx/gateway';
 import { fastEmulator, gatewayFor, starts, stops, view, waitFor } from './helpers.js';
@@ -94,6 +95,47 @@ describe('fan-out', () => {
     expect(maxRing).toBeLessThanOrEqual(ringBytes + 64 * 1024);
     expect(maxBuffered).toBeLessThanOrEqual(2 * (64 + 16) * 1024);
     expect(starts(engine)).toBe(1);
+  });
+});
+
+describe('stallMs: a viewer that takes no bytes, not a slow one', () => {
+  it('keeps a viewer reading slowly but steadily for several stallMs, and drops it once it stops reading', async () => {
+    engine = await fastEmulator();
+    // The kernel wakes a blocked writer only once a good part of its send buffer is free, so
+    // the gateway sees a slow reader take bytes in steps; stallMs must span a few of them.
+    const stallMs = 3_000;
+    const g = await gatewayFor([engine], { stallMs });
+    gateway = g.gateway;
+    // A raw socket read by hand every 100 ms: what its buffer holds then, up to 256 KiB
+    // (about 640 KiB/s here, an eighth of the channel's rate).
+    const socket = connect(gateway.port, '127.0.0.1');
+    socket.pause();
+    socket.write('GET /ace/getstream?id=chan2 HTTP/1.1\r\nHost: x\r\n\r\n');
+    let taken = 0;
+    let reading = true;
+    const reader = setInterval(() => {
+      if (!reading) return;
+      for (let want = 256 * 1024; want > 0; ) {
+        const got = socket.read() as Buffer | null;
+        if (got === null) break;
+        taken += got.length;
+        want -= got.length;
+      }
+    }, 100);
+    try {
+      await waitFor(() => g.events.some((e) => e.event === 'viewer-join'), 10_000, 'the viewer to join');
+      await new Promise((r) => setTimeout(r, 2.5 * stallMs));
+      expect(g.events.some((e) => e.event === 'viewer-leave')).toBe(false);
+      expect(taken).toBeGreaterThan(2 * 1024 * 1024);
+      reading = false;
+      const stoppedAt = Date.now();
+      await waitFor(() => g.events.some((e) => e.event === 'viewer-leave' && e.reason === 'stalled'), 20_000, 'the stopped viewer to be dropped');
+      // Its kernel buffers take a while to fill before the gateway sees it stop.
+      expect(Date.now() - stoppedAt).toBeLessThan(15_000);
+    } finally {
+      clearInterval(reader);
+      socket.destroy();
+    }
   });
 });
 

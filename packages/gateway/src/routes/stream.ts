@@ -70,6 +70,7 @@ export async function serveStream(ctx: GatewayContext, req: IncomingMessage, res
   let first = true;
   const cursor = new Cursor(stream.ring, res, join.start, {
     stallMs: settings.stallMs,
+    queued: () => res.writableLength + sendQueueOf(res),
     onProgress: (c) => {
       if (first) {
         first = false;
@@ -96,4 +97,13 @@ export async function serveStream(ctx: GatewayContext, req: IncomingMessage, res
     hold.unsubscribe();
   });
   cursor.pump();
+}
+
+/**
+ * Bytes the socket's send queue holds (libuv's `writeQueueSize`: handed to the socket, not
+ * yet taken by the kernel); 0 where the handle does not say.
+ */
+function sendQueueOf(res: ServerResponse): number {
+  const handle = (res.socket as unknown as { _handle?: { writeQueueSize?: unknown } } | null)?._handle;
+  return typeof handle?.writeQueueSize === 'number' ? handle.writeQueueSize : 0;
 }

@@ -157,8 +157,18 @@ export interface Sink {
 
 /** Options of a {@link Cursor}. */
 export interface CursorOptions {
-  /** Drop the viewer once a write has waited this long for `'drain'`. */
+  /**
+   * Drop the viewer once its connection has taken no byte for this long: it waits for
+   * `'drain'` and {@link CursorOptions.queued} did not move (without `queued`: once a write
+   * has waited this long for `'drain'`).
+   */
   readonly stallMs: number;
+  /**
+   * Bytes handed to the sink that its connection has not taken yet (the response's
+   * `writableLength` and the socket's send queue): while it moves, the viewer is slow but
+   * takes bytes, and is not stalled.
+   */
+  readonly queued?: () => number;
   /** Called once when the cursor stops: `'ended'` (stream over), `'stalled'` (dropped) or `'closed'`. */
   readonly onStop?: (reason: 'ended' | 'stalled' | 'closed') => void;
   /** Called after each pass that wrote bytes (the gateway resumes its upstream from here). */
@@ -168,8 +178,8 @@ export interface CursorOptions {
 /**
  * One viewer's read position in a {@link Ring}. It writes while `write()` returns true,
  * then waits for `'drain'`; it never queues more than one chunk in the sink. Behind the
- * ring's tail it skips to the oldest chunk kept (counted in `skippedBytes`); stalled
- * past `stallMs` it destroys the sink.
+ * ring's tail it skips to the oldest chunk kept (counted in `skippedBytes`); when its
+ * connection takes no byte for `stallMs`, it destroys the sink.
  */
 export class Cursor {
   private seq: number;
@@ -180,6 +190,8 @@ export class Cursor {
   // nearly every 64 KiB chunk at full speed, and timer churn was the fan-out's main cost.
   private stallTimer: ReturnType<typeof setTimeout> | undefined;
   private blockedAt: number | undefined;
+  /** {@link CursorOptions.queued} at the last look while blocked. */
+  private queuedMark = 0;
   private readonly onDrain = () => {
     this.blockedAt = undefined;
     this.pump();
@@ -187,13 +199,23 @@ export class Cursor {
   private readonly onStallCheck = () => {
     this.stallTimer = undefined;
     if (this.stopped || this.blockedAt === undefined) return;
+    const queued = this.options.queued?.();
+    if (queued !== undefined && queued !== this.queuedMark) {
+      // Bytes moved since the last look (the kernel took some, or the socket moved its
+      // queue along): slow, not stalled. Nothing is written while blocked, so a stalled
+      // viewer's figure stands still.
+      this.queuedMark = queued;
+      this.blockedAt = Date.now();
+    }
+    const { stallMs } = this.options;
     const waited = Date.now() - this.blockedAt;
-    if (waited >= this.options.stallMs) {
+    if (waited >= stallMs) {
       this.sink.destroy();
       this.stop('stalled');
       return;
     }
-    this.stallTimer = setTimeout(this.onStallCheck, this.options.stallMs - waited);
+    // With `queued`, look again a quarter of the way on: a stall is seen within 1.25 × stallMs of the last byte taken.
+    this.stallTimer = setTimeout(this.onStallCheck, Math.min(stallMs - waited, this.options.queued === undefined ? Infinity : Math.max(1, stallMs / 4)));
   };
   /** Bytes written to the sink. */
   sentBytes = 0;
@@ -248,7 +270,8 @@ export class Cursor {
       if (!this.sink.write(piece)) {
         this.sink.once('drain', this.onDrain);
         this.blockedAt = Date.now();
-        this.stallTimer ??= setTimeout(this.onStallCheck, this.options.stallMs);
+        this.queuedMark = this.options.queued?.() ?? 0;
+        this.stallTimer ??= setTimeout(this.onStallCheck, this.options.queued === undefined ? this.options.stallMs : Math.max(1, this.options.stallMs / 4));
         if (wrote) this.options.onProgress?.(this);
         return;
       }
