@@ -186,6 +186,21 @@ afterEach(() => {
     expect(info.duration).toBeGreaterThan(7.5);
   }, 30_000);
 
+  it("the demo's first MiB of series (`play series --probe 1MiB`) is the start of a real Matroska file: ffprobe reads it alone", async () => {
+    const episode = VIDEOS.find((v) => v.container === 'mkv')!;
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'ace-rx-films-'));
+    try {
+      const path = join(dir, 'first-mib.mkv');
+      writeFileSync(path, fileBytes(episode.content, episode.index, 0, 1024 * 1024));
+      expect(await probe(path)).toMatchObject({ format: FORMAT.mkv, codecs: ['aac', 'h264'] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the failing content\'s file is real media too, should a client read it some other way', async () => {
     const broken = VIDEOS.find((v) => v.content.error !== undefined)!;
     const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
