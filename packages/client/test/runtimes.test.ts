@@ -86,7 +86,7 @@ describe.each(RUNTIMES)('the HTTP backend under $name', (runtime) => {
         runtime: expect.stringMatching(new RegExp(`^${runtime.name} \\d`)),
         engine: { version: '3.1.16', versionCode: 3011600, httpPort: engine.httpPort, authLevel: 0, host: '127.0.0.1' },
         playing: { type: 'playing', url: expect.stringContaining(`:${engine.httpPort}/ace/r/`), live: false },
-        syncBytes: [0x47, 0x47],
+        fileHead: 'ftyp',
         stoppedStat: 'unknown playback session id',
         pickedAuthLevel: 0,
         played: ['playing', 'status'],

@@ -186,6 +186,21 @@ afterEach(() => {
     expect(info.duration).toBeGreaterThan(7.5);
   }, 30_000);
 
+  it("the demo's first MiB of series (`play series --probe 1MiB`) is the start of a real Matroska file: ffprobe reads it alone", async () => {
+    const episode = VIDEOS.find((v) => v.container === 'mkv')!;
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'ace-rx-films-'));
+    try {
+      const path = join(dir, 'first-mib.mkv');
+      writeFileSync(path, fileBytes(episode.content, episode.index, 0, 1024 * 1024));
+      expect(await probe(path)).toMatchObject({ format: FORMAT.mkv, codecs: ['aac', 'h264'] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the failing content\'s file is real media too, should a client read it some other way', async () => {
     const broken = VIDEOS.find((v) => v.content.error !== undefined)!;
     const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
@@ -201,10 +216,9 @@ afterEach(() => {
     }
   });
 
-  it('ffmpeg decodes the whole moov-at-end film over the TCP API URL without an error (it seeks with Range)', async () => {
+  it.each(playable.map((video) => ({ name: video.name, video })))('ffmpeg plays all 8 s of $name over the TCP API URL without an error (Feature film.mp4 reaches its moov by Range)', async ({ video }) => {
     engine = await fastEmulator();
-    const film = VIDEOS.find((v) => v.container === 'mp4-moov-at-end')!;
-    const url = await tcpUrl(engine, film.content, film.index, []);
+    const url = await tcpUrl(engine, video.content, video.index, []);
     const decoded = await run('ffmpeg', ['-nostdin', '-v', 'error', '-xerror', '-i', url, '-progress', 'pipe:1', '-f', 'null', '-']);
     expect([decoded.code, decoded.err]).toEqual([0, '']);
     expect(Math.max(...[...decoded.out.matchAll(/^frame=(\d+)$/gm)].map((m) => Number(m[1])))).toBe(200); // 8 s at 25 fps

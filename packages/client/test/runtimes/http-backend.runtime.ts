@@ -59,7 +59,8 @@ async function main(): Promise<Record<string, unknown>> {
     engine: session.engine,
     progress: events.filter((e) => e.type === 'progress').length,
     playing,
-    syncBytes: [bytes[0], bytes[188]],
+    // The seed's file is an MP4 (the emulator serves each content's own file): its first box is ftyp.
+    fileHead: String.fromCharCode(...bytes.subarray(4, 8)),
     stoppedStat: stat.error,
     pickedAuthLevel: picked.engine.authLevel,
     played: played.map((e) => e.type),
