@@ -13,6 +13,7 @@ const config = {
   // jest's 5-second default. Tests that wait on the engine set their own deadlines.
   testTimeout: 30_000,
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
+  globalSetup: '<rootDir>/scripts/jest-global-setup.js',
   roots: ['<rootDir>/packages'],
   testMatch: ['**/test/**/*.test.ts'],
   extensionsToTreatAsEsm: ['.ts'],
