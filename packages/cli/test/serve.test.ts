@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../src/exit-codes.js';
 import { serve } from '../src/serve.js';
+import { DEFAULT_GATEWAY_PORT, DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT } from '@ace-rx/gateway';
+import { SERVE_DEFAULTS } from '../src/serve-command.js';
 import { ACE_RX } from './helpers.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -68,6 +70,10 @@ function firstBytes(url: string, bytes: number): Promise<{ status: number; type:
 }
 
 describe('ace-rx serve', () => {
+  it("the help's default ports are the gateway's (written twice so that the help does not load the gateway)", () => {
+    expect(SERVE_DEFAULTS).toEqual({ gatewayPort: DEFAULT_GATEWAY_PORT, tcpPort: DEFAULT_TCP_PORT, httpPort: DEFAULT_HTTP_PORT });
+  });
+
   it('serve() with emulate and no engine answering serves the live channel from the embedded emulator', async () => {
     const lines: string[] = [];
     const serving = await serve({ port: 0, engines: [`127.0.0.1:${await deadPort()}`], emulate: true, lingerMs: 50 }, (l) => lines.push(l));
