@@ -3,12 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { parseApi, parsePort, parseTimeout } from './checks.js';
-import { DEFAULT_PRODUCT_KEY, type EngineOptions } from './engine.js';
-import { info, play, watch } from './commands.js';
+import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec';
+import type { EngineOptions } from './engine.js';
 import { EXIT, exitCodeOf, Interrupted, UsageError } from './exit-codes.js';
 import { useColor, type Io } from './report.js';
 import { TARGET_KINDS, type TargetKind } from './target.js';
-import { registerServe } from './serve.js';
+import { registerServe } from './serve-command.js';
 
 // Ctrl-C and SIGTERM, from the first moment: the first one aborts what runs (it stops
 // writing, sends STOP when something was started and SHUTDOWN when connected) and
@@ -124,6 +124,8 @@ program
   .action(async (id: string, options: { as: string; file?: number; player?: string; output?: string; probe?: number; json?: boolean }) => {
     if (!TARGET_KINDS.includes(options.as as TargetKind)) throw new InvalidArgumentError(`--as must be one of ${TARGET_KINDS.join(', ')}`);
     const engine = engineOptions();
+    // Each command's modules are loaded when it runs: `--help` and a usage error stay quick.
+    const { play } = await import('./commands.js');
     await play(
       engine,
       io,
@@ -147,6 +149,7 @@ program
   .action(async (options: { json?: boolean }) => {
     const engine = engineOptions();
     if (engine.api === 'http') throw new UsageError('watch shows the TCP API\'s lines: the HTTP API has none (use --api tcp or auto)');
+    const { watch } = await import('./commands.js');
     await watch(engine, io, options.json === true, controller.signal);
   });
 
@@ -154,7 +157,11 @@ program
   .command('info')
   .description("print the engine's version, the API it answered on, its HTTP port (when it reports one) and auth level")
   .option('--json', 'as one JSON object')
-  .action(async (options: { json?: boolean }) => info(engineOptions(), io, options.json === true, controller.signal));
+  .action(async (options: { json?: boolean }) => {
+    const engine = engineOptions();
+    const { info } = await import('./commands.js');
+    await info(engine, io, options.json === true, controller.signal);
+  });
 
 registerServe(program, io);
 

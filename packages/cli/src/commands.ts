@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { isVideo } from '@ace-rx/emulator';
 import { type EngineSession, type PlaybackSession, type StartEvent, type StartTarget } from '@ace-rx/client';
 import type { PlaybackEvent } from '@ace-rx/codec';
 import { firstValueFrom, Subscription } from 'rxjs';
@@ -162,6 +161,11 @@ function follow(session: PlaybackSession, reporter: Reporter): Subscription {
     } else if (m.kind === 'PAUSE' || m.kind === 'RESUME') reporter.emit({ event: 'buffering', buffering: m.kind === 'PAUSE' });
   });
 }
+
+// A video file's name, to pick the first video of a content by default (the emulator's
+// own rule, kept here so that playing from a real engine never loads the emulator).
+const VIDEO = /\.(mp4|mkv|avi|ts|m2ts|mov|webm|flv|wmv|mpg|mpeg|m4v|m3u8)$/i;
+const isVideo = (name: string): boolean => VIDEO.test(name);
 
 async function chooseFile(open: OpenSession, target: StartTarget, wanted: number | undefined, reporter: Reporter): Promise<number> {
   // The HTTP API has no LOAD: the file is --file's, else the first (the engine checks it).

@@ -15,7 +15,7 @@ import {
 } from '@ace-rx/client';
 import { tcpTransport } from '@ace-rx/client/node';
 import { decodeEngineMessage, DEFAULT_PRODUCT_KEY, EngineDecoder, type EngineFrame, type HelloTs } from '@ace-rx/codec';
-import { startEmulator, type Emulator } from '@ace-rx/emulator';
+import type { Emulator } from '@ace-rx/emulator';
 import { map, tap, type Observable, type Subscription } from 'rxjs';
 import { NotAnEngine } from './exit-codes.js';
 
@@ -262,6 +262,8 @@ export async function openEngine(options: EngineOptions, hooks: OpenHooks = {}):
     opened = await openOn(options, options.host, options.port, options.httpPort, hooks);
   } catch (error) {
     if (!(error instanceof ConnectionFailed) || !options.emulate) throw error;
+    // Loaded only now: a run against a real engine never holds the emulator in memory.
+    const { startEmulator } = await import('@ace-rx/emulator');
     emulator = await startEmulator({ productKey: options.productKey, timing: DEMO_TIMING });
     const where = options.api === 'http' ? `${options.host}:${options.httpPort}` : `${options.host}:${options.port}`;
     const either = options.api === 'auto' ? `; nothing on the HTTP API at ${options.host}:${options.httpPort} either` : '';

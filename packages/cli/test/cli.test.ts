@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec';
 import { fileBytes, startEmulator, type Emulator, type EmulatorOptions } from '@ace-rx/emulator';
-import { DEAD_PORT } from './helpers.js';
+import { ACE_RX, DEAD_PORT } from './helpers.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const FAST = { statusIntervalMs: 5, prebufferMs: 40, loadDelayMs: 5, bufferingAfterMs: 20, bufferingMs: 20, livePosIntervalMs: 10 };
@@ -37,7 +37,7 @@ function ace(
   options: { onStdout?: (text: string, kill: (signal: NodeJS.Signals) => void) => void; timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@ace-rx/source', 'packages/cli/src/bin.ts', ...args], {
+    const child = spawn(ACE_RX[0]!, [...ACE_RX.slice(1), ...args], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ACE_RX_HOST: '', ACE_RX_PORT: '', ACE_RX_HTTP_PORT: String(DEAD_PORT), ACE_RX_API: '', ACE_RX_PRODUCT_KEY: '', INIT_CWD: '', ...options.env },
@@ -242,7 +242,7 @@ describe('exit codes', () => {
   it('uses the environment for the engine address and key', async () => {
     const e = await emulator({ productKey: 'env-key' });
     const run = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@ace-rx/source', 'packages/cli/src/bin.ts', 'info'], {
+      const child = spawn(ACE_RX[0]!, [...ACE_RX.slice(1), 'info'], {
         cwd: root,
         stdio: 'ignore',
         env: { ...process.env, ACE_RX_HOST: '127.0.0.1', ACE_RX_PORT: String(e.port), ACE_RX_HTTP_PORT: String(DEAD_PORT), ACE_RX_PRODUCT_KEY: 'env-key' },

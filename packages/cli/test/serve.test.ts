@@ -5,17 +5,18 @@ import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { UsageError } from '../src/exit-codes.js';
 import { serve } from '../src/serve.js';
+import { DEFAULT_GATEWAY_PORT, DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT } from '@ace-rx/gateway';
+import { SERVE_DEFAULTS } from '../src/serve-command.js';
+import { ACE_RX } from './helpers.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
-const TSX = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
-const BIN = join(root, 'packages/cli/src/bin.ts');
 
-/** The real `ace-rx` (from the sources), run in `cwd` with the user's directory `initCwd`. */
+/** The real `ace-rx` (helpers' bundle of the sources), run in `cwd` with the user's directory `initCwd`. */
 function aceRx(args: readonly string[], cwd: string, initCwd: string): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', TSX, '--conditions=@ace-rx/source', BIN, ...args], {
+  const child = spawn(ACE_RX[0]!, [...ACE_RX.slice(1), ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ACE_RX_HOST: '', ACE_RX_PORT: '', ACE_RX_PRODUCT_KEY: '', INIT_CWD: initCwd },
@@ -69,6 +70,10 @@ function firstBytes(url: string, bytes: number): Promise<{ status: number; type:
 }
 
 describe('ace-rx serve', () => {
+  it("the help's default ports are the gateway's (written twice so that the help does not load the gateway)", () => {
+    expect(SERVE_DEFAULTS).toEqual({ gatewayPort: DEFAULT_GATEWAY_PORT, tcpPort: DEFAULT_TCP_PORT, httpPort: DEFAULT_HTTP_PORT });
+  });
+
   it('serve() with emulate and no engine answering serves the live channel from the embedded emulator', async () => {
     const lines: string[] = [];
     const serving = await serve({ port: 0, engines: [`127.0.0.1:${await deadPort()}`], emulate: true, lingerMs: 50 }, (l) => lines.push(l));
@@ -167,7 +172,7 @@ describe('ace-rx serve', () => {
 
   it('the real command: ace-rx serve --emulate --port 0 prints its URL, serves it, and closes on SIGTERM with exit 143', async () => {
     const dead = await deadPort();
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@ace-rx/source', 'packages/cli/src/bin.ts', 'serve', '--emulate', '--port', '0', '--engine', `127.0.0.1:${dead}`], {
+    const child = spawn(ACE_RX[0]!, [...ACE_RX.slice(1), 'serve', '--emulate', '--port', '0', '--engine', `127.0.0.1:${dead}`], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ACE_RX_HOST: '', ACE_RX_PORT: '', ACE_RX_PRODUCT_KEY: '' },

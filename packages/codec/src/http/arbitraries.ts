@@ -16,7 +16,7 @@
  *
  * @packageDocumentation
  */
-import * as E from 'fp-ts/lib/Either.js';
+import * as E from '../either.js';
 import fc from 'fast-check';
 import { arbInfohash, arbKey, arbUnixSeconds } from '../arbitraries.js';
 import { engineHttpError, engineServiceError, ENGINE_HTTP_ERROR_MESSAGES, type EngineHttpError, type EngineServiceError } from './errors.js';

@@ -1,4 +1,4 @@
-import * as E from 'fp-ts/lib/Either.js';
+import * as E from '../either.js';
 import * as t from 'io-ts';
 import { engineHttpError, engineServiceError, httpDecodeError, type AceFailure, type EngineHttpError, type EngineServiceError, type ServiceFailure } from './errors.js';
 import { attempt, failAt, isObject, own, parseJson, readerType, stripJsonp } from './read.js';

@@ -1,6 +1,6 @@
 // Hand-written readers under every HTTP codec: one pass over a parsed JSON value,
 // a cheap throw (not an Error) on the first bad field, caught at each codec's boundary.
-import * as E from 'fp-ts/lib/Either.js';
+import * as E from '../either.js';
 import * as t from 'io-ts';
 import { describeThrown } from '../errors.js';
 import { httpDecodeError, type HttpDecodeError } from './errors.js';

@@ -1,4 +1,4 @@
-import * as E from 'fp-ts/lib/Either.js';
+import * as E from '../either.js';
 import { percentEncode } from '../text.js';
 import { describeThrown } from '../errors.js';
 import { put } from './read.js';

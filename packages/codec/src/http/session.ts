@@ -1,4 +1,4 @@
-import * as E from 'fp-ts/lib/Either.js';
+import * as E from '../either.js';
 import type * as t from 'io-ts';
 import { aceEnvelopeType, decodeAceText, decodeAceValue, writeAce, type AceEnvelopeJson, type AceReply, type Part } from './envelope.js';
 import type { AceFailure } from './errors.js';

@@ -1,0 +1,38 @@
+// Plain JavaScript, so jest reads it without starting ts-node (some 3 s per run).
+import { availableParallelism } from 'node:os';
+
+/** @type {import('jest').Config} */
+const config = {
+  testEnvironment: 'node',
+  // Jest's default, one worker fewer than the cores, runs every suite in band on a
+  // 2-core machine. Half the suites mostly wait (on sockets, on spawned processes), so
+  // a worker per core, two at least, overlaps them with the CPU-bound property suites.
+  maxWorkers: Math.max(2, availableParallelism()),
+  // CI runs on shared 2-core machines where a cold start (CLI tests spawning tsx
+  // processes beside fast-check runs) can stretch a 1-second test past
+  // jest's 5-second default. Tests that wait on the engine set their own deadlines.
+  testTimeout: 30_000,
+  reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
+  globalSetup: '<rootDir>/scripts/jest-global-setup.js',
+  roots: ['<rootDir>/packages'],
+  testMatch: ['**/test/**/*.test.ts'],
+  extensionsToTreatAsEsm: ['.ts'],
+  // Workspace packages resolve to their TypeScript sources, so tests need no build.
+  testEnvironmentOptions: { customExportConditions: ['@ace-rx/source', 'node', 'node-addons'] },
+  // Sources import siblings as `./x.js` (NodeNext); jest must find `./x.ts`.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // swc strips the types, file by file (the sources are `isolatedModules`): no
+  // type-checking here, `pnpm typecheck` (tsc, strict, sources and tests) does that in CI.
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2022', keepClassNames: true },
+        module: { type: 'es6' },
+        sourceMaps: 'inline',
+      },
+    ],
+  },
+};
+
+export default config;

@@ -1,0 +1,81 @@
+// `ace-rx serve`'s options and help. The gateway itself (serve.ts) is imported when the
+// command runs, so that `ace-rx --help`, `play`, `watch` and `info` never load it.
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { parsePort } from './checks.js';
+import { UsageError } from './exit-codes.js';
+
+/**
+ * The gateway's default ports, for the help text: the gateway's own `DEFAULT_GATEWAY_PORT`,
+ * `DEFAULT_TCP_PORT` and `DEFAULT_HTTP_PORT` (a test keeps them equal), written here so
+ * that the help does not load the gateway.
+ */
+export const SERVE_DEFAULTS = { gatewayPort: 6880, tcpPort: 62062, httpPort: 6878 } as const;
+
+const int = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+  return n;
+};
+
+/**
+ * Adds `serve` to the program. `--port` and `--host` are the gateway's own here: the
+ * program's options of the same names (the engine's) are read back when commander
+ * gave them to the program, which it does for options after the subcommand.
+ */
+export function registerServe(program: Command, io: { readonly err: (line: string) => void }): void {
+  program
+    .command('serve')
+    .description('an HTTP gateway where many viewers share one engine stream (players open /ace/getstream?id=...)')
+    .option('--port <port>', `gateway port, 0-65535 (default ${SERVE_DEFAULTS.gatewayPort}; 0 picks a free one)`)
+    .option('--host <host>', 'address to bind (default 127.0.0.1; 0.0.0.0 to serve the network)')
+    .option('--engine <host:port>', `engine, repeatable (default 127.0.0.1:${SERVE_DEFAULTS.tcpPort}, or :${SERVE_DEFAULTS.httpPort} with --api http)`, (value: string, list: string[] = []) => [...list, value])
+    .addOption(new Option('--api <api>', 'engine API: tcp, http, or auto (TCP when it answers, else HTTP)').choices(['tcp', 'http', 'auto']).default('auto'))
+    .option('--channels <file>', 'M3U of acestream:// or engine getstream links, served as /playlist.m3u')
+    .option('--token <token>', 'require ?token= or Authorization: Bearer on every URL')
+    .option('--linger <ms>', 'keep an engine session this long after its last viewer (default 5000)', int('--linger'))
+    .option('--stall <ms>', 'drop a viewer that takes no bytes this long (default 10000)', int('--stall'))
+    .option('--ring <bytes>', 'bytes kept per stream (default 8388608)', int('--ring'))
+    .action(async (own: { port?: string; host?: string; engine?: string[]; api: 'tcp' | 'http' | 'auto'; channels?: string; token?: string; linger?: number; stall?: number; ring?: number }) => {
+      const globals = program.opts<{ port?: string; host?: string; productKey?: string; emulate?: boolean; api?: string; httpPort?: string }>();
+      const httpPortText = globals.httpPort ?? process.env['ACE_RX_HTTP_PORT'];
+      const httpPort = httpPortText === undefined || httpPortText === '' ? undefined : parsePort(httpPortText, globals.httpPort === undefined ? 'ACE_RX_HTTP_PORT' : '--http-port');
+      const fromCli = (name: string) => program.getOptionValueSource(name) === 'cli';
+      // Whichever parsed them, they are the text given: serve() checks them (exit 2).
+      const port = own.port ?? (fromCli('port') ? globals.port : undefined);
+      const host = own.host ?? (fromCli('host') ? globals.host : undefined);
+      // `--api` is also a program option (play, info): commander hands it to the program
+      // when it is given after `serve`, so read it back from there.
+      const api = fromCli('api') && own.api === 'auto' ? parseServeApi(globals.api) : own.api;
+      const { serve, servePort } = await import('./serve.js');
+      const serving = await serve(
+        {
+          ...(port === undefined ? {} : { port: servePort(port) }),
+          ...(host === undefined ? {} : { host }),
+          ...(own.engine === undefined ? {} : { engines: own.engine }),
+          api,
+          ...(httpPort === undefined ? {} : { httpPort }),
+          ...(own.channels === undefined ? {} : { channels: own.channels }),
+          ...(own.token === undefined ? {} : { token: own.token }),
+          ...(globals.productKey === undefined ? {} : { productKey: globals.productKey }),
+          emulate: globals.emulate === true,
+          ...(own.linger === undefined ? {} : { lingerMs: own.linger }),
+          ...(own.stall === undefined ? {} : { stallMs: own.stall }),
+          ...(own.ring === undefined ? {} : { ringBytes: own.ring }),
+        },
+        io.err,
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      io.err('ace-rx serve: closing');
+      await serving.close();
+    });
+}
+
+/** `--api` as the program parsed it, checked as `serve`'s own choices are. */
+function parseServeApi(value: string | undefined): 'tcp' | 'http' | 'auto' {
+  if (value === 'tcp' || value === 'http' || value === 'auto') return value;
+  throw new UsageError(`--api must be tcp, http or auto, not ${JSON.stringify(value)}`);
+}
+
