@@ -7,15 +7,16 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import { get } from 'node:http';
+import { TsScanner } from '@ace-rx/codec/mpegts';
+import { testCard } from '@ace-rx/emulator';
 import { startGateway, type EngineBackend, type Gateway } from '@ace-rx/gateway';
 
 const SLICE = 64 * 1024;
-/** The source: TS-shaped packets (sync byte first), 188 · 5000 bytes, sent in a loop. */
-const SOURCE = (() => {
-  const b = Buffer.alloc(188 * 5000);
-  for (let i = 0; i < b.length; i++) b[i] = i % 188 === 0 ? 0x47 : (i * 31) & 0xff;
-  return b;
-})();
+/**
+ * The source: the emulator's test card, real H.264/AAC MPEG-TS (a key frame a second),
+ * sent in a loop, so the gateway's MPEG-TS reading does its real work.
+ */
+const SOURCE = Buffer.from(testCard());
 
 /**
  * A switch for the unpaced sources. A saturated Node server hardly accepts new
@@ -133,7 +134,7 @@ function paced(res: ServerResponse): void {
 }
 
 /** A gateway over an "engine" HTTP server whose stream `write` produces. */
-async function gatewayOver(write: (res: ServerResponse) => void, ringBytes: number) {
+async function gatewayOver(write: (res: ServerResponse) => void, ringBytes: number, mpegts = true) {
   const engine = createServer((_req, res) => {
     res.writeHead(200, { 'Content-Type': 'video/mp2t' });
     write(res);
@@ -150,7 +151,7 @@ async function gatewayOver(write: (res: ServerResponse) => void, ringBytes: numb
         req.on('error', reject);
       }),
   };
-  const gateway: Gateway = await startGateway({ engines: [backend], port: 0, ringBytes, limits: { maxViewersPerStream: 10_000, maxViewers: 10_000 }, stallMs: 30_000 });
+  const gateway: Gateway = await startGateway({ engines: [backend], port: 0, ringBytes, mpegts, limits: { maxViewersPerStream: 10_000, maxViewers: 10_000 }, stallMs: 30_000 });
   return {
     port: gateway.port,
     ringBytes: () => gateway.status().streams.reduce((n, st) => n + st.ringBytes, 0),
@@ -197,10 +198,10 @@ async function bareRun(n: number, ms: number): Promise<{ rate: number; perViewer
 }
 
 /** The gateway with `n` viewers of an unpaced source: aggregate bytes/s and memory per viewer. */
-async function gatewayRun(n: number, ms: number): Promise<{ rate: number; perViewer: number }> {
+async function gatewayRun(n: number, ms: number, mpegts = true): Promise<{ rate: number; perViewer: number }> {
   const ringBytes = 8 * 1024 * 1024;
   const throttle = new Throttle();
-  const g = await gatewayOver((res) => blast(res, throttle), ringBytes);
+  const g = await gatewayOver((res) => blast(res, throttle), ringBytes, mpegts);
   try {
     // One viewer first, so the ring is full before memory is measured; the others join
     // while the source is quiet.
@@ -272,6 +273,60 @@ export async function benchGateway(n: number, rounds = 3, ms = 1_500) {
   };
 }
 
+/**
+ * A joiner's wait for a picture: 20 viewers join a live-paced stream one after another;
+ * each reads its own bytes with a TsScanner, and the time from its first byte to its
+ * first key frame preceded by a PAT and a PMT (the first frame a decoder can show) is
+ * taken. With the MPEG-TS read, a join starts on one; without, on any packet.
+ */
+async function decodableRun(mpegts: boolean): Promise<number[]> {
+  const g = await gatewayOver(paced, 8 * 1024 * 1024, mpegts);
+  try {
+    const first = client(g.port, PATH);
+    await until(() => first.bytes > 1_000_000, 30_000);
+    const waits: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const c = client(g.port, PATH);
+      let firstAt: number | undefined;
+      let decodableAt: number | undefined;
+      const scanner = new TsScanner({ onKeyFrame: (k) => (decodableAt ??= k.pat !== undefined && k.pmt !== undefined ? performance.now() : undefined) });
+      let headers = true;
+      c.socket.on('data', (chunk: Buffer) => {
+        if (headers) {
+          const end = chunk.indexOf('\r\n\r\n');
+          if (end < 0) return;
+          headers = false;
+          chunk = chunk.subarray(end + 4);
+        }
+        if (chunk.length === 0) return;
+        firstAt ??= performance.now();
+        scanner.push(chunk);
+      });
+      await until(() => decodableAt !== undefined, 10_000);
+      waits.push(decodableAt! - firstAt!);
+      c.socket.destroy();
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 200));
+    }
+    first.socket.destroy();
+    return waits.sort((a, b) => a - b);
+  } finally {
+    await g.close();
+  }
+}
+
+/** Fan-out at `n` viewers with the MPEG-TS read and without, against the bare server: medians of alternating rounds. */
+export async function benchMpegtsCost(n = 100, rounds = 3, ms = 1_500) {
+  const bare: number[] = [];
+  const on: number[] = [];
+  const off: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    bare.push((await bareRun(n, ms)).rate);
+    on.push((await gatewayRun(n, ms, true)).rate);
+    off.push((await gatewayRun(n, ms, false)).rate);
+  }
+  return { n, bare: median(bare), on: median(on), off: median(off) };
+}
+
 /** Runs the gateway benchmarks and prints them. */
 export async function reportGateway(): Promise<void> {
   console.log('\ngateway fan-out bench: N viewers of one stream on loopback, against a bare HTTP server writing the same buffer to N sockets');
@@ -289,4 +344,12 @@ export async function reportGateway(): Promise<void> {
       '(mem/viewer: heap + array buffers per viewer after GC, the source paused and the queues drained, the loopback clients in the same process;\n' +
       ' "beyond bare": the gateway\'s figure less a bare server\'s with the same clients, i.e. what the gateway adds per viewer besides its ring)',
   );
+  const cost = await benchMpegtsCost();
+  console.log(
+    `\nMPEG-TS reading (key-frame joins, HLS cut) at ${cost.n} viewers: gateway with it ${(cost.on / 1e6).toFixed(0)} MB/s, without ${(cost.off / 1e6).toFixed(0)} MB/s, bare ${(cost.bare / 1e6).toFixed(0)} MB/s\n` +
+      `  on / off = ${((cost.on / cost.off) * 100).toFixed(1)} % (target >= 90 %: it costs at most 10 %); on / bare = ${((cost.on / cost.bare) * 100).toFixed(0)} % (target >= 80 %)`,
+  );
+  const [withKeys, withoutKeys] = [await decodableRun(true), await decodableRun(false)];
+  const line = (xs: number[]) => `median ${xs[10]!.toFixed(1)} ms, p95 ${xs[18]!.toFixed(1)} ms, max ${xs[19]!.toFixed(1)} ms`;
+  console.log(`joiner's first byte to first decodable frame (4 Mbit/s stream, a key frame a second):\n  key-frame joins: ${line(withKeys)}\n  packet joins (mpegts: false): ${line(withoutKeys)}`);
 }

@@ -67,6 +67,12 @@ export interface GatewayOptions {
    * engine session per content).
    */
   readonly hls?: 'ring' | 'engine';
+  /**
+   * Read the MPEG-TS passing through each ring (default true): joins start on a key frame,
+   * after the PAT and PMT, and HLS is cut from the ring. `false` reads nothing: joins start
+   * on a packet boundary and `/ace/manifest.m3u8` answers 501 unless `hls: 'engine'`.
+   */
+  readonly mpegts?: boolean;
   /** HLS from the ring: a segment is cut at the first key frame at least this many seconds after its start (default 2). */
   readonly hlsSegmentSeconds?: number;
   /** HLS from the ring: segments a playlist lists at most (default 6; fewer when the ring holds fewer). */
@@ -95,6 +101,7 @@ export interface Settings {
   readonly engineRecheckMs: number;
   readonly hlsIdleMs: number;
   readonly hls: 'ring' | 'engine';
+  readonly mpegts: boolean;
   readonly hlsSegmentSeconds: number;
   readonly hlsWindow: number;
   readonly channels: readonly Channel[];
@@ -128,6 +135,7 @@ export function resolveOptions(options: GatewayOptions): Settings {
     engineRecheckMs: options.engineRecheckMs ?? 10_000,
     hlsIdleMs: options.hlsIdleMs ?? 30_000,
     hls: options.hls ?? 'ring',
+    mpegts: options.mpegts ?? true,
     hlsSegmentSeconds: options.hlsSegmentSeconds ?? 2,
     hlsWindow: options.hlsWindow ?? 6,
     channels: options.channels ?? [],

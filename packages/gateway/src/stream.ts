@@ -17,6 +17,8 @@ export interface LiveStreamSettings {
   /** HLS segments: cut at the first key frame this many seconds in at least, this many listed. */
   readonly hlsSegmentSeconds: number;
   readonly hlsWindow: number;
+  /** Whether the MPEG-TS is read (key-frame joins, HLS from the ring). */
+  readonly mpegts: boolean;
   readonly lingerMs: number;
   readonly silenceMs: number;
   readonly retry: RetryPolicy;
@@ -138,7 +140,7 @@ export class LiveStream {
   ) {
     this.ring = new Ring(settings.ringBytes);
     this.segmenter = new Segmenter(this.ring, { minSeconds: settings.hlsSegmentSeconds, window: settings.hlsWindow, ...(hooks.numbering === undefined ? {} : { numbering: hooks.numbering }) });
-    this.keyFrames = new KeyFrameIndex(this.ring, (key) => this.segmenter.keyFrame(key));
+    this.keyFrames = new KeyFrameIndex(this.ring, settings.mpegts, (key) => this.segmenter.keyFrame(key));
     this.infohash = content.kind === 'infohash' ? content.value : undefined;
     this.identified = new Promise<void>((resolve) => (this.settleIdentified = resolve));
     if (this.infohash !== undefined) this.settleIdentified();

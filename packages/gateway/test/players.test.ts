@@ -1,15 +1,14 @@
 // What players see of the gateway: joins of a running channel that decode from their first
-// byte, and HLS cut from the same ring, on either engine API, through an engine restart.
+// byte, and one engine session for TS and HLS viewers of one content.
 // ffmpeg and ffprobe are the players (Debian's; .ci/run installs them).
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseHls, types as hlsTypes } from 'hls-parser';
-import { DEFAULT_PRODUCT_KEY, startEmulator, type Emulator } from '@ace-rx/emulator';
+import { DEFAULT_PRODUCT_KEY, type Emulator } from '@ace-rx/emulator';
 import { playBackend, startGateway, tcpBackend, type EngineBackend, type Gateway } from '@ace-rx/gateway';
-import { CHANNELS, FAST, fastEmulator, fetchText, gatewayFor, starts, view, waitFor } from './helpers.js';
+import { CHANNELS, fastEmulator, fetchText, gatewayFor, starts, view, waitFor } from './helpers.js';
 
 /** The fast emulator sends 40 Mbit/s: a 2 s segment is 10 MB, so the ring must hold several. */
 const RING = 64 * 1024 * 1024;
@@ -52,27 +51,32 @@ const backends = {
     const first = view(url);
     await first.response;
     await waitFor(() => first.received() > 2_000_000, 15_000, 'the channel to run');
-    for (let i = 0; i < 3; i++) {
-      const r = await run('ffmpeg', ['-v', 'error', '-nostdin', '-i', url, '-t', '3', '-f', 'null', '-']);
-      expect({ joiner: i, code: r.code, errors: r.stderr }).toEqual({ joiner: i, code: 0, errors: '' });
-    }
+    // Three joiners at once, each a second after the other: each lands on another key frame.
+    const joiners = [0, 1, 2].map(async (i) => {
+      await new Promise((r) => setTimeout(r, 1_000 * i));
+      return run('ffmpeg', ['-v', 'error', '-nostdin', '-i', url, '-t', '3', '-f', 'null', '-']);
+    });
+    for (const [i, r] of (await Promise.all(joiners)).entries()) expect({ joiner: i, code: r.code, errors: r.stderr }).toEqual({ joiner: i, code: 0, errors: '' });
     // The first bytes of a join, alone: the first video packet ffprobe reads is a key frame,
     // it sits right after the PAT and PMT, and ffmpeg decodes them with no error.
-    const joiner = view(url, { maxBytes: 2_000_000 });
+    // 8 MB hold over a second of the 40 Mbit/s channel: two key frames at least.
+    const joiner = view(url, { maxBytes: 8_000_000 });
     const res = await joiner.response;
     expect(res.headers['x-stream-join']).toBe('key-frame');
     const dir = mkdtempSync(join(tmpdir(), 'ace-rx-join-'));
     dirs.push(dir);
     const file = join(dir, 'join.ts');
-    writeFileSync(file, await joiner.done);
-    const frames = await run('ffprobe', ['-v', 'error', '-select_streams', 'v', '-show_entries', 'packet=pos,flags', '-of', 'csv=p=0', file]);
-    const [firstPacket] = frames.stdout.trim().split('\n');
-    const [pos, flags] = firstPacket!.split(',');
-    expect(Number(pos)).toBe(376);
-    expect(flags).toMatch(/^K/);
-    // The capture ends inside a frame (audio and video): decode its first 25 video frames,
-    // all whole. The three joiners above decoded audio and video whole.
-    const decode = await run('ffmpeg', ['-v', 'error', '-nostdin', '-i', file, '-map', '0:v:0', '-frames:v', '25', '-f', 'null', '-']);
+    const bytes = await joiner.done;
+    writeFileSync(file, bytes);
+    const packets = await run('ffprobe', ['-v', 'error', '-select_streams', 'v', '-show_entries', 'packet=pos,flags', '-of', 'csv=p=0', file]);
+    const keys = packets.stdout.trim().split('\n').map((line) => line.split(',')).filter(([, flags]) => flags?.startsWith('K') === true);
+    const [firstPacket] = packets.stdout.trim().split('\n');
+    expect(Number(firstPacket!.split(',')[0])).toBe(376);
+    expect(keys[0]![0]).toBe('376');
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    // Up to the second key frame every video frame is whole: they all decode, the first one included.
+    writeFileSync(file, bytes.subarray(0, Number(keys[1]![0])));
+    const decode = await run('ffmpeg', ['-v', 'error', '-nostdin', '-i', file, '-map', '0:v:0', '-f', 'null', '-']);
     expect({ code: decode.code, errors: decode.stderr }).toEqual({ code: 0, errors: '' });
     expect(gateway.status().streams[0]).toMatchObject({ joinsAt: 'key-frame', joins: { keyFrame: expect.any(Number) } });
     expect(gateway.status().streams[0]!.joins.keyFrame).toBeGreaterThanOrEqual(4);
@@ -104,79 +108,3 @@ describe('one engine session for TS and HLS viewers', () => {
   });
 });
 
-describe.each(['tcp', 'http'] as const)('HLS cut from the ring, %s API', (api) => {
-  (ffmpeg ? it : it.skip)('ffmpeg decodes 10 s with no error line; the playlist parses with hls-parser', async () => {
-    // Paced at the real 4 Mbit/s: a live playlist read by a real player at real speed.
-    engine = await startEmulator({ port: 0, httpPort: 0, catalogue: [...CHANNELS], timing: FAST });
-    gateway = await startGateway({ engines: [backends[api](engine)], port: 0 });
-    const url = `http://127.0.0.1:${gateway.port}/ace/manifest.m3u8?id=${CHANNELS[0]!.playerId}`;
-    const text = await fetchText(url);
-    expect(text.status).toBe(200);
-    const playlist = parseHls(text.body);
-    expect(playlist).toBeInstanceOf(hlsTypes.MediaPlaylist);
-    const media = playlist as InstanceType<typeof hlsTypes.MediaPlaylist>;
-    expect(media.segments.length).toBeGreaterThan(0);
-    for (const s of media.segments) {
-      expect(s.uri).toMatch(new RegExp(`^/ace/hls/\\d+\\.ts\\?id=${CHANNELS[0]!.playerId}$`));
-      expect(s.duration).toBeLessThanOrEqual(media.targetDuration);
-    }
-    expect(media.targetDuration).toBeGreaterThanOrEqual(2);
-    expect(media.targetDuration).toBeLessThanOrEqual(4);
-    const r = await run('ffmpeg', ['-v', 'error', '-nostdin', '-i', url, '-t', '10', '-f', 'null', '-'], 60_000);
-    expect({ code: r.code, errors: r.stderr }).toEqual({ code: 0, errors: '' });
-    expect(gateway.status().streams).toHaveLength(1);
-  }, 90_000);
-
-  it('an HLS-only viewer shows in /status, counts against maxStreams, and media sequence numbers only rise', async () => {
-    engine = await fastEmulator();
-    gateway = await startGateway({ engines: [backends[api](engine)], port: 0, limits: { maxStreams: 1 }, ringBytes: RING });
-    const base = `http://127.0.0.1:${gateway.port}`;
-    const a = await fetchText(`${base}/ace/manifest.m3u8?id=chan0`);
-    expect(a.status).toBe(200);
-    const status = gateway.status();
-    expect(status.streams).toHaveLength(1);
-    expect(status.streams[0]).toMatchObject({ key: 'id:chan0', hlsViewers: 1, viewers: 0 });
-    expect(status.viewers).toBe(1);
-    const other = await fetchText(`${base}/ace/getstream?id=chan1`);
-    expect(other.status).toBe(503);
-    expect(JSON.parse(other.body)).toMatchObject({ limit: 'maxStreams' });
-    const sequences: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const p = parseHls((await fetchText(`${base}/ace/manifest.m3u8?id=chan0`)).body) as InstanceType<typeof hlsTypes.MediaPlaylist>;
-      sequences.push(p.mediaSequenceBase ?? 0);
-      const segment = await fetchText(`${base}${p.segments[p.segments.length - 1]!.uri}`);
-      expect(segment.status).toBe(200);
-      await new Promise((r) => setTimeout(r, 150));
-    }
-    expect([...sequences].sort((x, y) => x - y)).toEqual(sequences);
-  });
-
-  it('a player polling through an engine restart gets new segments within 15 s, after a discontinuity', async () => {
-    engine = await fastEmulator();
-    gateway = await startGateway({ engines: [backends[api](engine)], port: 0, retry: { attempts: 3, delayMs: 200, maxDelayMs: 1_000 }, engineRecheckMs: 200, ringBytes: RING });
-    const url = `http://127.0.0.1:${gateway.port}/ace/manifest.m3u8?id=chan2`;
-    const before = parseHls((await fetchText(url)).body) as InstanceType<typeof hlsTypes.MediaPlaylist>;
-    const lastBefore = before.segments[before.segments.length - 1]!.mediaSequenceNumber;
-    const { port, httpPort } = engine;
-    await engine.close();
-    await new Promise((r) => setTimeout(r, 1_500));
-    engine = await fastEmulator({ port, httpPort });
-    const started = Date.now();
-    let after: InstanceType<typeof hlsTypes.MediaPlaylist> | undefined;
-    while (Date.now() - started < 15_000) {
-      const r = await fetchText(url);
-      if (r.status === 200) {
-        const p = parseHls(r.body) as InstanceType<typeof hlsTypes.MediaPlaylist>;
-        if (p.segments.some((s) => s.mediaSequenceNumber > lastBefore && s.discontinuity)) {
-          after = p;
-          break;
-        }
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    expect(after).toBeDefined();
-    const fresh = after!.segments.filter((s) => s.mediaSequenceNumber > lastBefore);
-    const segment = await fetchText(`http://127.0.0.1:${gateway.port}${fresh[fresh.length - 1]!.uri}`);
-    expect(segment.status).toBe(200);
-  }, 40_000);
-});

@@ -56,8 +56,11 @@ function touchViewer(ctx: GatewayContext, stream: LiveStream, req: IncomingMessa
 function firstSegment(stream: LiveStream, res: ServerResponse, ms: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let cancel: (() => void) | undefined;
+    let settled = false;
     const timer = setTimeout(() => done(new StartTimeout(ms)), ms);
     const done = (error?: GatewayError) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       cancel?.();
       res.off('close', onClose);
@@ -67,6 +70,7 @@ function firstSegment(stream: LiveStream, res: ServerResponse, ms: number): Prom
     const onClose = () => done(new StreamAborted());
     res.once('close', onClose);
     const check = () => {
+      if (settled) return;
       if (stream.segmenter.segments().length > 0) return done();
       if (stream.state === 'ended') return done(new StreamAborted());
       cancel = stream.ring.wait(check);
@@ -81,6 +85,7 @@ function firstSegment(stream: LiveStream, res: ServerResponse, ms: number): Prom
  * and waits for its first segment; every request keeps its player counted as a viewer.
  */
 export async function serveRingManifest(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse, content: ContentKey, url: URL): Promise<void> {
+  if (!ctx.settings.mpegts) return sendJson(res, 501, { error: 'HLS_UNAVAILABLE', message: 'HLS from the ring needs the gateway to read the MPEG-TS (mpegts: true), or hls: engine' });
   if (req.method === 'HEAD') {
     res.writeHead(200, { 'Content-Type': 'application/vnd.apple.mpegurl', 'Cache-Control': 'no-store' }).end();
     return;

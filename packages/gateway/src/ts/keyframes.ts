@@ -22,8 +22,10 @@ export class KeyFrameIndex {
   private readonly frames: KeyFrame[] = [];
   private readonly scanner: TsScanner;
 
+  /** @param enabled - false: nothing is read (joins on packet boundaries, no segments). */
   constructor(
     private readonly ring: Ring,
+    private readonly enabled: boolean,
     onKeyFrame: (keyFrame: KeyFrame) => void = () => undefined,
   ) {
     this.scanner = new TsScanner({
@@ -37,6 +39,7 @@ export class KeyFrameIndex {
 
   /** Reads the bytes just appended to the ring (every byte of the ring goes through here, in order). */
   push(chunk: Uint8Array): void {
+    if (!this.enabled) return;
     this.scanner.push(chunk);
     const first = this.ring.firstOffset;
     let drop = 0;
