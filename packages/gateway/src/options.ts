@@ -38,7 +38,12 @@ export interface GatewayOptions {
   readonly token?: string;
   /** Bytes kept per stream in its ring (default 8 MiB). */
   readonly ringBytes?: number;
-  /** Bytes behind the live edge a joining viewer starts with (default 256 KiB, at most a quarter of the ring). */
+  /**
+   * How far behind the live edge a joining viewer starts (default 256 KiB, at most a
+   * quarter of the ring): at the latest key frame at least this far back, so that its
+   * whole first frame and a little more reach the player at once; on a packet boundary
+   * this far back when the ring holds no key frame.
+   */
   readonly backlogBytes?: number;
   /**
    * A viewer whose connection takes no byte this long is dropped (default 10 000 ms); a

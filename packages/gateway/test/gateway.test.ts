@@ -26,6 +26,10 @@ describe('fan-out', () => {
     const others = Array.from({ length: 19 }, (_, i) => view(i % 2 === 0 ? url : `${g.base}/pid/chan0/Channel.ts`, { maxBytes: MiB }));
     const responses = await Promise.all(others.map((v) => v.response));
     const bodies = await Promise.all(others.map((v) => v.done));
+    // The reference reads on until it holds every other viewer's last byte, then hangs up.
+    const origin0 = Number(firstResponse.headers['x-stream-position']) - Number(firstResponse.headers['x-stream-prefix']);
+    const needed = Math.max(...responses.map((r, i) => Number(r.headers['x-stream-position']) - Number(r.headers['x-stream-prefix']) + bodies[i]!.length));
+    await waitFor(() => first.received() >= needed - origin0, 10_000, 'the reference to hold every other viewer’s bytes');
     first.close();
     const reference = await first.done;
     // A key-frame join sends the PAT and PMT first (X-Stream-Prefix bytes), then the ring from X-Stream-Position.

@@ -57,6 +57,17 @@ export class KeyFrameIndex {
     return this.frames[this.frames.length - 1];
   }
 
+  /**
+   * The key frame a viewer joining now starts at: the latest one at least `backlogBytes`
+   * behind the live edge, so that the whole first frame and a little more reach the player
+   * at once; the oldest in the ring when none is that far back (a young stream).
+   */
+  joinKey(backlogBytes: number): KeyFrame | undefined {
+    const edge = this.ring.total - backlogBytes;
+    for (let i = this.frames.length - 1; i >= 0; i--) if (this.frames[i]!.offset <= edge) return this.frames[i];
+    return this.frames[0];
+  }
+
   /** The PTS (90 kHz) of the latest video PES, when the stream has one. */
   get lastPts(): number | undefined {
     return this.scanner.pts?.value;
@@ -68,12 +79,12 @@ export class KeyFrameIndex {
   }
 
   /**
-   * Where a viewer joining now starts: the latest key frame, after its PAT and PMT; or,
-   * with no key frame in the ring, about `backlogBytes` behind the live edge on a packet
-   * boundary.
+   * Where a viewer joining now starts: a key frame ({@link KeyFrameIndex.joinKey}), after
+   * its PAT and PMT; or, with no key frame in the ring, about `backlogBytes` behind the
+   * live edge on a packet boundary.
    */
   joinPlan(backlogBytes: number): JoinPlan {
-    const key = this.latest();
+    const key = this.joinKey(backlogBytes);
     const at = key === undefined ? undefined : this.ring.locate(key.offset);
     if (key !== undefined && at !== undefined) {
       return { start: at, prefix: Buffer.concat([key.pat!, key.pmt!]), kind: 'key-frame', position: key.offset };
