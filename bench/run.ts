@@ -4,9 +4,11 @@ import { reportClient } from './client.bench.js';
 import { reportDecode } from './decode.bench.js';
 import { reportGateway } from './gateway.bench.js';
 import { reportHttpStat } from './http.bench.js';
+import { reportServeRss } from './serve.bench.js';
 
 reportDecode();
 reportHttpStat();
 await reportClient();
 await reportGateway();
+await reportServeRss();
 process.exit(0);
