@@ -15,6 +15,7 @@ import {
   type EngineMessage,
 } from '@ace-rx/codec';
 import { DIRECTIONS, type Direction } from './directions.js';
+import { expectEqual } from './expect-equal.js';
 
 const RUNS = Number(process.env['FC_RUNS'] ?? (process.env['CI'] ? 2000 : 500));
 
@@ -93,7 +94,7 @@ function expectRefusedOrFaithful(direction: Direction, message: unknown): 'refus
   }
   const line = result.right;
   expect(line).not.toMatch(/[\r\n]/);
-  expect(direction.decode(line)).toEqual({ _tag: 'Right', right: canonical(message) });
+  expectEqual(direction.decode(line), { _tag: 'Right', right: canonical(message) });
   return 'encoded';
 }
 

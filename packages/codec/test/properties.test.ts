@@ -4,6 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { decodeClientMessage, decodeEngineMessage } from '@ace-rx/codec';
 import { DIRECTIONS } from './directions.js';
+import { expectEqual } from './expect-equal.js';
 
 // Thousands of runs per kind in CI; fewer locally keeps the loop fast.
 const RUNS = Number(process.env['FC_RUNS'] ?? (process.env['CI'] ? 2000 : 500));
@@ -14,7 +15,7 @@ describe.each(DIRECTIONS.map((d) => [d.name, d] as const))('decode ∘ encode is
       fc.property(arbitrary, (message) => {
         const line = direction.encode(message);
         expect(line).not.toMatch(/[\r\n]/);
-        expect(direction.decode(line)).toEqual({ _tag: 'Right', right: message });
+        expectEqual(direction.decode(line), { _tag: 'Right', right: message });
       }),
       { numRuns: RUNS },
     );
