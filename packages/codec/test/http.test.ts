@@ -180,7 +180,9 @@ describe('decoders never throw', () => {
         all({ response: null, error: u });
         all({ response: { status: 'dl', livepos: u, disk_cache_stats: u, peers: u }, error: null });
       }),
-      { numRuns: RUNS },
+      // Totality, not a law: each value goes through 14 decoders in 5 wrappings, so 500
+      // values are 35,000 decodes; CI's 2000 made this the suite's slowest test for no more finds.
+      { numRuns: Math.min(RUNS, 500) },
     );
   });
   it('on any text and any JSON text', () => {
