@@ -87,13 +87,17 @@ function canonical(value: unknown): unknown {
 /** The law: an EncodeError, or a line without CR/LF that decodes back to `message` (see {@link canonical}). */
 function expectRefusedOrFaithful(direction: Direction, message: unknown): 'refused' | 'encoded' {
   const result = TRY[direction.name]!(message);
+  // jest's matchers only when the plain check fails (the same conditions, a fraction of
+  // the cost: this runs tens of thousands of times), so a failure reads as theirs.
   if (result._tag === 'Left') {
-    expect(result.left).toBeInstanceOf(EncodeError);
-    expect(result.left).toMatchObject({ _tag: 'EncodeError', code: 'ENCODE_ERROR' });
+    if (!(result.left instanceof EncodeError) || result.left._tag !== 'EncodeError' || result.left.code !== 'ENCODE_ERROR') {
+      expect(result.left).toBeInstanceOf(EncodeError);
+      expect(result.left).toMatchObject({ _tag: 'EncodeError', code: 'ENCODE_ERROR' });
+    }
     return 'refused';
   }
   const line = result.right;
-  expect(line).not.toMatch(/[\r\n]/);
+  if (/[\r\n]/.test(line)) expect(line).not.toMatch(/[\r\n]/);
   expectEqual(direction.decode(line), { _tag: 'Right', right: canonical(message) });
   return 'encoded';
 }

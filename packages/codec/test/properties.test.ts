@@ -14,7 +14,7 @@ describe.each(DIRECTIONS.map((d) => [d.name, d] as const))('decode ∘ encode is
     fc.assert(
       fc.property(arbitrary, (message) => {
         const line = direction.encode(message);
-        expect(line).not.toMatch(/[\r\n]/);
+        if (/[\r\n]/.test(line)) expect(line).not.toMatch(/[\r\n]/); // the matcher only when it fails: cheaper
         expectEqual(direction.decode(line), { _tag: 'Right', right: message });
       }),
       { numRuns: RUNS },
