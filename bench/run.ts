@@ -5,10 +5,12 @@ import { reportDecode } from './decode.bench.js';
 import { reportGateway } from './gateway.bench.js';
 import { reportHttpStat } from './http.bench.js';
 import { reportMpegts } from './mpegts.bench.js';
+import { reportServeRss } from './serve.bench.js';
 
 reportDecode();
 reportHttpStat();
 reportMpegts();
 await reportClient();
 await reportGateway();
+await reportServeRss();
 process.exit(0);

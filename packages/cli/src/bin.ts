@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `ace-rx`: the command line of ace-rx.
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, type Help } from 'commander';
 import { parseApi, parsePort, parseTimeout } from './checks.js';
 import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec';
 import type { EngineOptions } from './engine.js';
@@ -74,7 +74,9 @@ const program = new Command('ace-rx')
   .option('--emulate', 'if no engine answers, start the embedded emulator with a demo catalogue')
   .option('--timeout <ms>', 'how long connecting, the handshake, each step of START and each HTTP request may take (LOAD: 3x)', '10000')
   .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  // Each command's help lists the program's options it reads too (--host, --emulate, …).
+  .configureHelp(globalOptionsShown());
 
 program.addHelpText(
   'after',
@@ -88,9 +90,23 @@ Examples:
   ace-rx play live --api http --emulate         the same over the HTTP API (6878)
   ace-rx play acestream://<content id> --player mpv
   ace-rx play magnet:?xt=urn:btih:<infohash> --file 1 --output video.mkv
-  ace-rx watch --json
-  ace-rx info --api http --http-port 6878`,
+  ace-rx watch --json                           the engine's lines as JSON, until Ctrl-C
+  ace-rx info --api http --http-port 6878       the engine's version, API and auth level
+  ace-rx serve --emulate                        a gateway for players on 127.0.0.1:6880
+                                                (the embedded emulator if no engine answers)
+  ace-rx serve --engine 10.0.0.5 --host 0.0.0.0 --channels tv.m3u
+
+'ace-rx <command> --help' lists every option of a command.`,
 );
+
+/** Help settings that list, under each command, the program's options it reads (all but `--version`, or those `names` says). */
+function globalOptionsShown(names?: readonly string[]): Partial<Help> {
+  return {
+    showGlobalOptions: true,
+    visibleGlobalOptions: (cmd: Command) =>
+      (cmd.parent?.options ?? []).filter((o) => !o.hidden && o.long !== '--version' && (names === undefined || names.includes(o.long ?? ''))),
+  };
+}
 
 /** A port from a flag, else the environment, else the default. */
 const portOf = (flag: string | undefined, flagName: string, envName: string, fallback: number) =>
@@ -163,7 +179,7 @@ program
     await info(engine, io, options.json === true, controller.signal);
   });
 
-registerServe(program, io);
+registerServe(program, io, globalOptionsShown(['--http-port', '--product-key', '--emulate']));
 
 try {
   await program.parseAsync(process.argv);

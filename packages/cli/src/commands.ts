@@ -58,22 +58,35 @@ export async function info(engine: EngineOptions, io: Io, json: boolean, signal:
 
 /**
  * `ace-rx watch`: every line the engine sends on this command's own connection, from
- * the first byte (HELLOTS, AUTH, …), until Ctrl-C or the engine closes it.
+ * the first byte (HELLOTS, AUTH, …), until Ctrl-C or the engine closes it. With `json`,
+ * one object per line keyed `event` like `play --json`'s (the message's kind; the same
+ * value under the older `kind` key too, for this release), then, as `play --json` ends,
+ * an `error` line when it failed and `{"event":"end","exit":N}` (130 on Ctrl-C).
  */
 export async function watch(engine: EngineOptions, io: Io, json: boolean, signal: AbortSignal = NEVER): Promise<void> {
-  // Lines exist on the TCP API only: `auto` means TCP here.
-  const open = await openEngine({ ...engine, api: 'tcp' }, {
-    signal,
-    onFrame: (frame) => {
-      if (signal.aborted) return;
-      if (frame._tag === 'Right') io.out(json ? JSON.stringify(frame.right) : describeMessage(frame.right));
-      else io.err(`undecodable: ${'message' in frame.left ? frame.left.message : `line over ${frame.left.limit} bytes`}`);
-    },
-  });
+  let exit = 0;
   try {
-    await until(open.lost, signal);
+    // Lines exist on the TCP API only: `auto` means TCP here.
+    const open = await openEngine({ ...engine, api: 'tcp' }, {
+      signal,
+      onFrame: (frame) => {
+        if (signal.aborted) return;
+        if (frame._tag === 'Right') io.out(json ? JSON.stringify({ event: frame.right.kind, ...frame.right }) : describeMessage(frame.right));
+        else io.err(`undecodable: ${'message' in frame.left ? frame.left.message : `line over ${frame.left.limit} bytes`}`);
+      },
+    });
+    try {
+      await until(open.lost, signal);
+    } finally {
+      await open.close();
+    }
+  } catch (error) {
+    exit = exitCodeOf(error);
+    const code = (error as { code?: unknown }).code;
+    if (json) io.out(JSON.stringify({ event: 'error', code: typeof code === 'string' ? code : error instanceof Error ? error.name : 'ERROR', message: messageOf(error), exit }));
+    throw error;
   } finally {
-    await open.close();
+    if (json) io.out(JSON.stringify({ event: 'end', exit }));
   }
 }
 

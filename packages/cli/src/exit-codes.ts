@@ -47,6 +47,17 @@ export class NotAnEngine extends Error {
   }
 }
 
+/** `ace-rx serve`'s port is taken: exit 1, said in one line before anything starts. */
+export class PortInUse extends Error {
+  override readonly name = 'PortInUse';
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {
+    super(`serve: port ${port} on ${host} is in use (another ace-rx serve?): choose another with --port, or --port 0 for a free one`);
+  }
+}
+
 /** The engine went away while the stream was playing or being saved. */
 export class EngineLost extends Error {
   override readonly name = 'EngineLost';

@@ -1,6 +1,6 @@
 // `ace-rx serve`'s options and help. The gateway itself (serve.ts) is imported when the
 // command runs, so that `ace-rx --help`, `play`, `watch` and `info` never load it.
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, type Help, InvalidArgumentError, Option } from 'commander';
 import { parsePort } from './checks.js';
 import { UsageError } from './exit-codes.js';
 
@@ -22,9 +22,11 @@ const int = (name: string) => (value: string) => {
  * program's options of the same names (the engine's) are read back when commander
  * gave them to the program, which it does for options after the subcommand.
  */
-export function registerServe(program: Command, io: { readonly err: (line: string) => void }): void {
+export function registerServe(program: Command, io: { readonly err: (line: string) => void }, help: Partial<Help> = {}): void {
   program
     .command('serve')
+    // Its help lists the program's options serve reads (its own --port, --host and --api stand for the others).
+    .configureHelp(help)
     .description('an HTTP gateway where many viewers share one engine stream (players open /ace/getstream?id=...)')
     .option('--port <port>', `gateway port, 0-65535 (default ${SERVE_DEFAULTS.gatewayPort}; 0 picks a free one)`)
     .option('--host <host>', 'address to bind (default 127.0.0.1; 0.0.0.0 to serve the network)')

@@ -1,12 +1,12 @@
 // `ace-rx serve`: the gateway (@ace-rx/gateway) on the command line, with the embedded
 // emulator as a fallback so a newcomer can point a player at it in one command.
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { connect, createServer, isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec';
 import type { Emulator } from '@ace-rx/emulator';
 import { DEFAULT_GATEWAY_PORT, DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, formatLogEvent, parseChannels, playBackend, startGateway, tcpBackend, type Channel, type EngineBackend, type Gateway } from '@ace-rx/gateway';
-import { UsageError } from './exit-codes.js';
+import { PortInUse, UsageError } from './exit-codes.js';
 import { userDirectory } from './target.js';
 
 /** Options of {@link serve}, as `ace-rx serve` parses them. */
@@ -102,8 +102,18 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
     return playBackend({ api, host: a.host, port: a.port, httpPort, productKey });
   };
   let backends = addresses.map((a) => backendOf(a));
+  // A taken port is one line and exit 1 before anything starts, the emulator included.
+  const bindHost = host ?? '127.0.0.1';
+  if (port !== 0) await ensurePortFree(bindHost, port);
   let emulator: Emulator | undefined;
-  if (options.emulate === true) {
+  if (options.emulate !== true) {
+    // Said at start, not when the first player gets a 503.
+    const tried = addresses.flatMap((a) => (api === 'auto' ? [{ ...a, api: 'TCP' }, { host: a.host, port: options.httpPort ?? DEFAULT_HTTP_PORT, api: 'HTTP' }] : [{ ...a, api: api.toUpperCase() }]));
+    const answered = await Promise.all(tried.map((t) => answers(t.host, t.port, 1_000)));
+    if (!answered.some(Boolean)) {
+      log(`ace-rx serve: no engine answers at ${tried.map((t) => `${t.host}:${t.port} (${t.api} API)`).join(', ')}: players get 503 until one does; add --emulate to serve from the embedded emulator meanwhile`);
+    }
+  } else {
     const answers = await Promise.all(backends.map((b) => b.probe(1_000)));
     if (!answers.some(Boolean)) {
       const { startEmulator } = await import('@ace-rx/emulator'); // only when it serves
@@ -142,8 +152,40 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
     };
   } catch (error) {
     await emulator?.close();
+    // Taken between the check and the gateway's listen(): the same one line.
+    if ((error as { code?: unknown }).code === 'EADDRINUSE') throw new PortInUse(bindHost, port);
     throw error;
   }
+}
+
+/** Whether something accepts a TCP connection at `host:port` within `ms`. */
+function answers(host: string, port: number, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), ms);
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** Fails with {@link PortInUse} when `host:port` cannot be listened on because it is taken. */
+async function ensurePortFree(host: string, port: number): Promise<void> {
+  const probe = createServer();
+  const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    probe.once('error', resolve);
+    probe.listen(port, host, () => resolve(undefined));
+  });
+  if (error === undefined) {
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    return;
+  }
+  if (error.code === 'EADDRINUSE') throw new PortInUse(host, port);
+  // Another failure (a host that is not this machine's, no permission) is the gateway's to report.
 }
 
 /** The embedded emulator's contents as channels: by player id where it has one, else by infohash. */

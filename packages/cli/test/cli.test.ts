@@ -189,11 +189,15 @@ describe('ace-rx watch', () => {
     return { run, engine: e };
   }
 
-  it('prints every engine message, one JSON object per line with --json', async () => {
+  it('prints every engine message, one JSON object per line with --json, keyed event like play --json (kind kept one release), then the end line on Ctrl-C', async () => {
     const { run, engine: e } = await watchUntil(['--json'], 'getuserdata');
     expect(run.code).toBe(130); // Ctrl-C
-    const messages = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as unknown);
-    expect(messages).toContainEqual({ kind: 'EVENT', name: 'getuserdata', params: {} });
+    const messages = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(messages).toContainEqual({ event: 'EVENT', kind: 'EVENT', name: 'getuserdata', params: {} });
+    expect(messages[0]).toMatchObject({ event: 'HELLOTS', kind: 'HELLOTS' });
+    for (const m of messages) expect(typeof m['event']).toBe('string');
+    expect(messages.at(-1)).toEqual({ event: 'end', exit: 130 });
+    expect(messages.at(-2)).toMatchObject({ event: 'error', exit: 130 });
     expect(sent(e)).toContain('USERDATA [{"gender": 1}, {"age": 4}]');
   }, 30_000);
 

@@ -149,7 +149,9 @@ describe('@ace-rx/codec/http try* and decode* functions are total (finding 2)', 
         total({ output: 'ts', content: value });
         total({ output: 'hls', content: { infohash: IH }, extra: value, pid: value });
       }),
-      { numRuns: RUNS },
+      // Totality, not a law: every value goes through every decoder three ways; 500 values
+      // are tens of thousands of calls (CI's 2000 cost 14 s for no more finds).
+      { numRuns: Math.min(RUNS, 500) },
     );
   });
 

@@ -16,6 +16,7 @@ import {
   UserDataCodec,
 } from '@ace-rx/codec';
 import { arbLoadResponse, arbStatusPart, arbText } from '@ace-rx/codec/arbitraries';
+import { expectEqual } from './expect-equal.js';
 
 const RUNS = Number(process.env['FC_RUNS'] ?? (process.env['CI'] ? 2000 : 500));
 
@@ -77,7 +78,7 @@ describe('StatusPartCodec', () => {
   it('round-trips every part', () => {
     fc.assert(
       fc.property(arbStatusPart, (part) => {
-        expect(StatusPartCodec.decode(StatusPartCodec.encode(part))).toEqual({ _tag: 'Right', right: part });
+        expectEqual(StatusPartCodec.decode(StatusPartCodec.encode(part)), { _tag: 'Right', right: part });
       }),
       { numRuns: RUNS },
     );
@@ -89,7 +90,7 @@ describe('LoadResponseCodec', () => {
     fc.assert(
       fc.property(arbLoadResponse, (response) => {
         const json = JSON.parse(JSON.stringify(LoadResponseCodec.encode(response))) as unknown;
-        expect(LoadResponseCodec.decode(json)).toEqual({ _tag: 'Right', right: response });
+        expectEqual(LoadResponseCodec.decode(json), { _tag: 'Right', right: response });
       }),
       { numRuns: RUNS },
     );

@@ -15,6 +15,7 @@ import {
   type EngineMessage,
 } from '@ace-rx/codec';
 import { DIRECTIONS, type Direction } from './directions.js';
+import { expectEqual } from './expect-equal.js';
 
 const RUNS = Number(process.env['FC_RUNS'] ?? (process.env['CI'] ? 2000 : 500));
 
@@ -86,14 +87,18 @@ function canonical(value: unknown): unknown {
 /** The law: an EncodeError, or a line without CR/LF that decodes back to `message` (see {@link canonical}). */
 function expectRefusedOrFaithful(direction: Direction, message: unknown): 'refused' | 'encoded' {
   const result = TRY[direction.name]!(message);
+  // jest's matchers only when the plain check fails (the same conditions, a fraction of
+  // the cost: this runs tens of thousands of times), so a failure reads as theirs.
   if (result._tag === 'Left') {
-    expect(result.left).toBeInstanceOf(EncodeError);
-    expect(result.left).toMatchObject({ _tag: 'EncodeError', code: 'ENCODE_ERROR' });
+    if (!(result.left instanceof EncodeError) || result.left._tag !== 'EncodeError' || result.left.code !== 'ENCODE_ERROR') {
+      expect(result.left).toBeInstanceOf(EncodeError);
+      expect(result.left).toMatchObject({ _tag: 'EncodeError', code: 'ENCODE_ERROR' });
+    }
     return 'refused';
   }
   const line = result.right;
-  expect(line).not.toMatch(/[\r\n]/);
-  expect(direction.decode(line)).toEqual({ _tag: 'Right', right: canonical(message) });
+  if (/[\r\n]/.test(line)) expect(line).not.toMatch(/[\r\n]/);
+  expectEqual(direction.decode(line), { _tag: 'Right', right: canonical(message) });
   return 'encoded';
 }
 
@@ -175,7 +180,8 @@ describe.each(DIRECTIONS.map((d) => [d.name, d] as const))('%s encoders', (_name
         const { path, value } = strings[pick % strings.length]!;
         expectRefusedOrFaithful(direction, changed(message, path, () => inject(value as string, c, at)));
       }),
-      { numRuns: RUNS * 6 },
+      // Supplements the exhaustive per-field test above, which tries every field of every kind.
+      { numRuns: RUNS * 2 },
     );
   });
 

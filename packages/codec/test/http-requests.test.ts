@@ -21,6 +21,7 @@ import {
 } from '@ace-rx/codec/http';
 import { arbHttpStartRequest } from '@ace-rx/codec/http/arbitraries';
 import { ENGINE_STATES, isKnownStatusState } from '@ace-rx/codec';
+import { expectEqual } from './expect-equal.js';
 
 // Thousands of runs per codec in CI, as for the TCP API's messages; fewer locally keeps the loop fast.
 const RUNS = Number(process.env['FC_RUNS'] ?? (process.env['CI'] ? 2000 : 500));
@@ -156,8 +157,8 @@ describe('parseStartQuery (engine side)', () => {
       fc.property(arbHttpStartRequest, (request) => {
         const url = new URL(startUrl(BASE, request));
         expect(url.pathname).toBe(request.output === 'ts' ? '/ace/getstream' : '/ace/manifest.m3u8');
-        expect(parseStartQuery(url.searchParams, request.output)).toEqual(E.right(request));
-        expect(parseStartQuery(url.search, request.output)).toEqual(E.right(request));
+        expectEqual(parseStartQuery(url.searchParams, request.output), E.right(request));
+        expectEqual(parseStartQuery(url.search, request.output), E.right(request));
       }),
       { numRuns: RUNS },
     );
