@@ -70,8 +70,9 @@ describe.each(['tcp', 'http'] as const)('HLS cut from the ring, %s API', (api) =
     const before = parseHls((await fetchText(url)).body) as InstanceType<typeof hlsTypes.MediaPlaylist>;
     const lastBefore = before.segments[before.segments.length - 1]!.mediaSequenceNumber;
     const { port, httpPort } = engine;
+    // Killed: the gateway's retries start failing while nothing listens.
     await engine.close();
-    await new Promise((r) => setTimeout(r, 1_500));
+    await new Promise((r) => setTimeout(r, 500));
     engine = await fastEmulator({ port, httpPort });
     const started = Date.now();
     let after: InstanceType<typeof hlsTypes.MediaPlaylist> | undefined;
