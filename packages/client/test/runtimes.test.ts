@@ -78,7 +78,9 @@ describe.each(RUNTIMES)('the HTTP backend under $name', (runtime) => {
         logLevel: 'silent',
       });
       expect(existsSync(bundle)).toBe(true);
-      engine = await startEmulator({ timing: { prebufferMs: 60, statusIntervalMs: 5 } });
+      // 300 ms of prebuffer polled every 10 ms: more than one progress event even when a
+      // loaded machine (jest runs two suites at once) delays the runtime's polls (60 ms once gave one).
+      engine = await startEmulator({ timing: { prebufferMs: 300, statusIntervalMs: 5 } });
       const { code, stdout, stderr } = await run(runtime.binary!, [...runtime.args(bundle), String(engine.httpPort)]);
       expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
       const result = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
