@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, type Help } from 'commander';
 import { parseApi, parsePort, parseTimeout } from './checks.js';
-import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec';
+import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec/handshake';
 import type { EngineOptions } from './engine.js';
 import { EXIT, exitCodeOf, Interrupted, UsageError } from './exit-codes.js';
 import { useColor, type Io } from './report.js';

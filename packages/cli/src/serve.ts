@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { connect, createServer, isIP } from 'node:net';
 import { resolve } from 'node:path';
-import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec';
+import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec/handshake';
 import type { Emulator } from '@ace-rx/emulator';
 import { DEFAULT_GATEWAY_PORT, DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, formatLogEvent, parseChannels, playBackend, startGateway, tcpBackend, type Channel, type EngineBackend, type Gateway } from '@ace-rx/gateway';
 import { PortInUse, UsageError } from './exit-codes.js';

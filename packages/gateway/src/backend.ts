@@ -1,19 +1,8 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect as netConnect } from 'node:net';
-import {
-  connect,
-  play,
-  ConnectionFailed,
-  ContentError,
-  EngineTimeout,
-  HandshakeRefused,
-  LoadFailed,
-  type EngineApi,
-  type EngineSession,
-  type StartTarget,
-} from '@ace-rx/client';
-import { DEFAULT_PRODUCT_KEY, type LoadSource } from '@ace-rx/codec';
-import { concatMap, filter, firstValueFrom, map, type Subscription, take, tap, timeout } from 'rxjs';
+import type { EngineApi, EngineSession, StartTarget } from '@ace-rx/client';
+import type { LoadSource } from '@ace-rx/codec';
+import type { Subscription } from 'rxjs';
 import { ContentNotFound, EngineUnavailable, GatewayError, StartFailed, StartTimeout, StreamAborted } from './errors.js';
 
 /** What a viewer asked for: a content id (the `acestream://` id, TCP `PID`) or an infohash. */
@@ -72,8 +61,10 @@ export interface EngineBackend {
    * Starts a content and resolves once its bytes flow. Rejects with a
    * {@link GatewayError}: {@link ContentNotFound}, {@link StartFailed},
    * {@link EngineUnavailable}, {@link StartTimeout}, or {@link StreamAborted} after `signal` aborts.
+   * `onInfohash` learns the content's infohash as soon as the engine says it, when that is
+   * before playback (TCP: LOADRESP comes before START).
    */
-  open(content: ContentKey, signal: AbortSignal): Promise<EngineStream>;
+  open(content: ContentKey, signal: AbortSignal, onInfohash?: (infohash: string) => void): Promise<EngineStream>;
   /** Whether the engine answers now (within `timeoutMs`). */
   probe(timeoutMs: number): Promise<boolean>;
   /** Starts a content as HLS (backends on the HTTP API only); rejects like {@link EngineBackend.open}. */
@@ -114,7 +105,18 @@ export interface TcpBackendOptions {
 /** Default TCP API port of the engine. */
 export const DEFAULT_TCP_PORT = 62062;
 
-function toGatewayError(error: unknown, startMs: number): GatewayError {
+/**
+ * The client, rxjs and the codec, loaded when an engine session first starts rather than
+ * with the gateway: an idle gateway holds some 20 MiB less (rxjs and io-ts are big to load).
+ * The client's `connect` wins over rxjs's operator of the same name.
+ */
+type Engines = Omit<typeof import('rxjs'), 'connect'> & typeof import('@ace-rx/client') & { readonly DEFAULT_PRODUCT_KEY: string };
+let engines: Promise<Engines> | undefined;
+const loadEngines = (): Promise<Engines> =>
+  (engines ??= Promise.all([import('rxjs'), import('@ace-rx/client'), import('@ace-rx/codec')]).then(([rx, client, codec]) => ({ ...rx, ...client, DEFAULT_PRODUCT_KEY: codec.DEFAULT_PRODUCT_KEY })));
+
+function toGatewayError(m: Engines, error: unknown, startMs: number): GatewayError {
+  const { LoadFailed, ContentError, ConnectionFailed, HandshakeRefused, EngineTimeout } = m;
   if (error instanceof GatewayError) return error;
   if (error instanceof LoadFailed) return new ContentNotFound(error.reason);
   if (error instanceof ContentError) return new StartFailed(error.reason);
@@ -191,13 +193,14 @@ export function tcpBackend(options: TcpBackendOptions = {}): EngineBackend {
   const startMs = options.startTimeoutMs ?? 60_000;
   return {
     name: `tcp ${host}:${port}`,
-    open(content, signal) {
-      return new Promise<EngineStream>((resolve, reject) => {
+    open: (content, signal, onInfohash) =>
+      loadEngines().then((m) => new Promise<EngineStream>((resolve, reject) => {
+        const { connect, concatMap, tap, filter, map, DEFAULT_PRODUCT_KEY } = m;
         if (signal.aborted) return reject(new StreamAborted());
         let session: EngineSession | undefined;
         let stats: EngineStats | undefined;
         let subscription: Subscription | undefined;
-        const o = opening(signal, resolve, reject, (error) => toGatewayError(error, startMs), () => {
+        const o = opening(signal, resolve, reject, (error) => toGatewayError(m, error, startMs), () => {
           // A session already lost answers STOP with SessionClosed: nothing to stop then.
           if (session !== undefined) session.stop().subscribe({ error: () => undefined });
           subscription?.unsubscribe();
@@ -220,15 +223,16 @@ export function tcpBackend(options: TcpBackendOptions = {}): EngineBackend {
             }),
             concatMap((s) =>
               s.load(source).pipe(
-                concatMap((loaded) =>
-                  s.start(source, [0]).pipe(
+                concatMap((loaded) => {
+                  if (loaded.infohash) onInfohash?.(loaded.infohash.toLowerCase());
+                  return s.start(source, [0]).pipe(
                     tap((event) => {
                       if (event.type === 'ad') s.playback(event.url, 100).subscribe({ error: () => undefined });
                     }),
                     filter((event) => event.type === 'playing'),
                     map((event) => ({ s, url: event.url, live: event.live, infohash: event.infohash ?? (loaded.infohash || undefined) })),
-                  ),
-                ),
+                  );
+                }),
               ),
             ),
           )
@@ -236,16 +240,16 @@ export function tcpBackend(options: TcpBackendOptions = {}): EngineBackend {
             next: ({ s, url, live, infohash }) => o.playing({ url, live, infohash }, (sig, headers) => fetchPlayback(url, s.engine.host, s.engine.httpPort, sig, headers), () => stats),
             ...o.ends('the engine connection ended'),
           });
-      });
-    },
+      })),
     probe: (timeoutMs) => tcpProbe(host, port, timeoutMs),
-    idOf: (infohash, timeoutMs) => getPid({ host, port, productKey: options.productKey ?? DEFAULT_PRODUCT_KEY }, infohash, timeoutMs),
+    idOf: (infohash, timeoutMs) => getPid({ host, port, productKey: options.productKey }, infohash, timeoutMs),
   };
 }
 
 /** `GETPID` on a connection of its own: the content id the engine gives an infohash, or `undefined`. */
-function getPid(engine: { host: string; port: number; productKey: string }, infohash: string, timeoutMs: number): Promise<string | undefined> {
-  const found = connect({ ...engine, timeouts: { handshakeMs: timeoutMs, syncMs: timeoutMs } }).pipe(
+async function getPid(engine: { host: string; port: number; productKey: string | undefined }, infohash: string, timeoutMs: number): Promise<string | undefined> {
+  const { connect, concatMap, take, timeout, firstValueFrom, DEFAULT_PRODUCT_KEY } = await loadEngines();
+  const found = connect({ ...engine, productKey: engine.productKey ?? DEFAULT_PRODUCT_KEY, timeouts: { handshakeMs: timeoutMs, syncMs: timeoutMs } }).pipe(
     concatMap((s) => s.getPid(infohash)),
     take(1),
     timeout({ first: timeoutMs }),
@@ -286,12 +290,13 @@ export function playBackend(options: PlayBackendOptions): EngineBackend {
   const probePort = options.api === 'http' ? httpPort : port;
   return {
     name: `${options.api} ${host}:${options.api === 'http' ? httpPort : options.api === 'tcp' ? port : `${port}/${httpPort}`}`,
-    open(content, signal) {
-      return new Promise<EngineStream>((resolve, reject) => {
+    open: (content, signal) =>
+      loadEngines().then((m) => new Promise<EngineStream>((resolve, reject) => {
+        const { play, DEFAULT_PRODUCT_KEY } = m;
         if (signal.aborted) return reject(new StreamAborted());
         let stats: EngineStats | undefined;
         let subscription: Subscription | undefined;
-        const o = opening(signal, resolve, reject, (error) => playError(error, startMs), () => subscription?.unsubscribe());
+        const o = opening(signal, resolve, reject, (error) => playError(m, error, startMs), () => subscription?.unsubscribe());
         subscription = play(loadSource(content), {
           api: options.api,
           host,
@@ -310,16 +315,16 @@ export function playBackend(options: PlayBackendOptions): EngineBackend {
           },
           ...o.ends('the engine session ended'),
         });
-      });
-    },
+      })),
     probe: (timeoutMs) => tcpProbe(host, probePort, timeoutMs),
-    ...(options.api === 'http' ? {} : { idOf: (infohash: string, timeoutMs: number) => getPid({ host, port, productKey: options.productKey ?? DEFAULT_PRODUCT_KEY }, infohash, timeoutMs) }),
+    ...(options.api === 'http' ? {} : { idOf: (infohash: string, timeoutMs: number) => getPid({ host, port, productKey: options.productKey }, infohash, timeoutMs) }),
     fetch: (url, signal) => fetchPlayback(url, host, undefined, signal),
     ...(options.api === 'tcp'
       ? {}
       : {
-          openHls(content: ContentKey, signal: AbortSignal): Promise<HlsSource> {
-            return new Promise<HlsSource>((resolve, reject) => {
+          openHls: (content: ContentKey, signal: AbortSignal): Promise<HlsSource> =>
+            loadEngines().then((m) => new Promise<HlsSource>((resolve, reject) => {
+              const { play } = m;
               if (signal.aborted) return reject(new StreamAborted());
               let subscription: Subscription | undefined;
               const control = abortable(signal, reject, () => subscription?.unsubscribe());
@@ -331,18 +336,17 @@ export function playBackend(options: PlayBackendOptions): EngineBackend {
                 error: (error: unknown) => {
                   if (control.stopped()) return;
                   control.stop();
-                  reject(playError(error, startMs));
+                  reject(playError(m, error, startMs));
                 },
               });
-            });
-          },
+            })),
         }),
   };
 }
 
 /** An error of `play()` as the gateway answers it: a start error saying "not found" is {@link ContentNotFound}. */
-function playError(error: unknown, startMs: number): GatewayError {
-  return error instanceof ContentError && /not found/i.test(error.reason) ? new ContentNotFound(error.reason) : toGatewayError(error, startMs);
+function playError(m: Engines, error: unknown, startMs: number): GatewayError {
+  return error instanceof m.ContentError && /not found/i.test(error.reason) ? new ContentNotFound(error.reason) : toGatewayError(m, error, startMs);
 }
 
 /** An idempotent `stop` (which runs `cleanup`), called by `signal` aborting too, which then rejects with {@link StreamAborted}. */

@@ -81,10 +81,11 @@ export class EnginePool {
   /**
    * Starts `content` on the best engine. An engine that does not answer
    * ({@link EngineUnavailable}) is taken out and the next one tried; any other failure is
-   * the content's and rejects at once. `onTry` learns each engine tried. Resolves with the
+   * the content's and rejects at once. `onTry` learns each engine tried, `onInfohash` the
+   * content's infohash when an engine says it before playback. Resolves with the
    * engine (claimed: {@link EnginePool.release} it when the session ends) and its stream.
    */
-  async open(content: ContentKey, key: string, signal: AbortSignal, onTry: (slot: EngineSlot) => void): Promise<{ slot: EngineSlot; stream: EngineStream }> {
+  async open(content: ContentKey, key: string, signal: AbortSignal, onTry: (slot: EngineSlot) => void, onInfohash?: (infohash: string) => void): Promise<{ slot: EngineSlot; stream: EngineStream }> {
     const tried = new Set<EngineSlot>();
     for (;;) {
       const slot = this.candidates(tried)[0];
@@ -92,7 +93,7 @@ export class EnginePool {
       this.claim(slot, 'stream', key);
       onTry(slot);
       try {
-        const stream = await slot.backend.open(content, signal);
+        const stream = await slot.backend.open(content, signal, onInfohash);
         slot.up = true;
         return { slot, stream };
       } catch (error) {

@@ -62,6 +62,14 @@ export class StreamAborted extends GatewayError {
   }
 }
 
+/** HLS was asked of a content that is a file (a film), not a live stream: 409; its `/ace/getstream` URL serves it, with Range. */
+export class NotLive extends GatewayError {
+  override readonly name = 'NotLive';
+  constructor() {
+    super('NOT_LIVE', 409, 'the content is a file, not a live stream: open its /ace/getstream URL (it takes Range) instead of HLS');
+  }
+}
+
 /** HLS was asked of a gateway whose engines are all TCP-only backends: 501. */
 export class NoHls extends GatewayError {
   override readonly name = 'NoHls';

@@ -13,7 +13,7 @@ export {
   type PlayBackendOptions,
   type HlsSource,
   type ContentKey, type EngineBackend, type EngineStats, type EngineStream, type TcpBackendOptions } from './backend.js';
-export { AtCapacity, ContentNotFound, EngineUnavailable, GatewayError, InvalidGatewayOption, NoHls, StartFailed, StartTimeout, StreamAborted } from './errors.js';
+export { AtCapacity, ContentNotFound, EngineUnavailable, GatewayError, InvalidGatewayOption, NoHls, NotLive, StartFailed, StartTimeout, StreamAborted } from './errors.js';
 export { formatLogEvent, type GatewayLogEvent } from './log.js';
 export { DEFAULT_GATEWAY_PORT, type GatewayOptions, type Limits, type RetryPolicy } from './options.js';
 export { type GatewayStatus, type StreamStatus } from './routes/operations.js';

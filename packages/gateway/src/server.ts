@@ -72,7 +72,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const serveContent = ({ req, res, url, startedAt }: Request) => {
     const content = selectorOf(url);
-    if (content === 'bad') return sendJson(res, 400, { error: 'BAD_REQUEST', message: 'give exactly one of id=<content id> or infohash=<40 hex digits>' });
+    if (content === 'bad') return sendJson(res, 400, { error: 'BAD_REQUEST', message: 'give exactly one of id=<content id>, content_id=<content id>, infohash=<40 hex digits> or magnet=<magnet link>' });
     if (content === undefined) return sendJson(res, 404, { error: 'NOT_FOUND', message: `no route ${url.pathname}` });
     if (url.pathname === '/ace/manifest.m3u8') return settings.hls === 'engine' ? hls.serveManifest(req, res, content, streams.size) : serveRingManifest(ctx, req, res, content, url);
     return serveStream(ctx, req, res, content, startedAt);

@@ -139,7 +139,7 @@ export class LiveStream {
     private readonly hooks: LiveStreamHooks,
   ) {
     this.ring = new Ring(settings.ringBytes);
-    this.segmenter = new Segmenter(this.ring, { minSeconds: settings.hlsSegmentSeconds, window: settings.hlsWindow, ...(hooks.numbering === undefined ? {} : { numbering: hooks.numbering }) });
+    this.segmenter = new Segmenter({ minSeconds: settings.hlsSegmentSeconds, window: settings.hlsWindow, ...(hooks.numbering === undefined ? {} : { numbering: hooks.numbering }) });
     this.keyFrames = new KeyFrameIndex(this.ring, settings.mpegts, (key) => this.segmenter.keyFrame(key));
     this.infohash = content.kind === 'infohash' ? content.value : undefined;
     this.identified = new Promise<void>((resolve) => (this.settleIdentified = resolve));
@@ -215,10 +215,16 @@ export class LiveStream {
       this.failAttempt = fail;
       if (!this.hadBytes) this.state = 'starting';
       this.pool
-        .open(this.content, this.key, abort.signal, (slot) => {
-          this.slot = slot;
-          this.engineName = slot.backend.name;
-        })
+        .open(
+          this.content,
+          this.key,
+          abort.signal,
+          (slot) => {
+            this.slot = slot;
+            this.engineName = slot.backend.name;
+          },
+          (infohash) => this.learnInfohash(infohash),
+        )
         .then(({ slot, stream }) => {
           if (done) {
             this.pool.release(slot);
@@ -275,7 +281,9 @@ export class LiveStream {
     this.bytesIn += chunk.length;
     this.hadBytes = true;
     this.state = 'playing';
+    const at = this.ring.total;
     this.ring.append(chunk);
+    if (this.settings.mpegts) this.segmenter.append(chunk, at);
     this.keyFrames.push(chunk);
     this.settleFirst();
     this.maybePause();
@@ -284,16 +292,21 @@ export class LiveStream {
   /** (Re)starts the silence watchdog of the current attempt: it fails the attempt, and so ends the stream. */
   /** What the engine said the content is, at its first attempt that says it. */
   private learnIdentity(stream: EngineStream): void {
-    if (stream.infohash !== undefined && this.infohash === undefined) {
-      this.infohash = stream.infohash;
-      this.hooks.onIdentity(this, stream.infohash);
-    }
+    if (stream.infohash !== undefined) this.learnInfohash(stream.infohash);
+    this.settleIdentified();
+  }
+
+  /** The engine named the content's infohash (the first time counts). */
+  private learnInfohash(infohash: string): void {
+    if (this.infohash !== undefined) return;
+    this.infohash = infohash;
+    this.hooks.onIdentity(this, infohash);
     this.settleIdentified();
   }
 
   /** A file, not a live stream: viewers read it by ranges through {@link LiveStream.film}; nothing flows into the ring. */
   private openFilm(stream: EngineStream, fail: (error: unknown) => void): void {
-    const film = Film.from(stream, undefined);
+    const film = Film.from(stream, undefined, { in: (n) => (this.bytesIn += n), out: (n) => (this.bytesOutGone += n) });
     if (film instanceof GatewayError) return fail(film);
     this.film = film;
     this.hadBytes = true;
@@ -311,7 +324,9 @@ export class LiveStream {
     const cut = this.ring.total % TS_PACKET;
     if (cut !== 0) {
       const filler = Buffer.alloc(TS_PACKET - cut, 0xff);
+      const at = this.ring.total;
       this.ring.append(filler);
+      this.segmenter.append(filler, at);
       this.keyFrames.push(filler);
     }
     this.segmenter.discontinuity(this.ring.total, this.keyFrames.lastPts);

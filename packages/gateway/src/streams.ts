@@ -4,11 +4,24 @@ import { AtCapacity } from './errors.js';
 import { IdentityCache, keyOf } from './identity.js';
 import type { Log } from './log.js';
 import type { Limits } from './options.js';
-import { LiveStream, type LiveStreamSettings } from './stream.js';
+import type { LiveStream, LiveStreamSettings } from './stream.js';
 import type { SegmentNumbering } from './ts/segmenter.js';
 
 /** How long a viewer waits for the engine to say what content id an infohash is, before a stream of its own starts. */
 const REVERSE_LOOKUP_MS = 2_000;
+/**
+ * How long an infohash viewer waits for streams still learning their infohash (a start by
+ * content id under way) before it starts its own: long enough for a start that goes well
+ * (the engine names the infohash in LOADRESP, before START), short enough that a content
+ * that never starts does not hold up the others.
+ */
+const IDENTIFY_WAIT_MS = 3_000;
+
+/** Resolves when `promise` settles or `ms` pass, whichever comes first; leaves no timer behind. */
+function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([promise.then(() => undefined, () => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
+}
 
 /**
  * The live streams, one engine session per content whatever a viewer calls it: by
@@ -26,6 +39,8 @@ export class StreamRegistry {
   private readonly numbering = new Map<string, SegmentNumbering>();
   /** What the engines said of contents: content id ↔ infohash. */
   readonly identities = new IdentityCache();
+  /** The live stream's code (rxjs and all), loaded by the first {@link StreamRegistry.find}: an idle gateway does without it. */
+  private LiveStreamClass: typeof LiveStream | undefined;
 
   constructor(
     private readonly settings: LiveStreamSettings & { readonly limits: Limits },
@@ -50,11 +65,12 @@ export class StreamRegistry {
    * engines which id the running streams' infohashes have. `undefined` when none runs.
    */
   async find(content: ContentKey): Promise<LiveStream | undefined> {
+    this.LiveStreamClass ??= (await import('./stream.js')).LiveStream;
     const known = this.lookup(content);
     if (known !== undefined) return known;
     if (content.kind === 'infohash') {
       const learning = this.list().filter((s) => s.infohash === undefined && s.state !== 'ended');
-      if (learning.length > 0) await Promise.all(learning.map((s) => s.identified));
+      if (learning.length > 0) await settledWithin(Promise.all(learning.map((s) => s.identified)), IDENTIFY_WAIT_MS);
     } else {
       await this.askIds();
     }
@@ -64,9 +80,11 @@ export class StreamRegistry {
   /**
    * The stream of `content`, made (not yet started: its first subscriber starts it) when
    * none runs; {@link AtCapacity} when a limit says no. Synchronous: call it right after
-   * {@link StreamRegistry.find}, or alone.
+   * {@link StreamRegistry.find} (which loads the live stream's code).
    */
   streamFor(content: ContentKey): LiveStream | AtCapacity {
+    const LiveStream = this.LiveStreamClass;
+    if (LiveStream === undefined) throw new Error('StreamRegistry.streamFor before find()');
     const { limits } = this.settings;
     if (this.viewerCount() + this.waitingCount() >= limits.maxViewers) return new AtCapacity('maxViewers', limits.maxViewers);
     let stream = this.lookup(content);
@@ -126,6 +144,11 @@ export class StreamRegistry {
   /** Ends every stream. */
   stopAll(reason: string): void {
     for (const stream of this.list()) stream.stop(reason);
+  }
+
+  /** The running stream of `content` as known now (no engine asked, no wait). */
+  running(content: ContentKey): LiveStream | undefined {
+    return this.lookup(content);
   }
 
   /** The running stream of `content` under one of its names, or through the identity cache. */

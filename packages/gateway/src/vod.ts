@@ -57,6 +57,14 @@ export function resolveRange(header: string | undefined, size: number): RangeAns
   return { kind: 'partial', start, end: last === '' ? size - 1 : Math.min(Number(last), size - 1) };
 }
 
+/** Counters a {@link Film} adds its bytes to (the stream's, which outlive one engine session). */
+export interface FilmCounts {
+  /** Bytes read from the engine. */
+  in(bytes: number): void;
+  /** Bytes written to a viewer. */
+  out(bytes: number): void;
+}
+
 /**
  * A file (a film, an episode) on one engine session, served as the engine's own HTTP
  * server does: `Content-Length`, `Accept-Ranges`, `Range` → 206, 416, HEAD. The engine's
@@ -75,10 +83,12 @@ export class Film {
     readonly size: number,
     /** Its media type. */
     readonly contentType: string,
+    /** Where the bytes read from the engine and written to viewers are counted. */
+    private readonly counts: FilmCounts,
   ) {}
 
   /** Reads what the first GET of the playback URL said (size, type) and lets go of it: the viewers' ranges are read afresh. */
-  static from(source: EngineStream, fileName: string | undefined): Film | StartFailed {
+  static from(source: EngineStream, fileName: string | undefined, counts: FilmCounts): Film | StartFailed {
     const head = source.body;
     source.body.destroy();
     const total = /\/(\d+)$/.exec(String(head.headers['content-range'] ?? ''))?.[1] ?? head.headers['content-length'];
@@ -87,7 +97,7 @@ export class Film {
     const given = head.headers['content-type'];
     const named = fileName === undefined ? undefined : contentTypeOf(fileName);
     const type = given !== undefined && given !== 'application/octet-stream' ? given : (named ?? contentTypeOf(new URL(source.url).pathname) ?? 'application/octet-stream');
-    return new Film(source, size, type);
+    return new Film(source, size, type, counts);
   }
 
   /** Answers one viewer's GET or HEAD, with its `Range`. */
@@ -110,7 +120,8 @@ export class Film {
         const last = Math.min(end, at + FILM_PIECE_BYTES - 1);
         const piece = await this.fetch(at, last, abort.signal);
         at = last + 1;
-        if (!res.write(piece)) await new Promise<void>((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
+        this.counts.out(piece.length);
+        if (!res.write(piece)) await drained(res);
       }
       res.end();
     } catch (error) {
@@ -123,7 +134,10 @@ export class Film {
 
   /** Bytes `start`–`end`, fetched when the engine's reader is free. */
   private fetch(start: number, end: number, signal: AbortSignal): Promise<Buffer> {
-    const turn = this.queue.then(() => read(this.source, start, end, signal));
+    const turn = this.queue.then(() => read(this.source, start, end, signal)).then((piece) => {
+      this.counts.in(piece.length);
+      return piece;
+    });
     this.queue = turn.then(
       () => undefined,
       () => undefined,
@@ -162,4 +176,17 @@ async function readOnce(res: IncomingMessage, start: number, end: number): Promi
   const piece = Buffer.concat(chunks, n).subarray(from, from + want);
   if (piece.length !== want) throw new StartFailed(`the engine sent ${piece.length} of bytes ${start}-${end}`);
   return piece;
+}
+
+/** Resolves once `res` drains or closes, leaving no listener behind. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
 }

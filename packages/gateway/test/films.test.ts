@@ -1,6 +1,6 @@
 // Films and series through the gateway: answered as the engine's own HTTP server answers
 // them (length, ranges, 416, HEAD), several viewers on one engine session.
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { DEFAULT_PRODUCT_KEY, fileBytes, type Emulator } from '@ace-rx/emulator';
 import { playBackend, startGateway, tcpBackend, type EngineBackend, type Gateway } from '@ace-rx/gateway';
@@ -8,6 +8,11 @@ import { fastEmulator, fetchText, starts, view } from './helpers.js';
 
 let engine: Emulator | undefined;
 let gateway: Gateway | undefined;
+
+const warnings: Error[] = [];
+const onWarning = (w: Error) => warnings.push(w);
+process.on('warning', onWarning);
+afterAll(() => void process.off('warning', onWarning));
 
 afterEach(async () => {
   await gateway?.close();
@@ -74,6 +79,21 @@ describe.each(['tcp', 'http'] as const)('a film through the gateway, %s API', (a
     expect(head.body).toBe('');
     if (api === 'tcp') expect(starts(engine)).toBe(1);
     else expect(engine.httpApi.sessions.all()).toHaveLength(1);
+    // What went out is counted, in /status and the totals.
+    const sent = whole.body.length + tail.body.length + suffix.body.length + middle.body.length + invalid.body.length;
+    expect(gateway.status().streams[0]!.bytesOut).toBe(sent);
+    expect(gateway.status().bytesOut).toBe(sent);
+    expect(gateway.status().streams[0]!.bytesIn).toBeGreaterThanOrEqual(sent);
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+  });
+
+  it('answers HLS of a film at once with 409 NOT_LIVE (its /ace/getstream URL serves it)', async () => {
+    engine = await fastEmulator();
+    gateway = await startGateway({ engines: [backends[api](engine)], port: 0, lingerMs: 200 });
+    const r = await fetchText(`http://127.0.0.1:${gateway.port}/ace/manifest.m3u8?id=series`);
+    expect(r.status).toBe(409);
+    expect(JSON.parse(r.body)).toMatchObject({ error: 'NOT_LIVE' });
+    expect(r.ms).toBeLessThan(5_000);
   });
 
   it('two viewers read different ranges at once from one engine session', async () => {

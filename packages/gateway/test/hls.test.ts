@@ -8,8 +8,6 @@ import { DEFAULT_PRODUCT_KEY, startEmulator, type Emulator } from '@ace-rx/emula
 import { playBackend, startGateway, tcpBackend, type EngineBackend, type Gateway } from '@ace-rx/gateway';
 import { CHANNELS, FAST, fastEmulator, fetchText } from './helpers.js';
 
-/** The fast emulator sends 40 Mbit/s: a 2 s segment is 10 MB, so the ring must hold several. */
-const RING = 64 * 1024 * 1024;
 const ffmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
 let engine: Emulator | undefined;
 let gateway: Gateway | undefined;
@@ -41,7 +39,7 @@ const backends = {
 describe.each(['tcp', 'http'] as const)('HLS cut from the ring, %s API', (api) => {
   it('an HLS-only viewer shows in /status, counts against maxStreams, and media sequence numbers only rise', async () => {
     engine = await fastEmulator();
-    gateway = await startGateway({ engines: [backends[api](engine)], port: 0, limits: { maxStreams: 1 }, ringBytes: RING });
+    gateway = await startGateway({ engines: [backends[api](engine)], port: 0, limits: { maxStreams: 1 } });
     const base = `http://127.0.0.1:${gateway.port}`;
     const a = await fetchText(`${base}/ace/manifest.m3u8?id=chan0`);
     expect(a.status).toBe(200);
@@ -65,7 +63,7 @@ describe.each(['tcp', 'http'] as const)('HLS cut from the ring, %s API', (api) =
 
   it('a player polling through an engine restart gets new segments within 15 s, after a discontinuity', async () => {
     engine = await fastEmulator();
-    gateway = await startGateway({ engines: [backends[api](engine)], port: 0, retry: { attempts: 3, delayMs: 200, maxDelayMs: 1_000 }, engineRecheckMs: 200, ringBytes: RING });
+    gateway = await startGateway({ engines: [backends[api](engine)], port: 0, retry: { attempts: 3, delayMs: 200, maxDelayMs: 1_000 }, engineRecheckMs: 200 });
     const url = `http://127.0.0.1:${gateway.port}/ace/manifest.m3u8?id=chan2`;
     const before = parseHls((await fetchText(url)).body) as InstanceType<typeof hlsTypes.MediaPlaylist>;
     const lastBefore = before.segments[before.segments.length - 1]!.mediaSequenceNumber;

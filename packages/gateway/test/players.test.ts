@@ -10,8 +10,6 @@ import { DEFAULT_PRODUCT_KEY, type Emulator } from '@ace-rx/emulator';
 import { playBackend, startGateway, tcpBackend, type EngineBackend, type Gateway } from '@ace-rx/gateway';
 import { CHANNELS, fastEmulator, fetchText, gatewayFor, starts, view, waitFor } from './helpers.js';
 
-/** The fast emulator sends 40 Mbit/s: a 2 s segment is 10 MB, so the ring must hold several. */
-const RING = 64 * 1024 * 1024;
 const ffmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
 let engine: Emulator | undefined;
 let gateway: Gateway | undefined;
@@ -87,7 +85,7 @@ const backends = {
 describe('one engine session for TS and HLS viewers', () => {
   it.each(['tcp', 'http'] as const)('%s: an id viewer, an infohash viewer and an HLS viewer start one engine session, and the first keeps flowing', async (api) => {
     engine = await fastEmulator();
-    gateway = await startGateway({ engines: [backends[api](engine)], port: 0, lingerMs: 200, ringBytes: RING });
+    gateway = await startGateway({ engines: [backends[api](engine)], port: 0, lingerMs: 200 });
     const base = `http://127.0.0.1:${gateway.port}`;
     const chan = CHANNELS[1]!;
     const first = view(`${base}/ace/getstream?id=${chan.playerId}`);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ContentKey } from '../backend.js';
-import { GatewayError, StartTimeout, StreamAborted } from '../errors.js';
+import { GatewayError, NotLive, StartTimeout, StreamAborted } from '../errors.js';
 import { sendError, sendJson } from '../http.js';
 import type { HlsViewer, LiveStream } from '../stream.js';
 import type { Segment } from '../ts/segmenter.js';
@@ -19,7 +19,7 @@ function contentQuery(url: URL, token: string | undefined): string {
 
 /** Who an HLS player is: playlist and segment requests carry nothing else to tell players apart. */
 function whoIs(req: IncomingMessage): string {
-  return `${req.socket.remoteAddress ?? '?'} ${req.headers['user-agent'] ?? ''}`;
+  return `${req.socket.remoteAddress ?? '?'} ${(req.headers['user-agent'] ?? '').slice(0, 120)}`;
 }
 
 /**
@@ -71,6 +71,7 @@ function firstSegment(stream: LiveStream, res: ServerResponse, ms: number): Prom
     res.once('close', onClose);
     const check = () => {
       if (settled) return;
+      if (stream.film !== undefined) return done(new NotLive());
       if (stream.segmenter.segments().length > 0) return done();
       if (stream.state === 'ended') return done(new StreamAborted());
       cancel = stream.ring.wait(check);
@@ -112,8 +113,10 @@ export async function serveRingSegment(ctx: GatewayContext, req: IncomingMessage
   const stream = await ctx.streams.find(content);
   const segment = stream?.segmenter.segment(sequence);
   const bytes = segment === undefined ? undefined : stream!.segmenter.bytes(segment);
-  if (stream === undefined || bytes === undefined) return sendJson(res, 404, { error: 'NOT_FOUND', message: 'no such HLS segment (the stream ended, or the segment left the window)' });
-  touchViewer(ctx, stream, req);
+  if (stream === undefined || bytes === undefined) return sendJson(res, 404, { error: 'NOT_FOUND', message: 'no such HLS segment (the stream ended, or the segment is out of the window)' });
+  // A segment request keeps a known player counted; it never makes a new one: only the
+  // playlist request does, past the limits.
+  stream.hlsViewers.get(whoIs(req))?.touch();
   let length = 0;
   for (const piece of bytes) length += piece.length;
   stream.bytesOutGone += length;

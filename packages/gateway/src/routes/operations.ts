@@ -20,14 +20,14 @@ export interface StreamStatus {
   readonly engine: string | undefined;
   /** `starting` (no byte yet), `playing`, or `retrying` after a loss. */
   readonly state: 'starting' | 'playing' | 'retrying';
-  /** Viewers receiving bytes. */
+  /** Viewers receiving bytes (of a film: reading it now). */
   readonly viewers: number;
   /** HLS players polling its playlist (they count as viewers for the limits and the linger). */
   readonly hlsViewers: number;
   /** Viewers waiting for the first bytes. */
   readonly waiting: number;
-  /** Where a viewer joining now starts: `key-frame` (PAT, PMT, then the latest key frame), or `packet` when the ring holds no key frame. */
-  readonly joinsAt: 'key-frame' | 'packet';
+  /** Where a viewer of a live stream joining now starts: `key-frame` (PAT, PMT, then a key frame), or `packet` when the ring holds no key frame; none for a film. */
+  readonly joinsAt?: 'key-frame' | 'packet';
   /** How the viewers so far joined. */
   readonly joins: { readonly keyFrame: number; readonly packet: number };
   /** Key frames in the ring now. */
@@ -81,10 +81,10 @@ export function gatewayStatus(ctx: GatewayContext): GatewayStatus {
       infohash: s.infohash,
       engine: s.slot?.backend.name,
       state: s.state === 'ended' ? 'retrying' : s.state,
-      viewers: s.viewers.size,
+      viewers: s.viewers.size + (s.film?.viewers ?? 0),
       hlsViewers: s.hlsViewers.size,
       waiting: s.pending,
-      joinsAt: s.keyFrames.latest() === undefined ? 'packet' : 'key-frame',
+      ...(s.film === undefined ? { joinsAt: s.keyFrames.latest() === undefined ? 'packet' : 'key-frame' } : {}),
       joins: { ...s.joins },
       keyFrames: s.keyFrames.size,
       hlsSegments: s.segmenter.segments().length,

@@ -17,7 +17,7 @@ import type { GatewayContext } from './context.js';
 export async function serveStream(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse, content: ContentKey, startedAt: number): Promise<void> {
   if (req.method === 'HEAD') {
     // A film already running answers as its file; anything else at once, without starting the engine (TV probes).
-    const running = await ctx.streams.find(content);
+    const running = ctx.streams.running(content);
     if (running?.film !== undefined) return running.film.serve(req, res);
     res.writeHead(200, { 'Content-Type': 'video/mp2t', 'Cache-Control': 'no-store' }).end();
     return;
@@ -50,8 +50,15 @@ export async function serveStream(ctx: GatewayContext, req: IncomingMessage, res
     return;
   }
   if (stream.film !== undefined) {
-    res.once('close', () => hold.unsubscribe());
-    return stream.film.serve(req, res);
+    const film = stream.film;
+    const address = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`;
+    const range = req.headers.range === undefined ? '' : ` (${req.headers.range})`;
+    ctx.log({ event: 'viewer-join', stream: stream.key, viewer: address }, `viewer ${address} reads ${stream.key}${range} (${film.viewers + 1} reading)`);
+    res.once('close', () => {
+      hold.unsubscribe();
+      ctx.log({ event: 'viewer-leave', stream: stream.key, viewer: address, reason: 'left' }, `viewer ${address} left ${stream.key} (${film.viewers} reading)`);
+    });
+    return film.serve(req, res);
   }
   const { settings, metrics, log } = ctx;
   const join = stream.keyFrames.joinPlan(settings.backlogBytes);

@@ -72,21 +72,6 @@ export class Ring {
     return { seq: this.firstSeq + lo, offset: offset - this.starts[lo]! };
   }
 
-  /** The bytes from absolute offset `start` to `end` (exclusive) as slices of the chunks, no copy; `undefined` when any of them was dropped. */
-  slice(start: number, end: number): Buffer[] | undefined {
-    const at = this.locate(start);
-    if (at === undefined || end > this.appended || end < start) return undefined;
-    const pieces: Buffer[] = [];
-    let left = end - start;
-    for (let seq = at.seq, offset = at.offset; left > 0; seq++, offset = 0) {
-      const chunk = this.chunk(seq)!;
-      const piece = chunk.subarray(offset, Math.min(chunk.length, offset + left));
-      pieces.push(piece);
-      left -= piece.length;
-    }
-    return pieces;
-  }
-
   /** Appends a chunk, drops the oldest ones past capacity, and wakes waiting cursors. */
   append(chunk: Buffer): void {
     if (this.endedWith !== undefined || chunk.length === 0) return;

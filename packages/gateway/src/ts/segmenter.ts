@@ -1,6 +1,8 @@
 import type { KeyFrame } from '@ace-rx/codec/mpegts';
 import { stringify, types } from 'hls-parser';
-import type { Ring } from './ring.js';
+
+/** Bytes kept before the first segment opens: more than a key frame is found after its start (the scanner's look-ahead and a packet). */
+const LOOKBEHIND_BYTES = 256 * 1024;
 
 /** PTS wrap: 2^33 ticks of 90 kHz. */
 const PTS_MODULUS = 2 ** 33;
@@ -21,6 +23,8 @@ export interface Segment {
   readonly discontinuitySequence: number;
   /** The PAT and PMT packets that precede its key frame. */
   readonly head: Buffer;
+  /** Its bytes: slices of the stream's chunks, no copy. */
+  readonly pieces: readonly Buffer[];
 }
 
 /** Where a segmenter's numbering starts (a stream that replaces an ended one of the same content goes on from it). */
@@ -37,6 +41,8 @@ export interface SegmenterOptions {
   readonly minSeconds?: number;
   /** Segments listed in the playlist at most (default 6). */
   readonly window?: number;
+  /** An open segment past this many bytes (a stream with no key frame in sight) is dropped (default 64 MiB). */
+  readonly maxSegmentBytes?: number;
   /** Where the numbering starts (default 0 and 0, and the first segment is no discontinuity). */
   readonly numbering?: SegmentNumbering;
 }
@@ -49,10 +55,11 @@ interface Open {
 }
 
 /**
- * Cuts a live stream's ring into HLS segments at key frames: each segment starts with a key
- * frame preceded by its PAT and PMT, lasts at least `minSeconds`, and is served from the
- * ring itself (no copy): a segment whose bytes left the ring leaves the playlist. Media
- * sequence numbers only rise; a change of source marks the next segment a discontinuity.
+ * Cuts a live stream into HLS segments at key frames: each segment starts with a key frame
+ * preceded by its PAT and PMT and lasts at least `minSeconds`. A segment holds references
+ * to the stream's chunks (no copy), so it outlives the ring: the playlist always lists
+ * `window` segments, whatever the bitrate. Media sequence numbers only rise; a change of
+ * source marks the next segment a discontinuity.
  */
 export class Segmenter {
   private readonly closed: Segment[] = [];
@@ -62,16 +69,39 @@ export class Segmenter {
   private pendingDiscontinuity: boolean;
   private readonly minSeconds: number;
   private readonly window: number;
+  private readonly maxSegmentBytes: number;
+  /** The chunks since the open segment's key frame, with the offset of each one's first byte. */
+  private pending: { chunk: Buffer; at: number }[] = [];
+  private pendingBytes = 0;
 
-  constructor(
-    private readonly ring: Ring,
-    options: SegmenterOptions = {},
-  ) {
+  constructor(options: SegmenterOptions = {}) {
     this.minSeconds = options.minSeconds ?? 2;
     this.window = options.window ?? 6;
+    this.maxSegmentBytes = options.maxSegmentBytes ?? 64 * 1024 * 1024;
     this.nextSequence = options.numbering?.sequence ?? 0;
     this.discontinuities = options.numbering?.discontinuities ?? 0;
     this.pendingDiscontinuity = options.numbering !== undefined && options.numbering.sequence > 0;
+  }
+
+  /**
+   * A chunk of the stream, at absolute offset `at` (every chunk, in order, before the key
+   * frames found in it): the open segment keeps a reference to it.
+   */
+  append(chunk: Buffer, at: number): void {
+    this.pending.push({ chunk, at });
+    this.pendingBytes += chunk.length;
+    if (this.open === undefined) {
+      // Before a segment opens, a little is kept: the first key frame's packets may have come a chunk or two before it is found.
+      while (this.pending.length > 1 && this.pendingBytes - this.pending[0]!.chunk.length >= LOOKBEHIND_BYTES) this.pendingBytes -= this.pending.shift()!.chunk.length;
+      return;
+    }
+    if (this.pendingBytes > this.maxSegmentBytes) {
+      // No key frame in sight: the open segment is given up, and the next one starts afresh.
+      this.open = undefined;
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.pendingDiscontinuity = true;
+    }
   }
 
   /** A key frame entered the ring: cut here when the open segment is long enough. */
@@ -79,6 +109,7 @@ export class Segmenter {
     const open = this.open;
     if (open === undefined) {
       this.open = this.opening(key, now);
+      this.keepFrom(key.offset);
       return;
     }
     const seconds = elapsed(open, key, now);
@@ -87,11 +118,13 @@ export class Segmenter {
       this.close(open, key.offset, (now - open.at) / 1000);
       this.pendingDiscontinuity = true;
       this.open = this.opening(key, now);
+      this.keepFrom(key.offset);
       return;
     }
     if (seconds < this.minSeconds) return;
     this.close(open, key.offset, seconds);
     this.open = this.opening(key, now);
+    this.keepFrom(key.offset);
   }
 
   /**
@@ -103,29 +136,27 @@ export class Segmenter {
     const open = this.open;
     this.open = undefined;
     this.pendingDiscontinuity = true;
-    if (open === undefined || offset <= open.key.offset) return;
-    const seconds = lastPts !== undefined && open.key.pts !== undefined ? ptsSeconds(open.key.pts, lastPts) : undefined;
-    this.close(open, offset, seconds !== undefined && seconds > 0 && seconds < 60 ? seconds : (now - open.at) / 1000);
+    if (open !== undefined && offset > open.key.offset) {
+      const seconds = lastPts !== undefined && open.key.pts !== undefined ? ptsSeconds(open.key.pts, lastPts) : undefined;
+      this.close(open, offset, seconds !== undefined && seconds > 0 && seconds < 60 ? seconds : (now - open.at) / 1000);
+    }
+    this.pending = [];
+    this.pendingBytes = 0;
   }
 
-  /** The segments a playlist lists now: whole in the ring, the newest `window` of them. */
+  /** The segments a playlist lists now: the newest `window` of them. */
   segments(): Segment[] {
-    const first = this.ring.firstOffset;
-    let drop = 0;
-    while (drop < this.closed.length && this.closed[drop]!.start < first) drop++;
-    if (drop > 0) this.closed.splice(0, drop);
     return this.closed.slice(-this.window);
   }
 
-  /** Segment `sequence` while the ring holds it. */
+  /** Segment `sequence` while it is kept (the listed ones and two before them, for players a little behind). */
   segment(sequence: number): Segment | undefined {
-    return this.segments().find((s) => s.sequence === sequence);
+    return this.closed.find((s) => s.sequence === sequence);
   }
 
-  /** A segment's bytes: its PAT and PMT, then its run of the ring (slices, no copy); `undefined` once they left the ring. */
-  bytes(segment: Segment): Buffer[] | undefined {
-    const run = this.ring.slice(segment.start, segment.end);
-    return run === undefined ? undefined : [segment.head, ...run];
+  /** A segment's bytes: its PAT and PMT, then its run of the stream (slices, no copy). */
+  bytes(segment: Segment): Buffer[] {
+    return [segment.head, ...segment.pieces];
   }
 
   /** Where the numbering of a stream that follows this one (same content) starts. */
@@ -164,8 +195,29 @@ export class Segmenter {
     return { key, at: now, discontinuity, discontinuitySequence: this.discontinuities };
   }
 
+  /** Keeps the pending chunks from absolute offset `from` on (the new open segment's). */
+  private keepFrom(from: number): void {
+    let drop = 0;
+    while (drop < this.pending.length && this.pending[drop]!.at + this.pending[drop]!.chunk.length <= from) drop++;
+    if (drop > 0) {
+      for (const { chunk } of this.pending.splice(0, drop)) this.pendingBytes -= chunk.length;
+    }
+  }
+
+  /** The pending bytes from the open segment's start to `end` (exclusive), as slices. */
+  private piecesTo(start: number, end: number): Buffer[] {
+    const pieces: Buffer[] = [];
+    for (const { chunk, at } of this.pending) {
+      const from = Math.max(start, at);
+      const to = Math.min(end, at + chunk.length);
+      if (to > from) pieces.push(chunk.subarray(from - at, to - at));
+    }
+    return pieces;
+  }
+
   private close(open: Open, end: number, seconds: number): void {
     this.closed.push({
+      pieces: this.piecesTo(open.key.offset, end),
       sequence: this.nextSequence++,
       start: open.key.offset,
       end,
@@ -174,8 +226,9 @@ export class Segmenter {
       discontinuitySequence: open.discontinuitySequence,
       head: Buffer.concat([open.key.pat!, open.key.pmt!]),
     });
-    // Bounded whatever the ring: segments out of the window are never listed again.
-    if (this.closed.length > this.window * 4) this.closed.splice(0, this.closed.length - this.window * 4);
+    // The window and two more, for players a little behind: the memory of HLS is about
+    // (window + 2) segments per stream, whatever the ring.
+    if (this.closed.length > this.window + 2) this.closed.splice(0, this.closed.length - this.window - 2);
   }
 }
 
