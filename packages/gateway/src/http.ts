@@ -26,3 +26,39 @@ export function decodeOrUndefined(text: string): string | undefined {
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * Bytes written to `res` that its connection has not taken yet: the response's own queue
+ * and the socket's send queue (libuv's `writeQueueSize`: handed to the socket, not yet
+ * taken by the kernel; 0 where the handle does not say). While it moves, the viewer takes bytes.
+ */
+export function queuedBytes(res: ServerResponse): number {
+  const handle = (res.socket as unknown as { _handle?: { writeQueueSize?: unknown } } | null)?._handle;
+  return res.writableLength + (typeof handle?.writeQueueSize === 'number' ? handle.writeQueueSize : 0);
+}
+
+/**
+ * Resolves once `res` drains or closes, leaving no listener or timer behind; destroys it
+ * first when its connection takes no byte for `stallMs` ({@link queuedBytes} does not move).
+ */
+export function drained(res: ServerResponse, stallMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let mark = queuedBytes(res);
+    let still = 0;
+    const step = Math.max(1, stallMs / 4);
+    const timer = setInterval(() => {
+      const now = queuedBytes(res);
+      still = now === mark ? still + step : 0;
+      mark = now;
+      if (still >= stallMs) res.destroy();
+    }, step);
+    const done = () => {
+      clearInterval(timer);
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
+}

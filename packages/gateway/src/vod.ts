@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EngineHttpError, type EngineStream } from './backend.js';
 import { StartFailed } from './errors.js';
-import { messageOf, sendJson } from './http.js';
+import { drained, messageOf, sendJson } from './http.js';
 
 /** Bytes fetched from the engine per request: viewers of one film take turns at this grain. */
 export const FILM_PIECE_BYTES = 1024 * 1024;
@@ -100,8 +100,8 @@ export class Film {
     return new Film(source, size, type, counts);
   }
 
-  /** Answers one viewer's GET or HEAD, with its `Range`. */
-  async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Answers one viewer's GET or HEAD, with its `Range`; a viewer whose connection takes no byte for `stallMs` is dropped. */
+  async serve(req: IncomingMessage, res: ServerResponse, stallMs: number): Promise<void> {
     const range = resolveRange(req.headers.range, this.size);
     const headers = { 'Content-Type': this.contentType, 'Accept-Ranges': 'bytes', 'Cache-Control': 'no-store' };
     if (range.kind === 'unsatisfiable') return sendJson(res, 416, { error: 'RANGE_NOT_SATISFIABLE', message: `the file has ${this.size} bytes` }, { 'Content-Range': `bytes */${this.size}`, 'Accept-Ranges': 'bytes' });
@@ -121,7 +121,7 @@ export class Film {
         const piece = await this.fetch(at, last, abort.signal);
         at = last + 1;
         this.counts.out(piece.length);
-        if (!res.write(piece)) await drained(res);
+        if (!res.write(piece)) await drained(res, stallMs);
       }
       res.end();
     } catch (error) {
@@ -178,15 +178,3 @@ async function readOnce(res: IncomingMessage, start: number, end: number): Promi
   return piece;
 }
 
-/** Resolves once `res` drains or closes, leaving no listener behind. */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.once('drain', done);
-    res.once('close', done);
-  });
-}

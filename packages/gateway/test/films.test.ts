@@ -2,9 +2,9 @@
 // them (length, ranges, 416, HEAD), several viewers on one engine session.
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
-import { DEFAULT_PRODUCT_KEY, fileBytes, type Emulator } from '@ace-rx/emulator';
+import { DEFAULT_CATALOGUE, DEFAULT_PRODUCT_KEY, fileBytes, type Emulator } from '@ace-rx/emulator';
 import { playBackend, startGateway, tcpBackend, type EngineBackend, type Gateway } from '@ace-rx/gateway';
-import { fastEmulator, fetchText, starts, view } from './helpers.js';
+import { fastEmulator, fetchText, starts, view, waitFor } from './helpers.js';
 
 let engine: Emulator | undefined;
 let gateway: Gateway | undefined;
@@ -141,4 +141,21 @@ const players = has('ffprobe') && has('mpv');
     expect(mpv.out + mpv.err).not.toMatch(/Errors when loading file/);
     expect(starts(engine)).toBe(1);
   }, 60_000);
+});
+
+describe('a film reader that takes no bytes', () => {
+  it('is dropped after stallMs, as a TS viewer is, and the others are not held back', async () => {
+    const big = { infohash: 'b16f11e0'.repeat(5), playerId: 'big-film', files: [{ name: 'Big film.mp4', size: 256 * 1024 * 1024 }] };
+    engine = await fastEmulator({ catalogue: [...DEFAULT_CATALOGUE, big] });
+    gateway = await startGateway({ engines: [backends.tcp(engine)], port: 0, lingerMs: 5_000, stallMs: 1_000 });
+    const url = `http://127.0.0.1:${gateway.port}/ace/getstream?id=big-film`;
+    const stalled = [view(url, { read: false }), view(url, { read: false, headers: { Range: 'bytes=100000000-' } })];
+    await Promise.all(stalled.map((v) => v.response));
+    await waitFor(() => gateway!.status().streams[0]?.film?.viewers === 2, 10_000, 'two readers');
+    // A reader that does read gets its range meanwhile.
+    const reader = await bytesOf(url, { Range: 'bytes=200000000-202999999' });
+    expect(reader.body.length).toBe(3_000_000);
+    await waitFor(() => gateway!.status().streams[0]?.film?.viewers === 0, 20_000, 'the stalled readers to be dropped');
+    for (const v of stalled) v.close();
+  }, 40_000);
 });

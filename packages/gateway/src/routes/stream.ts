@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ContentKey } from '../backend.js';
 import { EngineUnavailable, GatewayError, StreamAborted } from '../errors.js';
-import { sendError } from '../http.js';
+import { queuedBytes, sendError } from '../http.js';
 import { Cursor } from '../ts/ring.js';
 import type { ViewerEntry } from '../stream.js';
 import type { GatewayContext } from './context.js';
@@ -18,7 +18,7 @@ export async function serveStream(ctx: GatewayContext, req: IncomingMessage, res
   if (req.method === 'HEAD') {
     // A film already running answers as its file; anything else at once, without starting the engine (TV probes).
     const running = ctx.streams.running(content);
-    if (running?.film !== undefined) return running.film.serve(req, res);
+    if (running?.film !== undefined) return running.film.serve(req, res, ctx.settings.stallMs);
     res.writeHead(200, { 'Content-Type': 'video/mp2t', 'Cache-Control': 'no-store' }).end();
     return;
   }
@@ -58,7 +58,7 @@ export async function serveStream(ctx: GatewayContext, req: IncomingMessage, res
       hold.unsubscribe();
       ctx.log({ event: 'viewer-leave', stream: stream.key, viewer: address, reason: 'left' }, `viewer ${address} left ${stream.key} (${film.viewers} reading)`);
     });
-    return film.serve(req, res);
+    return film.serve(req, res, ctx.settings.stallMs);
   }
   const { settings, metrics, log } = ctx;
   const join = stream.keyFrames.joinPlan(settings.backlogBytes);
@@ -77,7 +77,7 @@ export async function serveStream(ctx: GatewayContext, req: IncomingMessage, res
   let first = true;
   const cursor = new Cursor(stream.ring, res, join.start, {
     stallMs: settings.stallMs,
-    queued: () => res.writableLength + sendQueueOf(res),
+    queued: () => queuedBytes(res),
     onProgress: (c) => {
       if (first) {
         first = false;
@@ -106,11 +106,3 @@ export async function serveStream(ctx: GatewayContext, req: IncomingMessage, res
   cursor.pump();
 }
 
-/**
- * Bytes the socket's send queue holds (libuv's `writeQueueSize`: handed to the socket, not
- * yet taken by the kernel); 0 where the handle does not say.
- */
-function sendQueueOf(res: ServerResponse): number {
-  const handle = (res.socket as unknown as { _handle?: { writeQueueSize?: unknown } } | null)?._handle;
-  return typeof handle?.writeQueueSize === 'number' ? handle.writeQueueSize : 0;
-}
