@@ -76,6 +76,12 @@ export interface EngineBackend {
    * `undefined` when it does not know or cannot say within `timeoutMs`. Never rejects.
    */
   idOf?(infohash: string, timeoutMs: number): Promise<string | undefined>;
+  /**
+   * The infohash of a content id, asked of the engine without starting it (HTTP API:
+   * `get_media_files`), or `undefined` when it does not know or cannot say within
+   * `timeoutMs`. Never rejects.
+   */
+  infohashOf?(id: string, timeoutMs: number): Promise<string | undefined>;
 }
 
 /** A started HLS engine session: its playlist URL and how to stop it. */
@@ -319,6 +325,7 @@ export function playBackend(options: PlayBackendOptions): EngineBackend {
     probe: (timeoutMs) => tcpProbe(host, probePort, timeoutMs),
     ...(options.api === 'http' ? {} : { idOf: (infohash: string, timeoutMs: number) => getPid({ host, port, productKey: options.productKey }, infohash, timeoutMs) }),
     fetch: (url, signal) => fetchPlayback(url, host, undefined, signal),
+    ...(options.api === 'tcp' ? {} : { infohashOf: (id: string, timeoutMs: number) => mediaFilesInfohash(host, httpPort, id, timeoutMs) }),
     ...(options.api === 'tcp'
       ? {}
       : {
@@ -342,6 +349,34 @@ export function playBackend(options: PlayBackendOptions): EngineBackend {
             })),
         }),
   };
+}
+
+/** `get_media_files` (API version 3) of a content id: the infohash the engine gives it, or `undefined`. */
+function mediaFilesInfohash(host: string, httpPort: number, id: string, timeoutMs: number): Promise<string | undefined> {
+  const path = `/server/api?api_version=3&method=get_media_files&content_id=${encodeURIComponent(id)}`;
+  return new Promise<string | undefined>((resolve) => {
+    const req = httpRequest({ host, port: httpPort, path, method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      let n = 0;
+      res.on('data', (chunk: Buffer) => {
+        n += chunk.length;
+        if (n > 1024 * 1024) return void req.destroy();
+        chunks.push(chunk);
+      });
+      res.on('end', () => {
+        void import('@ace-rx/codec/http').then(({ decodeMediaFilesResponse }) => {
+          const decoded = decodeMediaFilesResponse(Buffer.concat(chunks).toString('utf8'));
+          const infohash = decoded._tag === 'Right' ? decoded.right.infohash : undefined;
+          resolve(infohash !== undefined && /^[0-9a-fA-F]{40}$/.test(infohash) ? infohash.toLowerCase() : undefined);
+        }, () => resolve(undefined));
+      });
+      res.on('error', () => resolve(undefined));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+    req.on('close', () => resolve(undefined));
+    req.end();
+  });
 }
 
 /** An error of `play()` as the gateway answers it: a start error saying "not found" is {@link ContentNotFound}. */

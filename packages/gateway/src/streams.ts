@@ -16,6 +16,8 @@ const REVERSE_LOOKUP_MS = 2_000;
  * that never starts does not hold up the others.
  */
 const IDENTIFY_WAIT_MS = 3_000;
+/** A running stream's content id is asked of the engine at most this often. */
+const ASK_AGAIN_MS = 60_000;
 
 /** Resolves when `promise` settles or `ms` pass, whichever comes first; leaves no timer behind. */
 function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
@@ -39,6 +41,8 @@ export class StreamRegistry {
   private readonly numbering = new Map<string, SegmentNumbering>();
   /** What the engines said of contents: content id ↔ infohash. */
   readonly identities = new IdentityCache();
+  /** Infohashes whose content id the engines were asked, and when (no more often than {@link ASK_AGAIN_MS}). */
+  private readonly asked = new Map<string, number>();
   /** The live stream's code (rxjs and all), loaded by the first {@link StreamRegistry.find}: an idle gateway does without it. */
   private LiveStreamClass: typeof LiveStream | undefined;
 
@@ -71,7 +75,7 @@ export class StreamRegistry {
     if (content.kind === 'infohash') {
       const learning = this.list().filter((s) => s.infohash === undefined && s.state !== 'ended');
       if (learning.length > 0) await settledWithin(Promise.all(learning.map((s) => s.identified)), IDENTIFY_WAIT_MS);
-    } else {
+    } else if (!(await this.askInfohash(content.value))) {
       await this.askIds();
     }
     return this.lookup(content);
@@ -162,9 +166,27 @@ export class StreamRegistry {
     return stream;
   }
 
-  /** Asks the engines the content id of every running stream whose infohash is known but whose id is not. */
+  /**
+   * Asks the best engine which infohash content id `id` is, without starting it (HTTP API
+   * engines); says whether it answered.
+   */
+  private async askInfohash(id: string): Promise<boolean> {
+    const backend = this.pool.candidates()[0]?.backend;
+    const infohash = await backend?.infohashOf?.(id, REVERSE_LOOKUP_MS);
+    if (infohash === undefined) return false;
+    this.identities.learn(id, infohash);
+    return true;
+  }
+
+  /**
+   * Asks the engines the content id of every running stream whose infohash is known but
+   * whose id is not: once a minute at most for each, whatever the number of viewers asking.
+   */
   private async askIds(): Promise<void> {
-    const unknown = this.list().filter((s) => s.infohash !== undefined && s.state !== 'ended' && this.identities.idOf(s.infohash) === undefined);
+    const now = Date.now();
+    for (const [infohash, at] of this.asked) if (now - at > ASK_AGAIN_MS) this.asked.delete(infohash);
+    const unknown = this.list().filter((s) => s.infohash !== undefined && s.state !== 'ended' && this.identities.idOf(s.infohash) === undefined && !this.asked.has(s.infohash));
+    for (const s of unknown) this.asked.set(s.infohash!, now);
     await Promise.all(
       unknown.map(async (s) => {
         const backend = (s.slot ?? this.pool.candidates()[0])?.backend;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { DEFAULT_PRODUCT_KEY, type Emulator } from '@ace-rx/emulator';
 import { contentOfUrl, playBackend, startGateway, type Gateway } from '@ace-rx/gateway';
 import { IdentityCache, infohashOfMagnet, selectorOf } from '../src/identity.js';
-import { CHANNELS, fastEmulator, gatewayFor, starts, view, waitFor } from './helpers.js';
+import { CHANNELS, fastEmulator, fetchText, gatewayFor, starts, view, waitFor } from './helpers.js';
 
 let engine: Emulator | undefined;
 let gateway: Gateway | undefined;
@@ -85,6 +85,33 @@ describe('one content, one engine session, whatever a viewer calls it', () => {
     expect(starts(engine)).toBe(1);
     expect(engine.sessions.some((s) => s.transcript.some((t) => t.direction === '>>' && t.line.startsWith('GETPID')))).toBe(true);
     expect(gateway.status().streams).toHaveLength(1);
+    first.close();
+  });
+
+  it('over the HTTP API: an infohash viewer first, then an id viewer: the engine is asked (get_media_files) and the session shared', async () => {
+    engine = await fastEmulator();
+    gateway = await startGateway({ engines: [playBackend({ api: 'http', port: engine.port, httpPort: engine.httpPort, productKey: DEFAULT_PRODUCT_KEY, startTimeoutMs: 5_000 })], port: 0, lingerMs: 50 });
+    const base = `http://127.0.0.1:${gateway.port}`;
+    const first = view(`${base}/ace/getstream?infohash=${HASH}`);
+    expect((await first.response).statusCode).toBe(200);
+    const second = view(`${base}/ace/getstream?id=${chan.playerId}`, { maxBytes: 200_000 });
+    expect((await second.response).statusCode).toBe(200);
+    await second.done;
+    expect(engine.httpApi.sessions.all()).toHaveLength(1);
+    expect(engine.httpApi.sessions.all()[0]!.endedBy).toBeUndefined();
+    expect(gateway.status().streams).toHaveLength(1);
+    first.close();
+  });
+
+  it('asks the engine a running stream’s content id once, however many unknown ids viewers try', async () => {
+    engine = await fastEmulator();
+    const g = await gatewayFor([engine], { limits: { maxStreams: 1 } });
+    gateway = g.gateway;
+    const first = view(`${g.base}/ace/getstream?infohash=${HASH}`);
+    expect((await first.response).statusCode).toBe(200);
+    for (let i = 0; i < 20; i++) expect((await fetchText(`${g.base}/ace/getstream?id=junk${i}`)).status).toBe(503);
+    const getpids = engine.sessions.reduce((n, s) => n + s.transcript.filter((t) => t.direction === '>>' && t.line.startsWith('GETPID')).length, 0);
+    expect(getpids).toBe(1);
     first.close();
   });
 
