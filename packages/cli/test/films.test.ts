@@ -2,11 +2,12 @@
 // with `ace-rx play series --player mpv`. Real tools, real sockets; each part skips with a
 // message where its tool is missing (.ci/run installs ffmpeg and mpv).
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec';
 import { DEFAULT_CATALOGUE } from '@ace-rx/emulator';
 import { startGateway, tcpBackend } from '@ace-rx/gateway';
 import { ace, fastEmulator } from './helpers.js';
+import { run } from '../../../scripts/test-tools.js';
 
 const has = (tool: string) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0 || spawnSync(tool, ['-version'], { stdio: 'ignore' }).status === 0;
 const ffprobe = has('ffprobe');
@@ -19,24 +20,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function run(tool: string, args: string[], ms = 30_000): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(tool, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
-}
 
 const TRAILER = DEFAULT_CATALOGUE[0]!;
 const DIRECT = DEFAULT_CATALOGUE.find((c) => c.directUrl !== undefined)!;

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import type { Emulator } from '@ace-rx/emulator';
 import { fastEmulator } from './helpers.js';
+import { run } from '../../../scripts/test-tools.js';
 
 // Real decoders as the oracle: ffprobe must see MPEG-TS with H.264 and AAC, and ffmpeg
 // must decode more than a loop (the clip is 4 s, 100 frames) with no error at all.
@@ -14,25 +15,6 @@ afterEach(async () => {
   engine = undefined;
 });
 
-/** Runs a tool to its end, killed after `ms`; its exit code, stdout and stderr. */
-function run(tool: string, args: string[], ms = 60_000): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(tool, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
-}
 
 /** Frames ffmpeg reported decoding in its last `-progress` block. */
 const framesOf = (progress: string) => Math.max(0, ...[...progress.matchAll(/^frame=(\d+)$/gm)].map((m) => Number(m[1])));

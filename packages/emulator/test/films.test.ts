@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_CATALOGUE, fileBytes, fileSize, FILM_PATHS, filmContainer, filmFile, isVideo, paddedMatroska, paddedMp4, type Content, type Emulator } from '@ace-rx/emulator';
 import { fastEmulator, handshake, urlOf } from './helpers.js';
+import { run } from '../../../scripts/test-tools.js';
 
 // Every video file of the default catalogue is real media in the container its name
 // says, on both APIs' URLs: ffprobe (a real demuxer, not our reading of the format) is
@@ -17,24 +18,6 @@ afterEach(async () => {
   engine = undefined;
 });
 
-function run(tool: string, args: string[], ms = 30_000): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(tool, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
-}
 
 interface Probe {
   readonly format: string;

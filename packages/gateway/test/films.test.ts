@@ -1,10 +1,10 @@
 // Films and series through the gateway: answered as the engine's own HTTP server answers
 // them (length, ranges, 416, HEAD), several viewers on one engine session.
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
-import { spawn, spawnSync } from 'node:child_process';
 import { DEFAULT_CATALOGUE, DEFAULT_PRODUCT_KEY, fileBytes, type Emulator } from '@ace-rx/emulator';
 import { playBackend, startGateway, tcpBackend, type EngineBackend, type Gateway } from '@ace-rx/gateway';
 import { fastEmulator, fetchText, starts, view, waitFor } from './helpers.js';
+import { installed, run } from '../../../scripts/test-tools.js';
 
 let engine: Emulator | undefined;
 let gateway: Gateway | undefined;
@@ -111,20 +111,9 @@ describe.each(['tcp', 'http'] as const)('a film through the gateway, %s API', (a
   });
 });
 
-const has = (command: string) => spawnSync(command, ['--version']).status === 0 || spawnSync(command, ['-version']).status === 0;
-const players = has('ffprobe') && has('mpv');
+const players = installed('ffprobe') && installed('mpv');
 
 (players ? describe : describe.skip)('real players on a film whose MP4 index (moov) is at the end', () => {
-  const run = (command: string, args: string[]) =>
-    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      child.on('close', (code) => (clearTimeout(timer), resolve({ code, out, err })));
-    });
 
   it('ffprobe reads it, and mpv starts it 4 s in (a seek) and plays, through the gateway on one engine session', async () => {
     engine = await fastEmulator();

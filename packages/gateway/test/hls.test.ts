@@ -2,13 +2,13 @@
 // parsed by hls-parser, counted as a viewer, and back after an engine restart.
 // ffmpeg and ffprobe are the players (Debian's; .ci/run installs them).
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { spawn, spawnSync } from 'node:child_process';
 import { parse as parseHls, types as hlsTypes } from 'hls-parser';
 import { DEFAULT_PRODUCT_KEY, startEmulator, type Emulator } from '@ace-rx/emulator';
 import { playBackend, startGateway, tcpBackend, type EngineBackend, type Gateway } from '@ace-rx/gateway';
 import { CHANNELS, FAST, fastEmulator, fetchText } from './helpers.js';
+import { installed, run } from '../../../scripts/test-tools.js';
 
-const ffmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
+const ffmpeg = installed('ffmpeg') && installed('ffprobe');
 let engine: Emulator | undefined;
 let gateway: Gateway | undefined;
 
@@ -18,18 +18,6 @@ afterEach(async () => {
   gateway = engine = undefined;
 });
 
-/** Runs a command to its end (killed after `ms`): exit code and stderr. */
-function run(command: string, args: string[], ms = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-    child.on('close', (code) => (clearTimeout(timer), resolve({ code, stdout, stderr })));
-  });
-}
 
 const backends = {
   tcp: (e: Emulator): EngineBackend => tcpBackend({ port: e.port, productKey: DEFAULT_PRODUCT_KEY, startTimeoutMs: 10_000 }),
@@ -117,7 +105,7 @@ describe.each(['tcp', 'http'] as const)('HLS cut from the ring, %s API', (api) =
       expect(media.targetDuration).toBeGreaterThanOrEqual(2);
       expect(media.targetDuration).toBeLessThanOrEqual(4);
       const r = await run('ffmpeg', ['-v', 'error', '-nostdin', '-i', url, '-t', '10', '-f', 'null', '-'], 60_000);
-      expect({ api, code: r.code, errors: r.stderr }).toEqual({ api, code: 0, errors: '' });
+      expect({ api, code: r.code, errors: r.err }).toEqual({ api, code: 0, errors: '' });
       expect(g.status().streams).toHaveLength(1);
     };
     await Promise.all([one('tcp'), one('http')]);

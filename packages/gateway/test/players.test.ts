@@ -2,15 +2,15 @@
 // byte, and one engine session for TS and HLS viewers of one content.
 // ffmpeg and ffprobe are the players (Debian's; .ci/run installs them).
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PRODUCT_KEY, type Emulator } from '@ace-rx/emulator';
 import { playBackend, startGateway, tcpBackend, type EngineBackend, type Gateway } from '@ace-rx/gateway';
 import { CHANNELS, fastEmulator, fetchText, gatewayFor, starts, view, waitFor } from './helpers.js';
+import { installed, run } from '../../../scripts/test-tools.js';
 
-const ffmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
+const ffmpeg = installed('ffmpeg') && installed('ffprobe');
 let engine: Emulator | undefined;
 let gateway: Gateway | undefined;
 const dirs: string[] = [];
@@ -22,18 +22,6 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs a command to its end (killed after `ms`): exit code and stderr. */
-function run(command: string, args: string[], ms = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-    child.on('close', (code) => (clearTimeout(timer), resolve({ code, stdout, stderr })));
-  });
-}
 
 const backends = {
   tcp: (e: Emulator): EngineBackend => tcpBackend({ port: e.port, productKey: DEFAULT_PRODUCT_KEY, startTimeoutMs: 10_000 }),
@@ -54,7 +42,7 @@ const backends = {
       await new Promise((r) => setTimeout(r, 1_000 * i));
       return run('ffmpeg', ['-v', 'error', '-nostdin', '-i', url, '-t', '3', '-f', 'null', '-']);
     });
-    for (const [i, r] of (await Promise.all(joiners)).entries()) expect({ joiner: i, code: r.code, errors: r.stderr }).toEqual({ joiner: i, code: 0, errors: '' });
+    for (const [i, r] of (await Promise.all(joiners)).entries()) expect({ joiner: i, code: r.code, errors: r.err }).toEqual({ joiner: i, code: 0, errors: '' });
     // The first bytes of a join, alone: the first video packet ffprobe reads is a key frame,
     // it sits right after the PAT and PMT, and ffmpeg decodes them with no error.
     // 8 MB hold over a second of the 40 Mbit/s channel: two key frames at least.
@@ -67,15 +55,15 @@ const backends = {
     const bytes = await joiner.done;
     writeFileSync(file, bytes);
     const packets = await run('ffprobe', ['-v', 'error', '-select_streams', 'v', '-show_entries', 'packet=pos,flags', '-of', 'csv=p=0', file]);
-    const keys = packets.stdout.trim().split('\n').map((line) => line.split(',')).filter(([, flags]) => flags?.startsWith('K') === true);
-    const [firstPacket] = packets.stdout.trim().split('\n');
+    const keys = packets.out.trim().split('\n').map((line) => line.split(',')).filter(([, flags]) => flags?.startsWith('K') === true);
+    const [firstPacket] = packets.out.trim().split('\n');
     expect(Number(firstPacket!.split(',')[0])).toBe(376);
     expect(keys[0]![0]).toBe('376');
     expect(keys.length).toBeGreaterThanOrEqual(2);
     // Up to the second key frame every video frame is whole: they all decode, the first one included.
     writeFileSync(file, bytes.subarray(0, Number(keys[1]![0])));
     const decode = await run('ffmpeg', ['-v', 'error', '-nostdin', '-i', file, '-map', '0:v:0', '-f', 'null', '-']);
-    expect({ code: decode.code, errors: decode.stderr }).toEqual({ code: 0, errors: '' });
+    expect({ code: decode.code, errors: decode.err }).toEqual({ code: 0, errors: '' });
     expect(gateway.status().streams[0]).toMatchObject({ joinsAt: 'key-frame', joins: { keyFrame: expect.any(Number) } });
     expect(gateway.status().streams[0]!.joins.keyFrame).toBeGreaterThanOrEqual(4);
     first.close();

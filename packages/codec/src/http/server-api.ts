@@ -1,4 +1,4 @@
-import * as E from 'fp-ts/lib/Either.js';
+import * as E from '../either.js';
 import type * as t from 'io-ts';
 import { decodeServiceText, decodeServiceValue, serviceEnvelopeType, writeService, type Part, type ServiceEnvelopeJson, type ServiceReply } from './envelope.js';
 import type { ServiceFailure } from './errors.js';
