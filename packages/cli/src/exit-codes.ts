@@ -1,4 +1,3 @@
-import { ConnectionFailed, ContentError, EngineDisconnected, EngineTimeout, HandshakeRefused, LoadFailed } from '@ace-rx/client';
 import { BadTarget } from './target.js';
 
 /** The CLI's exit codes: one per kind of failure a script may want to tell apart. */
@@ -81,15 +80,25 @@ export class Interrupted extends Error {
   }
 }
 
+/** The exit code of each of the client's errors, by its `code`. */
+const CLIENT_EXIT: Readonly<Record<string, number>> = {
+  CONNECTION_FAILED: EXIT.NO_ENGINE,
+  HANDSHAKE_REFUSED: EXIT.HANDSHAKE_REFUSED,
+  LOAD_FAILED: EXIT.CONTENT_NOT_FOUND,
+  CONTENT_ERROR: EXIT.CONTENT_NOT_FOUND,
+  ENGINE_TIMEOUT: EXIT.TIMEOUT,
+  ENGINE_DISCONNECTED: EXIT.DISCONNECTED,
+};
+
 /** The exit code for an error. */
 export function exitCodeOf(error: unknown): number {
   if (error instanceof Interrupted) return error.exitCode;
   if (error instanceof BadTarget || error instanceof UsageError) return EXIT.USAGE;
   if (error instanceof NotAnEngine) return EXIT.NOT_AN_ENGINE;
-  if (error instanceof ConnectionFailed) return EXIT.NO_ENGINE;
-  if (error instanceof HandshakeRefused) return EXIT.HANDSHAKE_REFUSED;
-  if (error instanceof LoadFailed || error instanceof ContentError) return EXIT.CONTENT_NOT_FOUND;
-  if (error instanceof EngineTimeout) return EXIT.TIMEOUT;
-  if (error instanceof EngineDisconnected || error instanceof EngineLost) return EXIT.DISCONNECTED;
-  return EXIT.FAILURE;
+  if (error instanceof EngineLost) return EXIT.DISCONNECTED;
+  // The client's errors by their stable codes (ConnectionFailed, HandshakeRefused, …): the
+  // CLI need not load the client, and rxjs with it, to tell them apart (ace-rx serve idles
+  // without them).
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return (typeof code === 'string' ? CLIENT_EXIT[code] : undefined) ?? EXIT.FAILURE;
 }
