@@ -1,9 +1,9 @@
 // Films and series through the gateway: answered as the engine's own HTTP server answers
 // them (length, ranges, 416, HEAD), several viewers on one engine session.
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
-import { DEFAULT_CATALOGUE, DEFAULT_PRODUCT_KEY, fileBytes, type Emulator } from '@ace-rx/emulator';
-import { playBackend, startGateway, tcpBackend, type EngineBackend, type Gateway } from '@ace-rx/gateway';
-import { fastEmulator, fetchText, starts, view, waitFor } from './helpers.js';
+import { DEFAULT_CATALOGUE, fileBytes, type Emulator } from '@ace-rx/emulator';
+import { startGateway, type Gateway } from '@ace-rx/gateway';
+import { backends, fastEmulator, fetchText, starts, view, waitFor } from './helpers.js';
 import { installed, run } from '../../../scripts/test-tools.js';
 
 let engine: Emulator | undefined;
@@ -19,11 +19,6 @@ afterEach(async () => {
   await engine?.close();
   gateway = engine = undefined;
 });
-
-const backends = {
-  tcp: (e: Emulator): EngineBackend => tcpBackend({ port: e.port, productKey: DEFAULT_PRODUCT_KEY, startTimeoutMs: 10_000 }),
-  http: (e: Emulator): EngineBackend => playBackend({ api: 'http', port: e.port, httpPort: e.httpPort, startTimeoutMs: 10_000 }),
-};
 
 /** The film's bytes as the catalogue makes them: what the engine serves on either API. */
 function engineFile(e: Emulator, playerId: string): Promise<Buffer> {

@@ -1,7 +1,7 @@
 import { get, type IncomingMessage } from 'node:http';
 import { createServer } from 'node:net';
 import { DEFAULT_CATALOGUE, DEFAULT_PRODUCT_KEY, startEmulator, type Content, type Emulator, type EmulatorOptions } from '@ace-rx/emulator';
-import { startGateway, tcpBackend, type Gateway, type GatewayLogEvent, type GatewayOptions } from '@ace-rx/gateway';
+import { playBackend, startGateway, tcpBackend, type EngineBackend, type Gateway, type GatewayLogEvent, type GatewayOptions } from '@ace-rx/gateway';
 
 /** Milliseconds, not seconds: every engine flow of a test runs in a blink. */
 export const FAST = { statusIntervalMs: 5, prebufferMs: 30, loadDelayMs: 5, bufferingAfterMs: 1e9, bufferingMs: 25, livePosIntervalMs: 20 };
@@ -116,3 +116,9 @@ export async function fetchText(url: string, headers: Record<string, string> = {
   const body = await viewer.done;
   return { status: res.statusCode ?? 0, headers: res.headers, body: body.toString('utf8'), ms: performance.now() - started };
 }
+
+/** A backend on each engine API for an emulator: the TCP API (`tcpBackend`), or the HTTP API through the client's `play()`. */
+export const backends = {
+  tcp: (e: Emulator): EngineBackend => tcpBackend({ port: e.port, productKey: DEFAULT_PRODUCT_KEY, startTimeoutMs: 10_000 }),
+  http: (e: Emulator): EngineBackend => playBackend({ api: 'http', port: e.port, httpPort: e.httpPort, startTimeoutMs: 10_000 }),
+};

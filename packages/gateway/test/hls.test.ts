@@ -3,9 +3,9 @@
 // ffmpeg and ffprobe are the players (Debian's; .ci/run installs them).
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { parse as parseHls, types as hlsTypes } from 'hls-parser';
-import { DEFAULT_PRODUCT_KEY, startEmulator, type Emulator } from '@ace-rx/emulator';
-import { playBackend, startGateway, tcpBackend, type EngineBackend, type Gateway } from '@ace-rx/gateway';
-import { CHANNELS, FAST, fastEmulator, fetchText } from './helpers.js';
+import { startEmulator, type Emulator } from '@ace-rx/emulator';
+import { startGateway, type Gateway } from '@ace-rx/gateway';
+import { backends, CHANNELS, FAST, fastEmulator, fetchText } from './helpers.js';
 import { installed, run } from '../../../scripts/test-tools.js';
 
 const ffmpeg = installed('ffmpeg') && installed('ffprobe');
@@ -18,11 +18,6 @@ afterEach(async () => {
   gateway = engine = undefined;
 });
 
-
-const backends = {
-  tcp: (e: Emulator): EngineBackend => tcpBackend({ port: e.port, productKey: DEFAULT_PRODUCT_KEY, startTimeoutMs: 10_000 }),
-  http: (e: Emulator): EngineBackend => playBackend({ api: 'http', port: e.port, httpPort: e.httpPort, startTimeoutMs: 10_000 }),
-};
 
 describe.each(['tcp', 'http'] as const)('HLS cut from the ring, %s API', (api) => {
   it('an HLS-only viewer shows in /status, counts against maxStreams, and media sequence numbers only rise', async () => {

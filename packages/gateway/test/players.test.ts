@@ -5,9 +5,9 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_PRODUCT_KEY, type Emulator } from '@ace-rx/emulator';
-import { playBackend, startGateway, tcpBackend, type EngineBackend, type Gateway } from '@ace-rx/gateway';
-import { CHANNELS, fastEmulator, fetchText, gatewayFor, starts, view, waitFor } from './helpers.js';
+import type { Emulator } from '@ace-rx/emulator';
+import { startGateway, type Gateway } from '@ace-rx/gateway';
+import { backends, CHANNELS, fastEmulator, fetchText, gatewayFor, starts, view, waitFor } from './helpers.js';
 import { installed, run } from '../../../scripts/test-tools.js';
 
 const ffmpeg = installed('ffmpeg') && installed('ffprobe');
@@ -22,11 +22,6 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-
-const backends = {
-  tcp: (e: Emulator): EngineBackend => tcpBackend({ port: e.port, productKey: DEFAULT_PRODUCT_KEY, startTimeoutMs: 10_000 }),
-  http: (e: Emulator): EngineBackend => playBackend({ api: 'http', port: e.port, httpPort: e.httpPort, startTimeoutMs: 10_000 }),
-};
 
 (ffmpeg ? describe : describe.skip)('joining a running live channel', () => {
   it('three ffmpeg joiners print no error, and a join decodes from its first bytes: PAT, PMT, then a key frame', async () => {
