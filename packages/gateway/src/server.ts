@@ -65,10 +65,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const pool = new EnginePool(settings.engines, { recheckMs: settings.engineRecheckMs, healthCacheMs: settings.healthCacheMs, log, onSessionStart: () => metrics.sessionsStarted.inc() });
   const streams = new StreamRegistry(settings, pool, log);
   const hls = new HlsProxy({ hlsIdleMs: settings.hlsIdleMs, token: settings.token, maxStreams: settings.limits.maxStreams }, pool, log);
-  const ctx: GatewayContext = { settings, pool, streams, hls, metrics, log };
+  const listening = { host: settings.host, port: settings.port };
+  const ctx: GatewayContext = { settings, pool, streams, hls, metrics, log, listening };
   const sockets = new Set<Socket>();
   let closing = false;
-  let listening = { host: settings.host, port: settings.port };
 
   const serveContent = ({ req, res, url, startedAt }: Request) => {
     const content = selectorOf(url);
@@ -82,7 +82,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     { name: 'status', match: (p) => p === '/status', handle: ({ req, res }) => serveStatus(ctx, req, res) },
     { name: 'metrics', match: (p) => p === '/metrics', handle: ({ req, res }) => serveMetrics(ctx, req, res) },
     { name: 'healthz', match: (p) => p === '/healthz', handle: ({ req, res }) => serveHealth(ctx, req, res) },
-    { name: 'playlist.m3u', match: (p) => p === '/playlist.m3u', handle: ({ req, res }) => servePlaylist(ctx, req, res, listening) },
+    { name: 'playlist.m3u', match: (p) => p === '/playlist.m3u', handle: ({ req, res }) => servePlaylist(ctx, req, res) },
     { name: 'ace/manifest.m3u8', match: (p) => p === '/ace/manifest.m3u8', handle: serveContent },
     { name: 'getstream', match: (p) => p === '/ace/getstream' || p.startsWith('/pid/'), handle: serveContent },
     {
@@ -150,7 +150,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   await once(server, 'listening');
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('the gateway has no TCP address');
-  listening = { host: settings.host, port: address.port };
+  listening.port = address.port;
 
   return {
     port: address.port,

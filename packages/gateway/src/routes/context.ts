@@ -3,6 +3,7 @@ import type { Log } from '../log.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Settings } from '../options.js';
 import type { StreamRegistry } from '../streams.js';
+import type { Listening } from './base.js';
 import type { HlsProxy } from './hls-proxy.js';
 
 /** What every route may use: the settings and the gateway's rooms. */
@@ -13,4 +14,6 @@ export interface GatewayContext {
   readonly hls: HlsProxy;
   readonly metrics: GatewayMetrics;
   readonly log: Log;
+  /** Where the gateway listens (the port is set once bound). */
+  readonly listening: Listening;
 }

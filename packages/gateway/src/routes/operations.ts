@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EngineStats } from '../backend.js';
 import { sendJson } from '../http.js';
 import { buildPlaylist } from '../playlist.js';
+import { publicBase } from './base.js';
 import type { GatewayContext } from './context.js';
 
 /** One stream in `/status`. */
@@ -120,14 +121,9 @@ export async function serveHealth(ctx: GatewayContext, _req: IncomingMessage, re
   sendJson(res, any ? 200 : 503, { ok: any, engines: results.map(({ slot, ok }) => ({ name: slot.backend.name, reachable: ok })) });
 }
 
-const HOST_HEADER = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
-
-/** `GET /playlist.m3u`: the channels, pointing at the gateway by the Host the player used (when it is a plain host). */
-export function servePlaylist(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse, listening: { host: string; port: number }): void {
-  const hostHeader = req.headers.host;
-  const { host, port } = listening;
-  const authority = hostHeader !== undefined && HOST_HEADER.test(hostHeader) ? hostHeader : `${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const body = buildPlaylist(ctx.settings.channels, `http://${authority}`, ctx.settings.token);
+/** `GET /playlist.m3u`: the channels, pointing at the gateway as the player reached it ({@link publicBase}). */
+export function servePlaylist(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): void {
+  const body = buildPlaylist(ctx.settings.channels, publicBase(req, ctx.listening), ctx.settings.token);
   res.writeHead(200, { 'Content-Type': 'audio/x-mpegurl; charset=utf-8', 'Cache-Control': 'no-store' });
   res.end(req.method === 'HEAD' ? undefined : body);
 }
