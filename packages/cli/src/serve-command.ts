@@ -32,7 +32,7 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
     .option('--host <host>', 'address to bind (default 127.0.0.1; 0.0.0.0 to serve the network)')
     .option('--engine <host:port>', `engine, repeatable (default 127.0.0.1:${SERVE_DEFAULTS.tcpPort}, or :${SERVE_DEFAULTS.httpPort} with --api http)`, (value: string, list: string[] = []) => [...list, value])
     .addOption(new Option('--api <api>', 'engine API: tcp, http, or auto (TCP when it answers, else HTTP)').choices(['tcp', 'http', 'auto']).default('auto'))
-    .option('--channels <file>', 'M3U of acestream:// or engine getstream links, served as /playlist.m3u')
+    .option('--channels <file>', 'M3U of acestream://, magnet or engine getstream links, served as /playlist.m3u (entries sharing a tvg-id are one channel with backup sources); read again when it changes or on SIGHUP')
     .option('--token <token>', 'require ?token= or Authorization: Bearer on every URL')
     .option('--linger <ms>', 'keep an engine session this long after its last viewer (default 5000)', int('--linger'))
     .option('--stall <ms>', 'drop a viewer that takes no bytes this long (default 10000)', int('--stall'))
@@ -66,10 +66,14 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
         },
         io.err,
       );
+      // SIGHUP reads the channels file again (as a change of the file does).
+      const reload = () => void serving.reload();
+      process.on('SIGHUP', reload);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      process.off('SIGHUP', reload);
       io.err('ace-rx serve: closing');
       await serving.close();
     });

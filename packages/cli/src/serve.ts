@@ -1,11 +1,11 @@
 // `ace-rx serve`: the gateway (@ace-rx/gateway) on the command line, with the embedded
 // emulator as a fallback so a newcomer can point a player at it in one command.
-import { readFileSync } from 'node:fs';
+import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { connect, createServer, isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec/handshake';
 import type { Emulator } from '@ace-rx/emulator';
-import { DEFAULT_GATEWAY_PORT, DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, formatLogEvent, parseChannels, playBackend, startGateway, tcpBackend, type Channel, type EngineBackend, type Gateway } from '@ace-rx/gateway';
+import { DEFAULT_GATEWAY_PORT, DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, formatLogEvent, NO_CHANNELS, parseChannels, playBackend, startGateway, tcpBackend, type ChannelList, type EngineBackend, type Gateway } from '@ace-rx/gateway';
 import { PortInUse, UsageError } from './exit-codes.js';
 import { userDirectory } from './target.js';
 
@@ -45,6 +45,8 @@ export interface Serving {
   readonly gateway: Gateway;
   /** The embedded emulator, when no engine answered and `emulate` was set. */
   readonly emulator?: Emulator;
+  /** Reads the channels file again and serves it (a change of the file does this too); resolves with the list now served. Viewers stay. */
+  reload(): ChannelList;
   /** Closes the gateway, then the emulator. */
   close(): Promise<void>;
 }
@@ -73,8 +75,7 @@ export function serveHost(value: string): string {
 }
 
 /** The channels file, read before anything listens: a missing or unreadable one is a usage error. */
-function readChannels(path: string, cwd: string): Channel[] {
-  const full = resolve(cwd, path);
+function readChannels(full: string): ChannelList {
   let text: string;
   try {
     text = readFileSync(full, 'utf8');
@@ -94,7 +95,8 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
   // Everything the user gave is checked before anything starts or listens.
   const port = servePort(options.port ?? DEFAULT_GATEWAY_PORT);
   const host = options.host === undefined ? undefined : serveHost(options.host);
-  let channels = options.channels === undefined ? [] : readChannels(options.channels, options.cwd ?? userDirectory());
+  const channelsPath = options.channels === undefined ? undefined : resolve(options.cwd ?? userDirectory(), options.channels);
+  let channels = channelsPath === undefined ? NO_CHANNELS : readChannels(channelsPath);
   const addresses = (options.engines ?? []).length === 0 ? [{ host: '127.0.0.1', port: defaultPort }] : options.engines!.map((e) => engineAddress(e, defaultPort));
   const backendOf = (a: { host: string; port: number }, httpPort = options.httpPort ?? DEFAULT_HTTP_PORT): EngineBackend => {
     if (api === 'tcp') return tcpBackend({ ...a, productKey });
@@ -140,12 +142,27 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
     const token = options.token === undefined ? '' : `&token=${encodeURIComponent(options.token)}`;
     log(`ace-rx serve: listening on ${base} (api ${api}; engines: ${backends.map((b) => b.name).join(', ')})`);
     log(`  play:     ${base}/ace/getstream?id=${emulator === undefined ? '<content id>' : 'live'}${token}`);
-    if (channels.length > 0) log(`  playlist: ${base}/playlist.m3u${token === '' ? '' : `?token=${encodeURIComponent(options.token!)}`} (${channels.length} channels)`);
+    if (channels.channels.length > 0) log(`  playlist: ${base}/playlist.m3u${token === '' ? '' : `?token=${encodeURIComponent(options.token!)}`} (${channelsSummary(channels)})`);
+    else if (channelsPath !== undefined) log(`  playlist: ${channelsPath} gave no channel (${channelsSummary(channels)}): /playlist.m3u is empty`);
     log(`  status:   ${base}/status   metrics: ${base}/metrics   health: ${base}/healthz`);
+    const reload = (): ChannelList => {
+      if (channelsPath === undefined) return gateway.channels;
+      try {
+        const list = readChannels(channelsPath);
+        gateway.setChannels(list);
+        log(`ace-rx serve: reloaded ${channelsPath}: ${channelsSummary(list)}`);
+      } catch (error) {
+        log(`ace-rx serve: kept the channels served: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      return gateway.channels;
+    };
+    const watcher = channelsPath === undefined ? undefined : watchFile(channelsPath, reload);
     return {
       gateway,
       ...(emulator === undefined ? {} : { emulator }),
+      reload,
       async close() {
+        watcher?.close();
         await gateway.close();
         await emulator?.close();
       },
@@ -156,6 +173,37 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
     if ((error as { code?: unknown }).code === 'EADDRINUSE') throw new PortInUse(bindHost, port);
     throw error;
   }
+}
+
+/** `12 channels from 15 entries; 2 lines skipped`. */
+function channelsSummary(list: ChannelList): string {
+  const n = list.channels.length;
+  return `${n} channel${n === 1 ? '' : 's'} from ${list.entries} entr${list.entries === 1 ? 'y' : 'ies'}${list.skipped === 0 ? '' : `; ${list.skipped} line${list.skipped === 1 ? '' : 's'} skipped`}`;
+}
+
+/**
+ * Calls `onChange` once a file has changed and settled for 300 ms. The directory is
+ * watched, not the file: editors and `mv` replace the file, which ends a watch on it.
+ */
+function watchFile(path: string, onChange: () => void): { close(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(dirname(path), { persistent: false }, (_event, name) => {
+      if (name !== null && name !== basename(path)) return;
+      clearTimeout(timer);
+      timer = setTimeout(onChange, 300);
+    });
+    watcher.on('error', () => watcher?.close());
+  } catch {
+    // No watch here (some network file systems): SIGHUP still reloads.
+  }
+  return {
+    close() {
+      clearTimeout(timer);
+      watcher?.close();
+    },
+  };
 }
 
 /** Whether something accepts a TCP connection at `host:port` within `ms`. */
@@ -189,11 +237,12 @@ async function ensurePortFree(host: string, port: number): Promise<void> {
 }
 
 /** The embedded emulator's contents as channels: by player id where it has one, else by infohash. */
-function emulatorChannels(emulator: Emulator): Channel[] {
-  return emulator.catalogue.all().map((content) => ({
-    name: content.playerId ?? content.files[0]?.name ?? content.infohash,
-    content: content.playerId === undefined ? { kind: 'infohash', value: content.infohash } : { kind: 'id', value: content.playerId },
-    attributes: 'group-title="ace-rx emulator"',
-    duration: '-1',
-  }));
+function emulatorChannels(emulator: Emulator): ChannelList {
+  const lines = ['#EXTM3U'];
+  for (const content of emulator.catalogue.all()) {
+    const name = (content.playerId ?? content.files[0]?.name ?? content.infohash).replace(/[\r\n]/g, ' ');
+    lines.push(`#EXTINF:-1 group-title="ace-rx emulator",${name}`);
+    lines.push(content.playerId === undefined ? `magnet:?xt=urn:btih:${content.infohash}` : `acestream://${content.playerId}`);
+  }
+  return parseChannels(lines.join('\n'));
 }

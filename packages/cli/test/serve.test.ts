@@ -87,11 +87,15 @@ describe('ace-rx serve', () => {
       expect(lines.join('\n')).toMatch(/getstream\?id=live/);
       // The gateway's own lines start with their time.
       expect(lines.some((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z viewer \S+ joined id:live/.test(l))).toBe(true);
-      // Without --channels, /playlist.m3u lists the emulator's contents, pointing at the gateway.
+      // Without --channels, /playlist.m3u lists the emulator's contents, each at its channel URL on the gateway.
       const playlist = await (await fetch(`http://127.0.0.1:${serving.gateway.port}/playlist.m3u`)).text();
       expect(playlist).toMatch(/^#EXTM3U/);
-      expect(playlist).toContain(`http://127.0.0.1:${serving.gateway.port}/ace/getstream?id=live`);
-      expect(playlist).toContain('/ace/getstream?id=series');
+      expect(playlist).toContain(`#EXTINF:-1 group-title="ace-rx emulator",live\nhttp://127.0.0.1:${serving.gateway.port}/channel/live.ts\n`);
+      expect(playlist).toContain('/channel/series.ts');
+      // The channel URL plays (the gateway suite checks that it shares the engine session).
+      const channel = await firstBytes(`http://127.0.0.1:${serving.gateway.port}/channel/live.ts`, 64 * 1024);
+      expect(channel.status).toBe(200);
+      expect(channel.body[0]).toBe(0x47);
     } finally {
       await serving.close();
     }
@@ -150,17 +154,27 @@ describe('ace-rx serve', () => {
     }
   });
 
-  it('reads a relative --channels from the user\'s directory (INIT_CWD), serves it as /playlist.m3u, and Ctrl-C exits 130', async () => {
+  it('reads a relative --channels from the user\'s directory (INIT_CWD), serves it as /playlist.m3u, reloads it on change and on SIGHUP, and Ctrl-C exits 130', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ace-rx-serve-'));
-    writeFileSync(join(dir, 'tv.m3u'), '#EXTM3U\n#EXTINF:-1,Live News\nacestream://live\n#EXTINF:-1,Series One\nhttp://127.0.0.1:6878/ace/getstream?id=series\n');
+    writeFileSync(join(dir, 'tv.m3u'), '#EXTM3U url-tvg="http://guide.example/epg.xml"\n#EXTINF:-1,Live News\nacestream://live\n#EXTINF:-1,Series One\nhttp://127.0.0.1:6878/ace/getstream?id=series\nhttp://example.com/not-ace.mp4\n');
     // As `pnpm ace-rx` runs it: from the workspace root, with the user's directory in INIT_CWD.
     const run = aceRx(['serve', '--port', '0', '--engine', `127.0.0.1:${await deadPort()}`, '--channels', 'tv.m3u'], root, dir);
     try {
-      const [, url] = await waitForLine(run, /playlist: +(http:\/\/127\.0\.0\.1:\d+\/playlist\.m3u) \(2 channels\)/);
+      const [, url] = await waitForLine(run, /playlist: +(http:\/\/127\.0\.0\.1:\d+\/playlist\.m3u) \(2 channels from 2 entries; 1 line skipped\)/);
       const playlist = await firstBytes(url!, Number.MAX_SAFE_INTEGER);
       expect(playlist.status).toBe(200);
-      expect(playlist.body.toString()).toMatch(/#EXTINF:-1,Live News\r?\nhttp:\/\/127\.0\.0\.1:\d+\/ace\/getstream\?id=live/);
+      expect(playlist.body.toString()).toMatch(/^#EXTM3U url-tvg="http:\/\/guide\.example\/epg\.xml"\n#EXTINF:-1,Live News\nhttp:\/\/127\.0\.0\.1:\d+\/channel\/live-news\.ts\n/);
       expect(playlist.body.toString()).toContain('Series One');
+      // A change of the file is served without a restart.
+      writeFileSync(join(dir, 'tv.m3u'), '#EXTM3U\n#EXTINF:-1,Live News\nacestream://live\n#EXTINF:-1,Sport\nacestream://sport\n#EXTINF:-1,Films\nacestream://films\n');
+      await waitForLine(run, /reloaded .*tv\.m3u: 3 channels from 3 entries$/m);
+      expect((await firstBytes(url!, Number.MAX_SAFE_INTEGER)).body.toString()).toContain('/channel/films.ts');
+      // So is SIGHUP; a file that no longer reads keeps the channels served.
+      rmSync(join(dir, 'tv.m3u'));
+      await new Promise((r) => setTimeout(r, 500));
+      run.child.kill('SIGHUP');
+      await waitForLine(run, /kept the channels served: --channels: no such file/);
+      expect((await firstBytes(url!, Number.MAX_SAFE_INTEGER)).body.toString()).toContain('/channel/films.ts');
       run.child.kill('SIGINT');
       expect(await run.exited).toBe(130);
       expect(run.stderr()).toContain('ace-rx serve: closing');

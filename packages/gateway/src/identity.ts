@@ -6,11 +6,17 @@ export const CONTENT_ID = /^[A-Za-z0-9_-]{1,128}$/;
 export const INFOHASH = /^[0-9a-fA-F]{40}$/;
 const BASE32_INFOHASH = /^[A-Za-z2-7]{32}$/;
 
-/** The selectors a viewer may name a content with, each once: `id` and its engine alias `content_id`, `infohash`, `magnet`. */
-const SELECTORS = ['id', 'content_id', 'infohash', 'magnet'] as const;
+/** A channel's URL name (`/channel/<slug>.ts`). */
+export const CHANNEL_SLUG = /^[a-z0-9._-]{1,64}$/;
 
-/** The key a content is registered under: `id:<content id>` or `infohash:<infohash>`. */
-export function keyOf(content: ContentKey): string {
+/** The selectors a viewer may name a content with, each once: `id` and its engine alias `content_id`, `infohash`, `magnet`, and `channel` (a channels-file channel, by slug). */
+export const SELECTORS = ['id', 'content_id', 'infohash', 'magnet', 'channel'] as const;
+
+/** What a viewer asks for: a content, or a channel of the channels file (whose sources are contents). */
+export type Selector = ContentKey | { readonly kind: 'channel'; readonly value: string };
+
+/** The key a content or channel is registered under: `id:<content id>`, `infohash:<infohash>` or `channel:<slug>`. */
+export function keyOf(content: Selector): string {
   return `${content.kind}:${content.value}`;
 }
 
@@ -43,7 +49,7 @@ function base32ToHex(text: string): string {
 }
 
 /** A selector's value as a content, or `undefined` when malformed. */
-function contentOfSelector(name: (typeof SELECTORS)[number], value: string): ContentKey | undefined {
+function contentOfSelector(name: (typeof SELECTORS)[number], value: string): Selector | undefined {
   switch (name) {
     case 'id':
     case 'content_id':
@@ -54,16 +60,19 @@ function contentOfSelector(name: (typeof SELECTORS)[number], value: string): Con
       const infohash = infohashOfMagnet(value);
       return infohash === undefined ? undefined : { kind: 'infohash', value: infohash };
     }
+    case 'channel':
+      return CHANNEL_SLUG.test(value) ? { kind: 'channel', value } : undefined;
   }
 }
 
 /**
  * The content a viewer's URL names: one selector, once, on `/ace/getstream` and
  * `/ace/manifest.m3u8` (`id`, `content_id`, `infohash`, or a `magnet` link, which stands
- * for its infohash), or `/pid/<id>/<name>.ts`. `'bad'` when the selector is malformed or
- * ambiguous, `undefined` when the path names no content.
+ * for its infohash, or `channel`), `/pid/<id>/<name>.ts`, or `/channel/<slug>.ts` and
+ * `.m3u8`. `'bad'` when the selector is malformed or ambiguous, `undefined` when the path
+ * names no content.
  */
-export function selectorOf(url: URL): ContentKey | 'bad' | undefined {
+export function selectorOf(url: URL): Selector | 'bad' | undefined {
   if (url.pathname === '/ace/getstream' || url.pathname === '/ace/manifest.m3u8' || /^\/ace\/hls\/\d{1,12}\.ts$/.test(url.pathname)) {
     const given = SELECTORS.flatMap((name) => url.searchParams.getAll(name).map((value) => ({ name, value })));
     // Exactly one of them, once: `?id=a&id=b` is as ambiguous as `?id=a&infohash=…`.
@@ -72,6 +81,8 @@ export function selectorOf(url: URL): ContentKey | 'bad' | undefined {
   }
   const pid = /^\/pid\/([^/]+)\/[^/]+\.ts$/.exec(url.pathname);
   if (pid !== null) return CONTENT_ID.test(pid[1]!) ? { kind: 'id', value: pid[1]! } : 'bad';
+  const channel = /^\/channel\/([^/]+)\.(?:ts|m3u8)$/.exec(url.pathname);
+  if (channel !== null) return CHANNEL_SLUG.test(channel[1]!) ? { kind: 'channel', value: channel[1]! } : 'bad';
   return undefined;
 }
 

@@ -18,5 +18,6 @@ export { formatLogEvent, type GatewayLogEvent } from './log.js';
 export { DEFAULT_GATEWAY_PORT, type GatewayOptions, type Limits, type RetryPolicy } from './options.js';
 export { type GatewayStatus, type StreamStatus } from './routes/operations.js';
 export { startGateway, type Gateway } from './server.js';
-export { buildPlaylist, contentOfUrl, parseChannels, type Channel } from './playlist.js';
+export { contentOfUrl, Lineup, NO_CHANNELS, parseChannels, type Channel, type ChannelEntry, type ChannelList, type M3uAttributes } from './channels.js';
+export { buildPlaylist, channelUrl, PlaylistCache, type PlaylistCacheOptions, type PlaylistOptions } from './playlist.js';
 export { alignedOffset, Cursor, Ring, TS_PACKET, type CursorOptions, type Sink } from './ts/ring.js';

@@ -1,7 +1,7 @@
 import type { EngineBackend } from './backend.js';
+import { NO_CHANNELS, type ChannelList } from './channels.js';
 import { InvalidGatewayOption } from './errors.js';
 import type { GatewayLogEvent } from './log.js';
-import type { Channel } from './playlist.js';
 
 /** Port `ace-rx serve` listens on by default (the engine's 6878 plus two). */
 export const DEFAULT_GATEWAY_PORT = 6880;
@@ -82,8 +82,8 @@ export interface GatewayOptions {
   readonly hlsSegmentSeconds?: number;
   /** HLS from the ring: segments a playlist lists at most (default 6; fewer when the ring holds fewer). */
   readonly hlsWindow?: number;
-  /** Channels `/playlist.m3u` lists (see `parseChannels`). */
-  readonly channels?: readonly Channel[];
+  /** Channels `/playlist.m3u` lists and `/channel/<slug>.ts` plays (see `parseChannels`); {@link Gateway.setChannels} replaces them. */
+  readonly channels?: ChannelList;
   /** Called with every log event (default: nothing is logged; {@link formatLogEvent} makes a line of one). */
   readonly logger?: (event: GatewayLogEvent) => void;
   /** `/healthz` answers from its last probe of the engines for this long; concurrent requests share one probe (default 1 000 ms). */
@@ -109,7 +109,7 @@ export interface Settings {
   readonly mpegts: boolean;
   readonly hlsSegmentSeconds: number;
   readonly hlsWindow: number;
-  readonly channels: readonly Channel[];
+  readonly channels: ChannelList;
   readonly healthCacheMs: number;
 }
 
@@ -143,7 +143,7 @@ export function resolveOptions(options: GatewayOptions): Settings {
     mpegts: options.mpegts ?? true,
     hlsSegmentSeconds: options.hlsSegmentSeconds ?? 2,
     hlsWindow: options.hlsWindow ?? 6,
-    channels: options.channels ?? [],
+    channels: options.channels ?? NO_CHANNELS,
     healthCacheMs: options.healthCacheMs ?? 1_000,
   };
 }

@@ -1,93 +1,103 @@
-import { CONTENT_ID, INFOHASH, infohashOfMagnet } from './identity.js';
+import type { Channel, ChannelList, M3uAttributes } from './channels.js';
 
-/** One entry of a channels file. */
-export interface Channel {
-  /** Display name (after the comma of `#EXTINF`). */
-  readonly name: string;
-  /** The content to play. */
-  readonly content: { readonly kind: 'id' | 'infohash'; readonly value: string };
-  /** `#EXTINF` attributes as written (`tvg-logo="..." group-title="..."`), kept verbatim. */
-  readonly attributes: string;
-  /** Duration field of `#EXTINF` (usually -1). */
-  readonly duration: string;
-  /** `#EXTGRP` group, when given on its own line. */
-  readonly group?: string;
+/** What {@link buildPlaylist} writes besides the channels. */
+export interface PlaylistOptions {
+  /** Appended to every URL as `?token=` when set. */
+  readonly token?: string;
+  /** The guide players should read: written as the header's `url-tvg` and `x-tvg-url` in place of the file's. */
+  readonly epgUrl?: string;
 }
 
+/** `name="value"`, single-quoted when the value holds a double quote (M3U has no escapes). */
+function attribute(name: string, value: string): string {
+  return value.includes('"') ? `${name}='${value.replace(/'/g, '’')}'` : `${name}="${value}"`;
+}
 
-/** The content an entry's URL names: `acestream://<id>`, a magnet link (its infohash), an engine or gateway getstream URL, or `/pid/<id>/…`. */
-export function contentOfUrl(url: string): Channel['content'] | undefined {
-  const trimmed = url.trim();
-  const ace = /^acestream:\/\/([^/?#\s]+)/i.exec(trimmed);
-  if (ace !== null) return CONTENT_ID.test(ace[1]!) ? { kind: 'id', value: ace[1]! } : undefined;
-  const magnet = infohashOfMagnet(trimmed);
-  if (magnet !== undefined) return { kind: 'infohash', value: magnet };
-  let parsed: URL;
-  try {
-    parsed = new URL(trimmed);
-  } catch {
-    return undefined;
+function headerLine(header: M3uAttributes, epgUrl: string | undefined): string {
+  const parts = ['#EXTM3U'];
+  for (const [name, value] of Object.entries(header)) {
+    if (epgUrl !== undefined && (name === 'url-tvg' || name === 'x-tvg-url')) continue;
+    parts.push(attribute(name, value));
   }
-  const id = parsed.searchParams.get('id');
-  const infohash = parsed.searchParams.get('infohash');
-  if (/\/ace\/(getstream|manifest\.m3u8)$/.test(parsed.pathname)) {
-    if (id !== null && CONTENT_ID.test(id)) return { kind: 'id', value: id };
-    if (infohash !== null && INFOHASH.test(infohash)) return { kind: 'infohash', value: infohash.toLowerCase() };
-    return undefined;
-  }
-  const pid = /^\/(?:pid|content_id)\/([^/]+)(?:\/|$)/.exec(parsed.pathname);
-  if (pid !== null && CONTENT_ID.test(pid[1]!)) return { kind: 'id', value: pid[1]! };
-  return undefined;
+  if (epgUrl !== undefined) parts.push(attribute('url-tvg', epgUrl), attribute('x-tvg-url', epgUrl));
+  return parts.join(' ');
+}
+
+/** A channel's own URL on the gateway: `<base>/channel/<slug>.ts` (or `.m3u8`), with the token when set. */
+export function channelUrl(base: string, channel: Pick<Channel, 'slug'>, kind: 'ts' | 'm3u8', token?: string): string {
+  return `${base}/channel/${encodeURIComponent(channel.slug)}.${kind}${token === undefined ? '' : `?token=${encodeURIComponent(token)}`}`;
 }
 
 /**
- * Reads a channels file: an M3U of `acestream://` links or engine getstream URLs
- * (`http://127.0.0.1:6878/ace/getstream?id=`), with `#EXTINF` names and attributes and
- * `#EXTGRP` groups. Lines naming no content are skipped.
+ * The M3U a player gets: the file's header (its guide replaced by `epgUrl` when given), then
+ * each channel once, with its first entry's `#EXTINF` as written and its stable URL on the
+ * gateway (`<base>/channel/<slug>.ts`): backup sources stay behind that one URL.
  */
-export function parseChannels(text: string): Channel[] {
-  const channels: Channel[] = [];
-  let info: { duration: string; attributes: string; name: string } | undefined;
-  let group: string | undefined;
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '' || /^#EXTM3U/i.test(line)) continue;
-    const extinf = /^#EXTINF:\s*(-?[\d.]+)\s*([^,]*?)\s*,(.*)$/i.exec(line);
-    if (extinf !== null) {
-      info = { duration: extinf[1]!, attributes: extinf[2]!, name: extinf[3]!.trim() };
-      continue;
-    }
-    const grp = /^#EXTGRP:(.*)$/i.exec(line);
-    if (grp !== null) {
-      group = grp[1]!.trim();
-      continue;
-    }
-    if (line.startsWith('#')) continue;
-    const content = contentOfUrl(line);
-    if (content !== undefined) {
-      channels.push({
-        name: info?.name || content.value,
-        content,
-        attributes: info?.attributes ?? '',
-        duration: info?.duration ?? '-1',
-        ...(group === undefined ? {} : { group }),
-      });
-    }
-    info = undefined;
-    group = undefined;
-  }
-  return channels;
-}
-
-/** The M3U a player gets: every channel pointing at `base` (`http://host:port`), with `token` appended when set. */
-export function buildPlaylist(channels: readonly Channel[], base: string, token?: string): string {
-  const lines = ['#EXTM3U'];
-  for (const channel of channels) {
-    const attributes = channel.attributes === '' ? '' : ` ${channel.attributes}`;
-    lines.push(`#EXTINF:${channel.duration}${attributes},${channel.name}`);
-    if (channel.group !== undefined) lines.push(`#EXTGRP:${channel.group}`);
-    const query = `${channel.content.kind}=${encodeURIComponent(channel.content.value)}${token === undefined ? '' : `&token=${encodeURIComponent(token)}`}`;
-    lines.push(`${base}/ace/getstream?${query}`);
+export function buildPlaylist(list: ChannelList, base: string, options: PlaylistOptions = {}): string {
+  const lines = [headerLine(list.header, options.epgUrl)];
+  for (const channel of list.channels) {
+    const first = channel.entries[0]!;
+    lines.push(`#EXTINF:${first.duration}${first.attributesText === '' ? '' : ` ${first.attributesText}`},${channel.name}`);
+    if (first.group !== undefined && first.attributes['group-title'] === undefined) lines.push(`#EXTGRP:${first.group}`);
+    lines.push(channelUrl(base, channel, 'ts', options.token));
   }
   return lines.join('\n') + '\n';
+}
+
+/** Options of a {@link PlaylistCache}. */
+export interface PlaylistCacheOptions {
+  /** Playlists kept at most (default 8: one per host, proto and token players use). */
+  readonly maxEntries?: number;
+  /** Bytes kept at most, all playlists together (default 64 MiB); one larger than this is built for each request, never kept. */
+  readonly maxBytes?: number;
+}
+
+/**
+ * Built playlists, one per channel list and base URL and options, kept until the list
+ * changes: concurrent and later fetches share one buffer instead of building their own.
+ * Bounded (the Host header is the player's to choose), least recently used dropped first.
+ */
+export class PlaylistCache {
+  private list: ChannelList | undefined;
+  private readonly built = new Map<string, Buffer>();
+  private bytes = 0;
+  private readonly maxEntries: number;
+  private readonly maxBytes: number;
+
+  constructor(options: PlaylistCacheOptions = {}) {
+    this.maxEntries = options.maxEntries ?? 8;
+    this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  }
+
+  /** Playlists kept now. */
+  get size(): number {
+    return this.built.size;
+  }
+
+  /** The playlist of `list` at `base`, built once and kept until another list comes. */
+  get(list: ChannelList, base: string, options: PlaylistOptions = {}): Buffer {
+    if (list !== this.list) {
+      this.list = list;
+      this.built.clear();
+      this.bytes = 0;
+    }
+    const key = JSON.stringify([base, options.token ?? null, options.epgUrl ?? null]);
+    const kept = this.built.get(key);
+    if (kept !== undefined) {
+      // Most recently used last.
+      this.built.delete(key);
+      this.built.set(key, kept);
+      return kept;
+    }
+    const body = Buffer.from(buildPlaylist(list, base, options));
+    if (body.length > this.maxBytes) return body;
+    this.built.set(key, body);
+    this.bytes += body.length;
+    for (const [k, b] of this.built) {
+      if (this.built.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
+      this.built.delete(k);
+      this.bytes -= b.length;
+    }
+    return body;
+  }
 }

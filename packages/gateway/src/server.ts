@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Registry } from 'prom-client';
+import { Lineup, type ChannelList } from './channels.js';
 import { EnginePool } from './engines.js';
 import { EngineUnavailable } from './errors.js';
 import { decodeOrUndefined, sendError, sendJson } from './http.js';
@@ -10,6 +11,7 @@ import { selectorOf } from './identity.js';
 import { makeLog } from './log.js';
 import { createMetrics } from './metrics.js';
 import { resolveOptions, type GatewayOptions } from './options.js';
+import { PlaylistCache } from './playlist.js';
 import type { GatewayContext } from './routes/context.js';
 import { HlsProxy } from './routes/hls-proxy.js';
 import { gatewayStatus, serveHealth, serveMetrics, servePlaylist, serveStatus, type GatewayStatus } from './routes/operations.js';
@@ -27,6 +29,10 @@ export interface Gateway {
   readonly registry: Registry;
   /** What `/status` shows. */
   status(): GatewayStatus;
+  /** The channels served now. */
+  readonly channels: ChannelList;
+  /** Serves `list` from now on (a reloaded channels file): `/playlist.m3u` is built anew; running streams and their viewers are not touched. */
+  setChannels(list: ChannelList): void;
   /** Ends every viewer, stops every engine session and closes the server. */
   close(): Promise<void>;
 }
@@ -63,10 +69,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // The metrics read the rooms when scraped, after they exist.
   const metrics = createMetrics(() => ctx);
   const pool = new EnginePool(settings.engines, { recheckMs: settings.engineRecheckMs, healthCacheMs: settings.healthCacheMs, log, onSessionStart: () => metrics.sessionsStarted.inc() });
-  const streams = new StreamRegistry(settings, pool, log);
+  const lineup = new Lineup(settings.channels);
+  const streams = new StreamRegistry(settings, pool, log, lineup);
   const hls = new HlsProxy({ hlsIdleMs: settings.hlsIdleMs, token: settings.token, maxStreams: settings.limits.maxStreams }, pool, log);
   const listening = { host: settings.host, port: settings.port };
-  const ctx: GatewayContext = { settings, pool, streams, hls, metrics, log, listening };
+  const ctx: GatewayContext = { settings, pool, streams, hls, metrics, log, listening, lineup, playlists: new PlaylistCache() };
   const sockets = new Set<Socket>();
   let closing = false;
 
@@ -74,7 +81,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const content = selectorOf(url);
     if (content === 'bad') return sendJson(res, 400, { error: 'BAD_REQUEST', message: 'give exactly one of id=<content id>, content_id=<content id>, infohash=<40 hex digits> or magnet=<magnet link>' });
     if (content === undefined) return sendJson(res, 404, { error: 'NOT_FOUND', message: `no route ${url.pathname}` });
-    if (url.pathname === '/ace/manifest.m3u8') return settings.hls === 'engine' ? hls.serveManifest(req, res, content, streams.size) : serveRingManifest(ctx, req, res, content, url);
+    if (url.pathname === '/ace/manifest.m3u8' || (content.kind === 'channel' && url.pathname.endsWith('.m3u8'))) {
+      if (settings.hls === 'ring') return serveRingManifest(ctx, req, res, content, url);
+      // The engine's own HLS plays a channel's first source (no failover).
+      const source = content.kind === 'channel' ? lineup.channel(content.value)?.sources[0] : content;
+      if (source === undefined) return sendJson(res, 404, { error: 'NOT_FOUND', message: `no channel ${content.value} in the channels file` });
+      return hls.serveManifest(req, res, source, streams.size);
+    }
     return serveStream(ctx, req, res, content, startedAt);
   };
 
@@ -85,6 +98,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     { name: 'playlist.m3u', match: (p) => p === '/playlist.m3u', handle: ({ req, res }) => servePlaylist(ctx, req, res) },
     { name: 'ace/manifest.m3u8', match: (p) => p === '/ace/manifest.m3u8', handle: serveContent },
     { name: 'getstream', match: (p) => p === '/ace/getstream' || p.startsWith('/pid/'), handle: serveContent },
+    { name: 'channel', match: (p) => p.startsWith('/channel/'), handle: serveContent },
     {
       name: 'hls-segment',
       match: (p) => /^\/ace\/hls\/(\d{1,12})\.ts$/.exec(p) ?? false,
@@ -157,6 +171,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     host: settings.host,
     registry: metrics.registry,
     status: () => gatewayStatus(ctx),
+    get channels() {
+      return lineup.list;
+    },
+    setChannels: (list: ChannelList) => lineup.set(list),
     async close() {
       if (closing) return;
       closing = true;

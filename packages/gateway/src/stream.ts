@@ -32,6 +32,8 @@ export interface LiveStreamHooks {
   readonly onIdentity: (stream: LiveStream, infohash: string) => void;
   /** The stream has ended, whatever the reason (once). */
   readonly onEnd: (stream: LiveStream) => void;
+  /** The channel (its slug) the stream plays, when a channel's viewer started it. */
+  readonly channel?: string;
 }
 
 /** An HLS player of a live stream: it holds the stream while it polls. */
@@ -111,6 +113,12 @@ export class LiveStream {
 
   /** Subscribe to watch: the first subscriber starts the engine session, the last one's leaving starts the linger. */
   readonly live$: Observable<Buffer>;
+  /** The contents it may play, in order: a channel's sources, or the one content a viewer named. */
+  sources: readonly ContentKey[];
+  /** Which of {@link LiveStream.sources} plays (or is tried) now. */
+  sourceIndex = 0;
+  /** The channel (its slug) the stream plays, when it plays one. */
+  channel: string | undefined;
 
   private hadBytes = false;
   /** Attempts started, and the attempt the last chunk came from: a chunk of a newer one starts a new source. */
@@ -129,18 +137,21 @@ export class LiveStream {
   private readonly stop$ = new Subject<void>();
 
   constructor(
-    /** `id:<id>` or `infohash:<infohash>`. */
+    /** `id:<id>`, `infohash:<infohash>` or `channel:<slug>`. */
     readonly key: string,
-    /** What the engine is asked to start. */
-    readonly content: ContentKey,
+    /** What the engine may be asked to start, in order (at least one). */
+    sources: readonly ContentKey[],
     private readonly settings: LiveStreamSettings,
     private readonly pool: EnginePool,
     private readonly log: Log,
     private readonly hooks: LiveStreamHooks,
   ) {
+    this.sources = sources;
+    this.channel = hooks.channel;
     this.ring = new Ring(settings.ringBytes);
     this.segmenter = new Segmenter({ minSeconds: settings.hlsSegmentSeconds, window: settings.hlsWindow, ...(hooks.numbering === undefined ? {} : { numbering: hooks.numbering }) });
     this.keyFrames = new KeyFrameIndex(this.ring, settings.mpegts, (key) => this.segmenter.keyFrame(key));
+    const content = this.content;
     this.infohash = content.kind === 'infohash' ? content.value : undefined;
     this.identified = new Promise<void>((resolve) => (this.settleIdentified = resolve));
     if (this.infohash !== undefined) this.settleIdentified();
@@ -165,6 +176,23 @@ export class LiveStream {
         resetOnRefCountZero: () => timer(lingerMs).pipe(tap(() => (this.stopReason ??= `no viewer for ${lingerMs} ms`))),
       }),
     );
+  }
+
+  /** The content the engine is asked to start now: the current source. */
+  get content(): ContentKey {
+    return this.sources[this.sourceIndex]!;
+  }
+
+  /**
+   * Plays `channel` from now on: a stream of one of its sources, started by another name,
+   * takes on the channel's sources (so that a failure hands over to the next one).
+   */
+  adopt(channel: { readonly slug: string; readonly sources: readonly ContentKey[] }): void {
+    const at = channel.sources.findIndex((s) => s.kind === this.content.kind && s.value === this.content.value);
+    if (at === -1) return;
+    this.channel = channel.slug;
+    this.sources = channel.sources;
+    this.sourceIndex = at;
   }
 
   /** Ends the stream now, whoever watches (the gateway closes). */

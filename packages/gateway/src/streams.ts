@@ -1,7 +1,8 @@
 import type { ContentKey } from './backend.js';
+import type { Channel, Lineup } from './channels.js';
 import type { EnginePool } from './engines.js';
-import { AtCapacity } from './errors.js';
-import { IdentityCache, keyOf } from './identity.js';
+import { AtCapacity, ContentNotFound } from './errors.js';
+import { IdentityCache, keyOf, type Selector } from './identity.js';
 import type { Log } from './log.js';
 import type { Limits } from './options.js';
 import type { LiveStream, LiveStreamSettings } from './stream.js';
@@ -50,6 +51,7 @@ export class StreamRegistry {
     private readonly settings: LiveStreamSettings & { readonly limits: Limits },
     private readonly pool: EnginePool,
     private readonly log: Log,
+    private readonly lineup: Lineup,
   ) {}
 
   /** Streams now. */
@@ -66,10 +68,14 @@ export class StreamRegistry {
    * The running stream of `content` under any of its names, after asking what can be
    * asked: a content id known to stand for an infohash finds that infohash's stream; an
    * infohash waits for streams still learning theirs; an unknown content id asks the
-   * engines which id the running streams' infohashes have. `undefined` when none runs.
+   * engines which id the running streams' infohashes have. A channel is found under its own
+   * name, or as the running stream of one of its sources (which then takes on the channel's
+   * sources). `undefined` when none runs.
    */
-  async find(content: ContentKey): Promise<LiveStream | undefined> {
+  async find(selector: Selector): Promise<LiveStream | undefined> {
     this.LiveStreamClass ??= (await import('./stream.js')).LiveStream;
+    if (selector.kind === 'channel') return this.lookupChannel(selector.value);
+    const content = selector;
     const known = this.lookup(content);
     if (known !== undefined) return known;
     if (content.kind === 'infohash') {
@@ -84,24 +90,31 @@ export class StreamRegistry {
   /**
    * The stream of `content`, made (not yet started: its first subscriber starts it) when
    * none runs; {@link AtCapacity} when a limit says no. Synchronous: call it right after
-   * {@link StreamRegistry.find} (which loads the live stream's code).
+   * {@link StreamRegistry.find} (which loads the live stream's code). A channel not in the
+   * lineup is {@link ContentNotFound}.
    */
-  streamFor(content: ContentKey): LiveStream | AtCapacity {
+  streamFor(selector: Selector): LiveStream | AtCapacity | ContentNotFound {
     const LiveStream = this.LiveStreamClass;
     if (LiveStream === undefined) throw new Error('StreamRegistry.streamFor before find()');
     const { limits } = this.settings;
+    const channel = selector.kind === 'channel' ? this.lineup.channel(selector.value) : undefined;
+    if (selector.kind === 'channel' && channel === undefined) return new ContentNotFound(`no channel ${selector.value} in the channels file`);
     if (this.viewerCount() + this.waitingCount() >= limits.maxViewers) return new AtCapacity('maxViewers', limits.maxViewers);
-    let stream = this.lookup(content);
+    let stream = selector.kind === 'channel' ? this.lookupChannel(selector.value) : this.lookup(selector);
     if (stream === undefined) {
       if (this.streams.size >= limits.maxStreams) return new AtCapacity('maxStreams', limits.maxStreams);
-      const numbering = this.numbering.get(keyOf(content));
-      stream = new LiveStream(keyOf(content), content, this.settings, this.pool, this.log, {
+      const key = keyOf(selector);
+      const numbering = this.numbering.get(key);
+      const sources = channel?.sources ?? [selector as ContentKey];
+      stream = new LiveStream(key, sources, this.settings, this.pool, this.log, {
         onIdentity: (s, infohash) => this.identify(s, infohash),
         onEnd: (s) => this.forget(s),
         ...(numbering === undefined ? {} : { numbering }),
+        ...(channel === undefined ? {} : { channel: channel.slug }),
       });
       this.streams.add(stream);
-      this.name(stream, keyOf(content));
+      this.name(stream, key);
+      this.name(stream, keyOf(stream.content));
       if (stream.infohash !== undefined) this.name(stream, `infohash:${stream.infohash}`);
     }
     if (stream.viewers.size + stream.hlsViewers.size + (stream.film?.viewers ?? 0) + stream.pending >= limits.maxViewersPerStream) return new AtCapacity('maxViewersPerStream', limits.maxViewersPerStream);
@@ -150,9 +163,29 @@ export class StreamRegistry {
     for (const stream of this.list()) stream.stop(reason);
   }
 
-  /** The running stream of `content` as known now (no engine asked, no wait). */
-  running(content: ContentKey): LiveStream | undefined {
-    return this.lookup(content);
+  /** The running stream of `selector` as known now (no engine asked, no wait). */
+  running(selector: Selector): LiveStream | undefined {
+    return selector.kind === 'channel' ? this.lookupChannel(selector.value) : this.lookup(selector);
+  }
+
+  /**
+   * The running stream of channel `slug`: under its own name, or a stream of one of its
+   * sources started by another name (`id=`), which then takes on the channel (its sources
+   * and its name), so that the channel and its contents share one engine session.
+   */
+  private lookupChannel(slug: string): LiveStream | undefined {
+    const own = this.byName.get(`channel:${slug}`);
+    if (own !== undefined) return own;
+    const channel = this.lineup.channel(slug);
+    if (channel === undefined) return undefined;
+    for (const source of channel.sources) {
+      const stream = this.lookup(source);
+      if (stream === undefined || stream.state === 'ended' || stream.channel !== undefined) continue;
+      stream.adopt(channel as Channel);
+      this.name(stream, `channel:${slug}`);
+      return stream;
+    }
+    return undefined;
   }
 
   /** The running stream of `content` under one of its names, or through the identity cache. */

@@ -68,7 +68,7 @@ describe('status, metrics, health', () => {
 });
 
 describe('playlist', () => {
-  it('/playlist.m3u lists the channels file pointing at the gateway, with the Host the player used', async () => {
+  it('/playlist.m3u lists each channel once at its own URL on the gateway, with the Host the player used, and that URL plays', async () => {
     engines = [await fastEmulator()];
     const channels = parseChannels(readFileSync(channelsFile, 'utf8'));
     const g = await gatewayFor(engines, { channels });
@@ -80,21 +80,40 @@ describe('playlist', () => {
       [
         '#EXTM3U',
         '#EXTINF:-1 tvg-id="chan0.tv" tvg-logo="http://logos.example/0.png" group-title="Sport",Channel Zero HD',
-        'http://tv.lan:8080/ace/getstream?id=chan0',
+        'http://tv.lan:8080/channel/chan0.tv.ts',
         '#EXTINF:-1 group-title="News",Новости 24',
-        '#EXTGRP:News',
-        'http://tv.lan:8080/ace/getstream?id=chan1',
+        'http://tv.lan:8080/channel/24.ts',
         '#EXTINF:-1,By infohash',
-        'http://tv.lan:8080/ace/getstream?infohash=5d41402abc4b2a76b9719d911017c592aabbccdd',
+        'http://tv.lan:8080/channel/by-infohash.ts',
         '#EXTINF:-1,chan2',
-        'http://tv.lan:8080/ace/getstream?id=chan2',
+        'http://tv.lan:8080/channel/chan2.ts',
         '',
       ].join('\n'),
     );
     // A Host header that is not a host falls back to the gateway's own address.
     const odd = await fetchText(`${g.base}/playlist.m3u`, { Host: 'evil"host' });
-    expect(odd.body).toContain(`http://127.0.0.1:${gateway.port}/ace/getstream?id=chan0`);
+    expect(odd.body).toContain(`http://127.0.0.1:${gateway.port}/channel/chan0.tv.ts`);
     expect(engines[0]!.sessions).toHaveLength(0);
+    // The channel URL plays its content; a viewer of the same content by id shares its engine session.
+    const byChannel = view(`${g.base}/channel/chan0.tv.ts`, { maxBytes: 64 * 1024 });
+    const byId = view(`${g.base}/ace/getstream?id=chan0`, { maxBytes: 64 * 1024 });
+    expect((await byChannel.done).length).toBe(64 * 1024);
+    expect((await byId.done).length).toBe(64 * 1024);
+    expect(engines[0]!.sessions).toHaveLength(1);
+    expect((await fetchText(`${g.base}/channel/nope.ts`)).status).toBe(404);
+  });
+
+  it('builds /playlist.m3u once per base URL and token, and anew after setChannels', async () => {
+    engines = [await fastEmulator()];
+    const g = await gatewayFor(engines, { channels: parseChannels('#EXTINF:-1,A\nacestream://chan0\n') });
+    gateway = g.gateway;
+    const first = await fetchText(`${g.base}/playlist.m3u`);
+    expect(first.body).toContain('/channel/a.ts');
+    gateway.setChannels(parseChannels('#EXTINF:-1,B\nacestream://chan1\n'));
+    const second = await fetchText(`${g.base}/playlist.m3u`);
+    expect(second.body).toContain('/channel/b.ts');
+    expect(second.body).not.toContain('/channel/a.ts');
+    expect(gateway.channels.channels.map((c) => c.slug)).toEqual(['b']);
   });
 
   it('carries the token in playlist entries when one is set', async () => {
@@ -102,7 +121,7 @@ describe('playlist', () => {
     const g = await gatewayFor(engines, { channels: parseChannels('acestream://chan0\n'), token: 't0k' });
     gateway = g.gateway;
     const r = await fetchText(`${g.base}/playlist.m3u?token=t0k`);
-    expect(r.body).toContain(`${g.base}/ace/getstream?id=chan0&token=t0k`);
+    expect(r.body).toContain(`${g.base}/channel/chan0.ts?token=t0k`);
   });
 });
 

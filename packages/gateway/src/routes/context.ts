@@ -1,7 +1,9 @@
+import type { Lineup } from '../channels.js';
 import type { EnginePool } from '../engines.js';
 import type { Log } from '../log.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Settings } from '../options.js';
+import type { PlaylistCache } from '../playlist.js';
 import type { StreamRegistry } from '../streams.js';
 import type { Listening } from './base.js';
 import type { HlsProxy } from './hls-proxy.js';
@@ -16,4 +18,8 @@ export interface GatewayContext {
   readonly log: Log;
   /** Where the gateway listens (the port is set once bound). */
   readonly listening: Listening;
+  /** The channels served now (a reload replaces the list). */
+  readonly lineup: Lineup;
+  /** `/playlist.m3u` as built for each base URL, until the channels change. */
+  readonly playlists: PlaylistCache;
 }

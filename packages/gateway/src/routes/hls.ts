@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ContentKey } from '../backend.js';
+import { SELECTORS, type Selector } from '../identity.js';
 import { GatewayError, NotLive, StartTimeout, StreamAborted } from '../errors.js';
 import { sendError, sendJson } from '../http.js';
 import type { HlsViewer, LiveStream } from '../stream.js';
@@ -10,9 +10,11 @@ import type { GatewayContext } from './context.js';
 const FIRST_SEGMENT_MS = 30_000;
 
 /** The query that names the content in every URL of a stream (the balancer hashes on it), and the token. */
-function contentQuery(url: URL, token: string | undefined): string {
+function contentQuery(url: URL, content: Selector, token: string | undefined): string {
   const query = new URLSearchParams();
-  for (const name of ['id', 'content_id', 'infohash', 'magnet']) for (const value of url.searchParams.getAll(name)) query.append(name, value);
+  // A channel's playlist (`/channel/<slug>.m3u8`) names it in its path: its segments name it in their query.
+  if (content.kind === 'channel') query.append('channel', content.value);
+  else for (const name of SELECTORS) for (const value of url.searchParams.getAll(name)) query.append(name, value);
   if (token !== undefined) query.set('token', token);
   return query.toString();
 }
@@ -85,7 +87,7 @@ function firstSegment(stream: LiveStream, res: ServerResponse, ms: number): Prom
  * as its TS viewers (one engine session for both). The first request starts the stream
  * and waits for its first segment; every request keeps its player counted as a viewer.
  */
-export async function serveRingManifest(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse, content: ContentKey, url: URL): Promise<void> {
+export async function serveRingManifest(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse, content: Selector, url: URL): Promise<void> {
   if (!ctx.settings.mpegts) return sendJson(res, 501, { error: 'HLS_UNAVAILABLE', message: 'HLS from the ring needs the gateway to read the MPEG-TS (mpegts: true), or hls: engine' });
   if (req.method === 'HEAD') {
     res.writeHead(200, { 'Content-Type': 'application/vnd.apple.mpegurl', 'Cache-Control': 'no-store' }).end();
@@ -102,14 +104,14 @@ export async function serveRingManifest(ctx: GatewayContext, req: IncomingMessag
   } catch (error) {
     return sendError(res, error instanceof GatewayError ? error : new StreamAborted());
   }
-  const query = contentQuery(url, ctx.settings.token);
+  const query = contentQuery(url, content, ctx.settings.token);
   const body = stream.segmenter.playlist((s: Segment) => `/ace/hls/${s.sequence}.ts?${query}`);
   res.writeHead(200, { 'Content-Type': 'application/vnd.apple.mpegurl', 'Cache-Control': 'no-store' });
   res.end(body);
 }
 
 /** `/ace/hls/<sequence>.ts?<selector>`: one segment of the content's stream, from its ring. */
-export async function serveRingSegment(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse, content: ContentKey, sequence: number): Promise<void> {
+export async function serveRingSegment(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse, content: Selector, sequence: number): Promise<void> {
   const stream = await ctx.streams.find(content);
   const segment = stream?.segmenter.segment(sequence);
   const bytes = segment === undefined ? undefined : stream!.segmenter.bytes(segment);

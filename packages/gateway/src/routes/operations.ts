@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EngineStats } from '../backend.js';
 import { sendJson } from '../http.js';
-import { buildPlaylist } from '../playlist.js';
 import { publicBase } from './base.js';
 import type { GatewayContext } from './context.js';
 
@@ -121,9 +120,10 @@ export async function serveHealth(ctx: GatewayContext, _req: IncomingMessage, re
   sendJson(res, any ? 200 : 503, { ok: any, engines: results.map(({ slot, ok }) => ({ name: slot.backend.name, reachable: ok })) });
 }
 
-/** `GET /playlist.m3u`: the channels, pointing at the gateway as the player reached it ({@link publicBase}). */
+/** `GET /playlist.m3u`: the channels, each once at its own URL on the gateway as the player reached it ({@link publicBase}); built once per base URL until the channels change. */
 export function servePlaylist(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): void {
-  const body = buildPlaylist(ctx.settings.channels, publicBase(req, ctx.listening), ctx.settings.token);
+  const token = ctx.settings.token;
+  const body = ctx.playlists.get(ctx.lineup.list, publicBase(req, ctx.listening), token === undefined ? {} : { token });
   res.writeHead(200, { 'Content-Type': 'audio/x-mpegurl; charset=utf-8', 'Cache-Control': 'no-store' });
   res.end(req.method === 'HEAD' ? undefined : body);
 }

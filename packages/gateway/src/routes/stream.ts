@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ContentKey } from '../backend.js';
+import type { Selector } from '../identity.js';
 import { EngineUnavailable, GatewayError, StreamAborted } from '../errors.js';
 import { queuedBytes, sendError } from '../http.js';
 import { Cursor } from '../ts/ring.js';
@@ -14,7 +14,7 @@ import type { GatewayContext } from './context.js';
  * first byte; with no key frame in the ring yet, from a packet boundary a little behind
  * the live edge. HEAD answers without starting anything.
  */
-export async function serveStream(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse, content: ContentKey, startedAt: number): Promise<void> {
+export async function serveStream(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse, content: Selector, startedAt: number): Promise<void> {
   if (req.method === 'HEAD') {
     // A film already running answers as its file; anything else at once, without starting the engine (TV probes).
     const running = ctx.streams.running(content);
