@@ -142,7 +142,7 @@ try {
   fail(`cannot start: ${e.message}`, 1);
 }
 
-console.log(`ace-rx-emulator: TS Engine API on ${emulator.host}:${emulator.port}, HTTP on ${emulator.host}:${emulator.httpPort}`);
+console.log(`ace-rx-emulator: TS Engine API on ${emulator.host}:${emulator.port}, HTTP on ${emulator.host}:${emulator.httpPort}${advertiseHost === undefined ? '' : `; its URLs name ${advertiseHost}`}`);
 console.log(`contents: ${emulator.catalogue.all().map((c) => c.playerId ?? c.infohash).join(', ')} (Ctrl-C to stop)`);
 
 const running = emulator;

@@ -178,7 +178,8 @@ describe('ace-rx-emulator (the bin)', () => {
     } finally {
       client.close();
     }
-    expect(output()).toContain('engine.invalid');
+    expect(output()).toContain(`HTTP on 127.0.0.1:${httpPort}; its URLs name engine.invalid`);
+    expect(output()).toMatch(/<< START .*engine\.invalid/);
     child?.kill('SIGKILL');
     const bad = await runBin(['--port', '0', '--http-port', '0', '--advertise-host', 'a b']);
     expect(bad.code).toBe(2);
