@@ -13,6 +13,26 @@ import { parseChannels, tcpBackend, type Gateway } from '@ace-rx/gateway';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { deadPort, fastEmulator, fetchText, gatewayFor } from './helpers.js';
 
+// The few DOM names the functions run in the page use (the test program has no DOM lib;
+// declared here, in this module only).
+interface PageElement {
+  readonly hidden: boolean;
+  readonly textContent: string | null;
+  readonly tagName: string;
+  readonly className: string;
+  readonly naturalWidth: number;
+  readonly currentTime: number;
+  closest(selector: string): PageElement | null;
+  getBoundingClientRect(): { readonly right: number; readonly width: number };
+  getVideoPlaybackQuality(): { readonly totalVideoFrames: number };
+}
+declare const document: {
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
+  getElementById(id: string): PageElement | null;
+  readonly documentElement: { readonly scrollWidth: number };
+};
+
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/', import.meta.url));
 const haveChromium = existsSync(CHROMIUM);
@@ -117,7 +137,7 @@ async function playsPast(page: Page, seconds: number, frames: number, ms: number
     expect(await page.locator('.group h3').allTextContents()).toEqual(['News', 'Sport', 'Music']);
     expect(await page.locator('.tile[data-slug="news.one"] .tile-meta').textContent()).toContain('2 sources');
     await page.waitForFunction(() => document.querySelector('.tile[data-slug="sport.two"] .initials') !== null, undefined, { timeout: 5_000 });
-    const logo = await page.locator('.tile[data-slug="news.one"] img').evaluate((img: HTMLImageElement) => ({ w: img.naturalWidth, box: img.getBoundingClientRect().width }));
+    const logo = await page.locator('.tile[data-slug="news.one"] img').evaluate((img: PageElement) => ({ w: img.naturalWidth, box: img.getBoundingClientRect().width }));
     expect(logo.box).toBe(48);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-desktop.png'), fullPage: true });
     await page.close();
@@ -132,10 +152,26 @@ async function playsPast(page: Page, seconds: number, frames: number, ms: number
     await playsPast(page, 1, 10, 20_000);
     expect(await page.textContent('#player-name')).toBe('Sport Two — the very long name of a channel in HD');
     // The stream's card names the channel once /status shows it (its `channel` field), else its key.
-    await page.waitForFunction(() => document.querySelectorAll('.card').length >= 1, undefined, { timeout: 10_000 });
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
-    expect(width).toBeLessThanOrEqual(390);
+    await page.waitForFunction(() => document.querySelectorAll('.card').length === 2, undefined, { timeout: 10_000 });
+    expect(await page.textContent('.card[data-key="channel:sport.two"] .card-title')).toBe('Sport Two — the very long name of a channel in HD');
+    expect(await page.locator('.tile.running').count()).toBe(1);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-phone.png'), fullPage: true });
+    // Nothing wider than the screen (text cut with an ellipsis inside its box is fine).
+    const wide = await page.evaluate(() => [...document.querySelectorAll('.tile, .card, .player, .engine, .top, .foot, video')].filter((e) => e.getBoundingClientRect().right > 390).map((e) => `${e.tagName}.${e.className}`));
+    expect(wide).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.close();
+  }, 60_000);
+
+  it("plays a channel through the gateway's HLS with hls.js (&hls=1), in dark mode", async () => {
+    const page = await context.newPage();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto(`${base}/watch?channel=news.one&hls=1`);
+    const played = await playsPast(page, 1, 10, 20_000);
+    console.log(`dashboard: /watch?channel=news.one&hls=1 played ${played.time.toFixed(2)} s, ${played.frames} frames`);
+    expect(await page.textContent('#player-mode')).toContain('hls.js');
+    await page.waitForFunction(() => /HLS/.test(document.querySelector('.card[data-key="channel:news.one"]')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-dark-hls.png'), fullPage: true });
     await page.close();
   }, 60_000);
 

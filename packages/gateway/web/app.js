@@ -179,7 +179,7 @@ function renderChannels() {
 }
 
 function markRunning() {
-  const running = new Set((lastStatus?.streams ?? []).map((s) => s.channel).filter(Boolean));
+  const running = new Set((lastStatus?.streams ?? []).map(channelOf).filter(Boolean));
   for (const tile of document.querySelectorAll('.tile')) tile.classList.toggle('running', running.has(tile.dataset.slug));
 }
 
@@ -208,20 +208,26 @@ function themeColour(name, fallback) {
 function contentOfKey(key) {
   const i = key.indexOf(':');
   const kind = key.slice(0, i);
-  return kind === 'id' || kind === 'infohash' ? { [kind]: key.slice(i + 1) } : undefined;
+  return kind === 'id' || kind === 'infohash' || kind === 'channel' ? { [kind]: key.slice(i + 1) } : undefined;
+}
+
+/** The channel a stream plays: its `channel` field, or its key `channel:<slug>`. */
+function channelOf(stream) {
+  return stream.channel ?? (stream.key.startsWith('channel:') ? stream.key.slice('channel:'.length) : undefined);
 }
 
 function titleOf(stream) {
-  const c = stream.channel === undefined ? undefined : channelBySlug.get(stream.channel);
+  const slug = channelOf(stream);
+  const c = slug === undefined ? undefined : channelBySlug.get(slug);
   if (c !== undefined) return c.name;
   return stream.key;
 }
 
 function newCard(stream) {
   const fields = {};
-  const field = (name, label) => {
+  const field = (name, label, span) => {
     fields[name] = el('dd', { text: '–' });
-    return el('div', { class: 'field' }, el('dt', { text: label }), fields[name]);
+    return el('div', { class: span ? `field ${span}` : 'field' }, el('dt', { text: label }), fields[name]);
   };
   const chartBox = el('div', { class: 'chart' });
   const title = el('h3', { class: 'card-title' });
@@ -232,7 +238,7 @@ function newCard(stream) {
     'article',
     { class: 'card', 'data-key': stream.key },
     el('header', { class: 'card-head' }, title, state, watch),
-    el('dl', { class: 'fields' }, field('viewers', 'Viewers'), field('engine', 'Engine'), field('peers', 'Peers'), field('down', 'Download'), field('bitrate', 'Bitrate'), field('uptime', 'Up for'), field('bytes', 'In / out'), field('source', 'Source')),
+    el('dl', { class: 'fields' }, field('viewers', 'Viewers'), field('peers', 'Peers'), field('down', 'Download'), field('bitrate', 'Bitrate'), field('uptime', 'Up for'), field('bytes', 'In / out'), field('engine', 'Engine', 'wide'), field('source', 'Source', 'full')),
     sources,
     chartBox,
   );
@@ -253,7 +259,8 @@ function makeChart(card) {
       height: 140,
       legend: { show: true, live: false },
       cursor: { show: false },
-      scales: { x: { time: true }, b: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] }, p: { auto: true, range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.15))] } },
+      // A fixed five-minute window ending now: the chart does not rescale as points come.
+      scales: { x: { time: true, range: (_u, _min, max) => [max - (HISTORY * POLL_MS) / 1000, max] }, b: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] }, p: { auto: true, range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.15))] } },
       series: [
         {},
         { label: 'Mbit/s', scale: 'b', stroke: themeColour('--accent', '#3b82f6'), width: 2, fill: themeColour('--accent-fill', 'rgba(59,130,246,.12)'), value: (_u, v) => (v == null ? '–' : v.toFixed(1)) },
@@ -280,6 +287,7 @@ function updateCard(card, stream, now) {
   // Bitrate read from the stream's bytes between two polls (the engine's own speed is its download rate).
   let bitrate = null;
   if (card.last !== undefined && t > card.last.t) bitrate = (Math.max(0, stream.bytesIn - card.last.bytesIn) * 8) / (t - card.last.t);
+  else if (now > Date.parse(stream.startedAt)) bitrate = (stream.bytesIn * 8 * 1000) / (now - Date.parse(stream.startedAt));
   card.last = { t, bytesIn: stream.bytesIn };
   const peers = stream.engineStats?.peers ?? null;
   const [xs, bs, ps] = card.hist;
@@ -292,7 +300,8 @@ function updateCard(card, stream, now) {
   card.title.title = stream.names.join(', ');
   card.state.textContent = stream.state;
   card.state.className = `badge ${stream.state}`;
-  const content = stream.channel !== undefined ? { channel: stream.channel } : contentOfKey(stream.key);
+  const slug = channelOf(stream);
+  const content = slug !== undefined ? { channel: slug } : contentOfKey(stream.key);
   if (content !== undefined && stream.kind !== 'film') {
     card.watch.hidden = false;
     card.watch.href = api(`/watch?${new URLSearchParams(content)}`);
@@ -311,6 +320,7 @@ function updateCard(card, stream, now) {
   f.uptime.textContent = formatDuration(now - Date.parse(stream.startedAt));
   f.bytes.textContent = `${formatBytes(stream.bytesIn)} / ${formatBytes(stream.bytesOut)}`;
   f.source.textContent = sourceText(stream.source) ?? stream.key;
+  for (const dd of Object.values(f)) dd.title = dd.textContent;
   f.source.title = stream.source === undefined ? stream.key : `${stream.source.kind}:${stream.source.value}`;
   const failed = (stream.sources ?? []).filter((s) => s.state === 'failed');
   card.sources.hidden = failed.length === 0;
@@ -427,6 +437,8 @@ function stopPlayer() {
 }
 
 function showError(text) {
+  // No controls (nor their spinner) behind an error.
+  $('video').controls = text === undefined;
   const box = $('player-error');
   box.hidden = text === undefined;
   box.textContent = text ?? '';
@@ -474,6 +486,8 @@ async function play(target) {
     stopPlayer();
     showError(text);
   };
+  // The stream shows on the dashboard as soon as it plays, not at the next poll.
+  video.addEventListener('playing', () => poll(), { once: true });
   const hasMse = typeof MediaSource !== 'undefined' || typeof ManagedMediaSource !== 'undefined';
   const nativeHls = video.canPlayType('application/vnd.apple.mpegurl') !== '';
   try {
