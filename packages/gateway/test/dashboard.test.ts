@@ -175,6 +175,14 @@ async function playsPast(page: Page, seconds: number, frames: number, ms: number
     await page.close();
   }, 60_000);
 
+  it('plays a film (an MP4, not MPEG-TS) with the browser itself once mpegts.js says it is no transport stream', async () => {
+    const page = await context.newPage();
+    await page.goto(`${base}/watch?id=1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d`);
+    await playsPast(page, 1, 10, 20_000);
+    expect(await page.textContent('#player-mode')).toBe('file · the browser');
+    await page.close();
+  }, 60_000);
+
   it('shows why a stream cannot play: 404 for unknown content, 503 with no engine; a token guards the pages and goes with every request they make', async () => {
     const page = await context.newPage();
     await page.goto(`${base}/watch?id=no-such-content`);

@@ -302,7 +302,7 @@ function updateCard(card, stream, now) {
   card.state.className = `badge ${stream.state}`;
   const slug = channelOf(stream);
   const content = slug !== undefined ? { channel: slug } : contentOfKey(stream.key);
-  if (content !== undefined && stream.kind !== 'film') {
+  if (content !== undefined) {
     card.watch.hidden = false;
     card.watch.href = api(`/watch?${new URLSearchParams(content)}`);
     card.watch.onclick = (e) => {
@@ -498,8 +498,22 @@ async function play(target) {
       if (!mpegts.isSupported()) throw new Error('this browser cannot play MPEG-TS through Media Source: try HLS');
       player = mpegts.createPlayer({ type: 'mpegts', isLive: true, url: new URL(urls.ts, location.origin).href }, { enableWorker: false, lazyLoad: false, liveBufferLatencyChasing: true, liveBufferLatencyMaxLatency: 6, liveBufferLatencyMinRemain: 1.5 });
       player.on(mpegts.Events.ERROR, (type, detail, info) => {
+        // Not MPEG-TS: a film (MP4, Matroska), which the gateway serves as a file with Range; the browser plays it itself.
+        if (type === mpegts.ErrorTypes.MEDIA_ERROR && detail === mpegts.ErrorDetails.MEDIA_FORMAT_UNSUPPORTED && playing === session) {
+          player.destroy();
+          player = undefined;
+          $('player-mode').textContent = 'file · the browser';
+          video.src = urls.ts;
+          video.addEventListener('error', () => fail(urls.ts, undefined, `The browser cannot play this file (${video.error?.message || 'unsupported'})`), { once: true });
+          video.play().catch(() => undefined);
+          return;
+        }
         const status = typeof info?.code === 'number' && info.code >= 400 ? info.code : undefined;
         fail(urls.ts, status, status === undefined ? `The stream failed (${type}: ${detail}${info?.msg ? `, ${info.msg}` : ''})` : undefined);
+      });
+      // A live stream's body ends only when the gateway ends it (it closes, or the stream failed for good).
+      player.on(mpegts.Events.LOADING_COMPLETE, () => {
+        if (playing === session) showError('The stream ended: the gateway closed it.');
       });
       player.attachMediaElement(video);
       player.load();
