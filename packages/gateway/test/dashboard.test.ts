@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Emulator } from '@ace-rx/emulator';
 import { parseChannels, tcpBackend, type Gateway } from '@ace-rx/gateway';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { deadPort, fastEmulator, fetchText, gatewayFor } from './helpers.js';
 
 // The few DOM names the functions run in the page use (the test program has no DOM lib;
@@ -81,7 +81,6 @@ async function playsPast(page: Page, seconds: number, frames: number, ms: number
   let engine: Emulator;
   let gateway: Gateway;
   let base: string;
-  let browser: Browser;
   let userData: string;
   let context: BrowserContext;
   /** Page errors and CSP refusals, for every page of the file. */
@@ -93,7 +92,6 @@ async function playsPast(page: Page, seconds: number, frames: number, ms: number
     const { chromium } = await import('playwright-core');
     // A new, empty profile each run (launchPersistentContext), as the closed network needs.
     [context, engine] = await Promise.all([chromium.launchPersistentContext(userData, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 860 } }), fastEmulator({ media: { bitrate: 2_000_000 } })]);
-    browser = context.browser()!;
     ({ gateway, base } = await gatewayFor([engine], { channels: parseChannels(CHANNELS_FILE), lingerMs: 5_000 }));
     context.on('page', (page) => {
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -105,7 +103,6 @@ async function playsPast(page: Page, seconds: number, frames: number, ms: number
 
   afterAll(async () => {
     await context?.close();
-    await browser?.close();
     await gateway?.close();
     await engine?.close();
     if (userData !== undefined) rmSync(userData, { recursive: true, force: true });
