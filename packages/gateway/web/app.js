@@ -287,7 +287,8 @@ function updateCard(card, stream, now) {
   // Bitrate read from the stream's bytes between two polls (the engine's own speed is its download rate).
   let bitrate = null;
   if (card.last !== undefined && t > card.last.t) bitrate = (Math.max(0, stream.bytesIn - card.last.bytesIn) * 8) / (t - card.last.t);
-  else if (now > Date.parse(stream.startedAt)) bitrate = (stream.bytesIn * 8 * 1000) / (now - Date.parse(stream.startedAt));
+  // First sight: the average since the start, once past the engine's first burst (its prebuffer).
+  else if (now - Date.parse(stream.startedAt) > 3000) bitrate = (stream.bytesIn * 8 * 1000) / (now - Date.parse(stream.startedAt));
   card.last = { t, bytesIn: stream.bytesIn };
   const peers = stream.engineStats?.peers ?? null;
   const [xs, bs, ps] = card.hist;
