@@ -145,6 +145,7 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
     if (channels.channels.length > 0) log(`  playlist: ${base}/playlist.m3u${token === '' ? '' : `?token=${encodeURIComponent(options.token!)}`} (${channelsSummary(channels)})`);
     else if (channelsPath !== undefined) log(`  playlist: ${channelsPath} gave no channel (${channelsSummary(channels)}): /playlist.m3u is empty`);
     log(`  status:   ${base}/status   metrics: ${base}/metrics   health: ${base}/healthz`);
+    log(`  dashboard: ${base}/${token === '' ? '' : `?token=${encodeURIComponent(options.token!)}`}   watch: ${base}/watch?id=${emulator === undefined ? '<content id>' : 'live'}${token}`);
     const reload = (): ChannelList => {
       if (channelsPath === undefined) return gateway.channels;
       try {

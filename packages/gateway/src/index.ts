@@ -18,6 +18,7 @@ export { formatLogEvent, type GatewayLogEvent } from './log.js';
 export { DEFAULT_GATEWAY_PORT, type GatewayOptions, type Limits, type RetryPolicy } from './options.js';
 export { type GatewayStatus, type StreamStatus } from './routes/operations.js';
 export type { SourceState } from './stream.js';
+export { type ChannelSummary } from './routes/dashboard.js';
 export { startGateway, type Gateway } from './server.js';
 export { contentOfUrl, Lineup, NO_CHANNELS, parseChannels, type Channel, type ChannelEntry, type ChannelList, type M3uAttributes } from './channels.js';
 export { buildPlaylist, channelUrl, PlaylistCache, type PlaylistCacheOptions, type PlaylistOptions } from './playlist.js';
