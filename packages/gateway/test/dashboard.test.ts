@@ -39,12 +39,13 @@ const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`dashboard.test.ts skipped: no chromium at ${CHROMIUM} (install Debian's chromium, or set CHROMIUM_PATH)`);
 
 // A logo as a data: URL (the machine has no internet), one that fails (initials instead),
-// a channel with a backup source, and a name that would be markup if written as HTML.
+// a channel whose first source fails (it plays from its backup), and a name that would be
+// markup if written as HTML.
 const LOGO = `data:image/svg+xml,${encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 48 48"><rect width="48" height="48" rx="8" fill="#2563eb"/><text x="24" y="31" font-size="18" text-anchor="middle" fill="#fff" font-family="sans-serif">N1</text></svg>')}`;
 const CHANNELS_FILE = [
   '#EXTM3U url-tvg="http://127.0.0.1:9/epg.xml"',
   `#EXTINF:-1 tvg-id="news.one" tvg-logo="${LOGO}" group-title="News",News One`,
-  'acestream://chan0',
+  'acestream://nothing-here',
   '#EXTINF:-1 tvg-id="news.one" group-title="News",News One (backup)',
   'acestream://chan1',
   '#EXTINF:-1 tvg-id="sport.two" tvg-logo="http://127.0.0.1:9/sport.png" group-title="Sport",Sport Two — the very long name of a channel in HD',
@@ -160,7 +161,7 @@ async function playsPast(page: Page, seconds: number, frames: number, ms: number
     await page.close();
   }, 60_000);
 
-  it("plays a channel through the gateway's HLS with hls.js (&hls=1), in dark mode", async () => {
+  it("plays a channel whose first source fails through the gateway's HLS with hls.js (&hls=1), in dark mode; its card says which source failed", async () => {
     const page = await context.newPage();
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.goto(`${base}/watch?channel=news.one&hls=1`);
@@ -168,6 +169,10 @@ async function playsPast(page: Page, seconds: number, frames: number, ms: number
     console.log(`dashboard: /watch?channel=news.one&hls=1 played ${played.time.toFixed(2)} s, ${played.frames} frames`);
     expect(await page.textContent('#player-mode')).toContain('hls.js');
     await page.waitForFunction(() => /HLS/.test(document.querySelector('.card[data-key="channel:news.one"]')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    const failed = page.locator('.card[data-key="channel:news.one"] .sources li.failed');
+    await failed.waitFor({ timeout: 10_000 });
+    expect(await failed.textContent()).toMatch(/nothing-here.*not found/is);
+    expect(await page.textContent('.card[data-key="channel:news.one"]')).toContain('chan1');
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-dark-hls.png'), fullPage: true });
     await page.close();
   }, 60_000);
