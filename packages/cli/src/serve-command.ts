@@ -11,6 +11,9 @@ import { UsageError } from './exit-codes.js';
  */
 export const SERVE_DEFAULTS = { gatewayPort: 6880, tcpPort: 62062, httpPort: 6878 } as const;
 
+/** `--drain`'s default: after SIGTERM, viewers may go on watching this long (ms). */
+export const DEFAULT_DRAIN_MS = 30_000;
+
 const int = (name: string) => (value: string) => {
   const n = Number(value);
   if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
@@ -22,7 +25,7 @@ const int = (name: string) => (value: string) => {
  * program's options of the same names (the engine's) are read back when commander
  * gave them to the program, which it does for options after the subcommand.
  */
-export function registerServe(program: Command, io: { readonly err: (line: string) => void }, help: Partial<Help> = {}): void {
+export function registerServe(program: Command, io: { readonly err: (line: string) => void; readonly takeSigterm?: () => void }, help: Partial<Help> = {}): void {
   program
     .command('serve')
     // Its help lists the program's options serve reads (its own --port, --host and --api stand for the others).
@@ -37,7 +40,8 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
     .option('--linger <ms>', 'keep an engine session this long after its last viewer (default 5000)', int('--linger'))
     .option('--stall <ms>', 'drop a viewer that takes no bytes this long (default 10000)', int('--stall'))
     .option('--ring <bytes>', 'bytes kept per stream (default 8388608)', int('--ring'))
-    .action(async (own: { port?: string; host?: string; engine?: string[]; api: 'tcp' | 'http' | 'auto'; channels?: string; token?: string; linger?: number; stall?: number; ring?: number }) => {
+    .option('--drain <ms>', 'on SIGTERM, answer /healthz 503 and turn new viewers away, let current ones watch up to this long, then exit 0 (default 30000; 0: close at once; a second SIGTERM or a SIGINT closes at once)', int('--drain'))
+    .action(async (own: { port?: string; host?: string; engine?: string[]; api: 'tcp' | 'http' | 'auto'; channels?: string; token?: string; linger?: number; stall?: number; ring?: number; drain?: number }) => {
       const globals = program.opts<{ port?: string; host?: string; productKey?: string; emulate?: boolean; api?: string; httpPort?: string }>();
       const httpPortText = globals.httpPort ?? process.env['ACE_RX_HTTP_PORT'];
       const httpPort = httpPortText === undefined || httpPortText === '' ? undefined : parsePort(httpPortText, globals.httpPort === undefined ? 'ACE_RX_HTTP_PORT' : '--http-port');
@@ -66,10 +70,21 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
         },
         io.err,
       );
-      await new Promise<void>((resolve) => {
+      const drainMs = own.drain ?? DEFAULT_DRAIN_MS;
+      // SIGTERM drains (and the command exits 0): the program's own handler leaves it to us.
+      if (drainMs > 0) io.takeSigterm?.();
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      if (signal === 'SIGTERM' && drainMs > 0) {
+        io.err(`ace-rx serve: draining for up to ${drainMs} ms (SIGTERM again or SIGINT: close at once)`);
+        const again = new Promise<void>((resolve) => {
+          process.once('SIGTERM', resolve);
+          process.once('SIGINT', resolve);
+        });
+        await Promise.race([serving.drain(drainMs), again.then(() => io.err('ace-rx serve: closing at once'))]);
+      }
       io.err('ace-rx serve: closing');
       await serving.close();
     });

@@ -47,6 +47,8 @@ export interface Serving {
   readonly emulator?: Emulator;
   /** Closes the gateway, then the emulator. */
   close(): Promise<void>;
+  /** Drains the gateway for up to `ms` (`Gateway.drain`), then closes it and the emulator. */
+  drain(ms: number): Promise<void>;
 }
 
 const engineAddress = (text: string, defaultPort: number): { host: string; port: number } => {
@@ -142,12 +144,19 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
     log(`  play:     ${base}/ace/getstream?id=${emulator === undefined ? '<content id>' : 'live'}${token}`);
     if (channels.length > 0) log(`  playlist: ${base}/playlist.m3u${token === '' ? '' : `?token=${encodeURIComponent(options.token!)}`} (${channels.length} channels)`);
     log(`  status:   ${base}/status   metrics: ${base}/metrics   health: ${base}/healthz`);
+    // Once, whether a drain or a close (or a close during a drain) ends the gateway.
+    let emulatorClosed: Promise<void> | undefined;
+    const closeEmulator = () => (emulatorClosed ??= emulator?.close() ?? Promise.resolve());
     return {
       gateway,
       ...(emulator === undefined ? {} : { emulator }),
       async close() {
         await gateway.close();
-        await emulator?.close();
+        await closeEmulator();
+      },
+      async drain(ms) {
+        await gateway.drain(ms);
+        await closeEmulator();
       },
     };
   } catch (error) {

@@ -1,6 +1,6 @@
 import type { ContentKey } from './backend.js';
 import type { EnginePool } from './engines.js';
-import { AtCapacity } from './errors.js';
+import { AtCapacity, Draining } from './errors.js';
 import { IdentityCache, keyOf } from './identity.js';
 import type { Log } from './log.js';
 import type { Limits } from './options.js';
@@ -52,6 +52,12 @@ export class StreamRegistry {
     private readonly log: Log,
   ) {}
 
+  /**
+   * Set while the gateway drains: {@link StreamRegistry.streamFor} turns new viewers away
+   * with {@link Draining} (a film being read still takes its readers' range requests).
+   */
+  draining: Draining | undefined;
+
   /** Streams now. */
   get size(): number {
     return this.streams.size;
@@ -83,12 +89,15 @@ export class StreamRegistry {
 
   /**
    * The stream of `content`, made (not yet started: its first subscriber starts it) when
-   * none runs; {@link AtCapacity} when a limit says no. Synchronous: call it right after
-   * {@link StreamRegistry.find} (which loads the live stream's code).
+   * none runs; {@link AtCapacity} when a limit says no, {@link Draining} while the gateway
+   * drains. Synchronous: call it right after {@link StreamRegistry.find} (which loads the
+   * live stream's code).
    */
-  streamFor(content: ContentKey): LiveStream | AtCapacity {
+  streamFor(content: ContentKey): LiveStream | AtCapacity | Draining {
     const LiveStream = this.LiveStreamClass;
     if (LiveStream === undefined) throw new Error('StreamRegistry.streamFor before find()');
+    // A player seeking in a film asks again with a range: that reader is not a new viewer.
+    if (this.draining !== undefined && this.lookup(content)?.film === undefined) return this.draining;
     const { limits } = this.settings;
     if (this.viewerCount() + this.waitingCount() >= limits.maxViewers) return new AtCapacity('maxViewers', limits.maxViewers);
     let stream = this.lookup(content);

@@ -61,6 +61,8 @@ export interface GatewayStatus {
   readonly bytesIn: number;
   /** Bytes written to viewers since the start. */
   readonly bytesOut: number;
+  /** Whether the gateway is draining (`Gateway.drain`, `ace-rx serve` after SIGTERM): its viewers go on, new ones are turned away. */
+  readonly draining: boolean;
   /** Each engine: its name, whether it is in service, and how many streams it serves. */
   readonly engines: readonly { readonly name: string; readonly up: boolean; readonly streams: number }[];
 }
@@ -99,7 +101,7 @@ export function gatewayStatus(ctx: GatewayContext): GatewayStatus {
     };
   });
   const totals = ctx.streams.totals();
-  return { streams, viewers: ctx.streams.viewerCount(), bytesIn: totals.bytesIn, bytesOut: totals.bytesOut, engines: ctx.pool.status() };
+  return { streams, viewers: ctx.streams.viewerCount(), bytesIn: totals.bytesIn, bytesOut: totals.bytesOut, draining: ctx.streams.draining !== undefined, engines: ctx.pool.status() };
 }
 
 /** `GET /status`. */
@@ -114,8 +116,12 @@ export async function serveMetrics(ctx: GatewayContext, _req: IncomingMessage, r
   res.writeHead(200, { 'Content-Type': registry.contentType }).end(text);
 }
 
-/** `GET /healthz`: 200 when any engine answers its probe, else 503; probes are cached and shared. */
+/**
+ * `GET /healthz`: 200 when any engine answers its probe, else 503; probes are cached and
+ * shared. A draining gateway answers 503 at once, `draining: true`, without a probe.
+ */
 export async function serveHealth(ctx: GatewayContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (ctx.streams.draining !== undefined) return sendJson(res, 503, { ok: false, draining: true, engines: [] });
   const results = await ctx.pool.health();
   const any = results.some((r) => r.ok);
   sendJson(res, any ? 200 : 503, { ok: any, engines: results.map(({ slot, ok }) => ({ name: slot.backend.name, reachable: ok })) });
