@@ -41,7 +41,8 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
     .option('--stall <ms>', 'drop a viewer that takes no bytes this long (default 10000)', int('--stall'))
     .option('--ring <bytes>', 'bytes kept per stream (default 8388608)', int('--ring'))
     .option('--drain <ms>', 'on SIGTERM, answer /healthz 503 and turn new viewers away, let current ones watch up to this long, then exit 0 (default 30000; 0: close at once; a second SIGTERM or a SIGINT closes at once)', int('--drain'))
-    .action(async (own: { port?: string; host?: string; engine?: string[]; api: 'tcp' | 'http' | 'auto'; channels?: string; token?: string; linger?: number; stall?: number; ring?: number; drain?: number }) => {
+    .option('--trust-proxy', 'believe X-Forwarded-For/-Proto/-Host and Forwarded from the balancer in front (viewer addresses, playlist URLs); only when every request comes through it')
+    .action(async (own: { port?: string; host?: string; engine?: string[]; api: 'tcp' | 'http' | 'auto'; channels?: string; token?: string; linger?: number; stall?: number; ring?: number; drain?: number; trustProxy?: boolean }) => {
       const globals = program.opts<{ port?: string; host?: string; productKey?: string; emulate?: boolean; api?: string; httpPort?: string }>();
       const httpPortText = globals.httpPort ?? process.env['ACE_RX_HTTP_PORT'];
       const httpPort = httpPortText === undefined || httpPortText === '' ? undefined : parsePort(httpPortText, globals.httpPort === undefined ? 'ACE_RX_HTTP_PORT' : '--http-port');
@@ -67,6 +68,7 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
           ...(own.linger === undefined ? {} : { lingerMs: own.linger }),
           ...(own.stall === undefined ? {} : { stallMs: own.stall }),
           ...(own.ring === undefined ? {} : { ringBytes: own.ring }),
+          ...(own.trustProxy === true ? { trustProxy: true } : {}),
         },
         io.err,
       );

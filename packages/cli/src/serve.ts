@@ -37,6 +37,8 @@ export interface ServeOptions {
   readonly stallMs?: number;
   /** Ring bytes per stream. */
   readonly ringBytes?: number;
+  /** Believe the balancer's `X-Forwarded-*` and `Forwarded` headers (the gateway's `trustProxy`). */
+  readonly trustProxy?: boolean;
 }
 
 /** A running `ace-rx serve`. */
@@ -135,6 +137,7 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
       ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }),
       ...(options.stallMs === undefined ? {} : { stallMs: options.stallMs }),
       ...(options.ringBytes === undefined ? {} : { ringBytes: options.ringBytes }),
+      ...(options.trustProxy === true ? { trustProxy: true } : {}),
       channels,
       logger: (event) => log(formatLogEvent(event)),
     });

@@ -88,6 +88,14 @@ export interface GatewayOptions {
   readonly logger?: (event: GatewayLogEvent) => void;
   /** `/healthz` answers from its last probe of the engines for this long; concurrent requests share one probe (default 1 000 ms). */
   readonly healthCacheMs?: number;
+  /**
+   * Believe the balancer in front (default false: set it only when every request comes
+   * through one): `X-Forwarded-For` (its right-most entry) or `Forwarded: for=` names the
+   * viewer in logs and `/status`; `X-Forwarded-Proto` and `X-Forwarded-Host` (or
+   * `Forwarded: proto=`, `host=`) shape the URLs written for players. Values that are not
+   * plain (a scheme other than http/https, a host with spaces, a bad port) are ignored.
+   */
+  readonly trustProxy?: boolean;
 }
 
 /** {@link GatewayOptions} checked, with every default filled in. */
@@ -111,6 +119,7 @@ export interface Settings {
   readonly hlsWindow: number;
   readonly channels: readonly Channel[];
   readonly healthCacheMs: number;
+  readonly trustProxy: boolean;
 }
 
 /** Checks `options` and fills in the defaults; throws {@link InvalidGatewayOption} before anything listens. */
@@ -145,5 +154,6 @@ export function resolveOptions(options: GatewayOptions): Settings {
     hlsWindow: options.hlsWindow ?? 6,
     channels: options.channels ?? [],
     healthCacheMs: options.healthCacheMs ?? 1_000,
+    trustProxy: options.trustProxy === true,
   };
 }

@@ -84,7 +84,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const pool = new EnginePool(settings.engines, { recheckMs: settings.engineRecheckMs, healthCacheMs: settings.healthCacheMs, log, onSessionStart: () => metrics.sessionsStarted.inc() });
   const streams = new StreamRegistry(settings, pool, log);
   const hls = new HlsProxy({ hlsIdleMs: settings.hlsIdleMs, token: settings.token, maxStreams: settings.limits.maxStreams }, pool, log);
-  const listening = { host: settings.host, port: settings.port };
+  const listening = { host: settings.host, port: settings.port, trustProxy: settings.trustProxy };
   const ctx: GatewayContext = { settings, pool, streams, hls, metrics, log, listening };
   const sockets = new Set<Socket>();
   let closing = false;

@@ -27,6 +27,8 @@ export interface StreamStatus {
   readonly hlsViewers: number;
   /** Viewers waiting for the first bytes. */
   readonly waiting: number;
+  /** Where its TS viewers (`address:port`) and HLS players (address) are; behind a balancer with `trustProxy`, the address it names. */
+  readonly viewerAddresses: readonly string[];
   /** Where a viewer of a live stream joining now starts: `key-frame` (PAT, PMT, then a key frame), or `packet` when the ring holds no key frame; none for a film. */
   readonly joinsAt?: 'key-frame' | 'packet';
   /** How the viewers so far joined. */
@@ -87,6 +89,7 @@ export function gatewayStatus(ctx: GatewayContext): GatewayStatus {
       viewers: s.viewers.size + (s.film?.viewers ?? 0),
       hlsViewers: s.hlsViewers.size,
       waiting: s.pending,
+      viewerAddresses: [...[...s.viewers].map((v) => v.address), ...[...s.hlsViewers.keys()].map((who) => who.split(' ')[0]!)],
       ...(s.film === undefined ? { joinsAt: s.keyFrames.latest() === undefined ? 'packet' : 'key-frame' } : {}),
       joins: { ...s.joins },
       keyFrames: s.keyFrames.size,
