@@ -33,7 +33,8 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
     .description('an HTTP gateway where many viewers share one engine stream (players open /ace/getstream?id=...)')
     .option('--port <port>', `gateway port, 0-65535 (default ${SERVE_DEFAULTS.gatewayPort}; 0 picks a free one)`)
     .option('--host <host>', 'address to bind (default 127.0.0.1; 0.0.0.0 to serve the network)')
-    .option('--engine <host:port>', `engine, repeatable (default 127.0.0.1:${SERVE_DEFAULTS.tcpPort}, or :${SERVE_DEFAULTS.httpPort} with --api http)`, (value: string, list: string[] = []) => [...list, value])
+    .option('--engine <host:port>', `engine, repeatable (default 127.0.0.1:${SERVE_DEFAULTS.tcpPort}, or :${SERVE_DEFAULTS.httpPort} with --api http); a host name stands for every address it resolves to`, (value: string, list: string[] = []) => [...list, value])
+    .option('--engine-refresh <s>', 'resolve --engine host names again this often, in seconds: new addresses are added, vanished ones drained (default 10)', int('--engine-refresh'))
     .addOption(new Option('--api <api>', 'engine API: tcp, http, or auto (TCP when it answers, else HTTP)').choices(['tcp', 'http', 'auto']).default('auto'))
     .option('--channels <file>', 'M3U of acestream:// or engine getstream links, served as /playlist.m3u')
     .option('--token <token>', 'require ?token= or Authorization: Bearer on every URL')
@@ -42,7 +43,7 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
     .option('--ring <bytes>', 'bytes kept per stream (default 8388608)', int('--ring'))
     .option('--drain <ms>', 'on SIGTERM, answer /healthz 503 and turn new viewers away, let current ones watch up to this long, then exit 0 (default 30000; 0: close at once; a second SIGTERM or a SIGINT closes at once)', int('--drain'))
     .option('--trust-proxy', 'believe X-Forwarded-For/-Proto/-Host and Forwarded from the balancer in front (viewer addresses, playlist URLs); only when every request comes through it')
-    .action(async (own: { port?: string; host?: string; engine?: string[]; api: 'tcp' | 'http' | 'auto'; channels?: string; token?: string; linger?: number; stall?: number; ring?: number; drain?: number; trustProxy?: boolean }) => {
+    .action(async (own: { port?: string; host?: string; engine?: string[]; api: 'tcp' | 'http' | 'auto'; channels?: string; token?: string; linger?: number; stall?: number; ring?: number; drain?: number; trustProxy?: boolean; engineRefresh?: number }) => {
       const globals = program.opts<{ port?: string; host?: string; productKey?: string; emulate?: boolean; api?: string; httpPort?: string }>();
       const httpPortText = globals.httpPort ?? process.env['ACE_RX_HTTP_PORT'];
       const httpPort = httpPortText === undefined || httpPortText === '' ? undefined : parsePort(httpPortText, globals.httpPort === undefined ? 'ACE_RX_HTTP_PORT' : '--http-port');
@@ -59,6 +60,7 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
           ...(port === undefined ? {} : { port: servePort(port) }),
           ...(host === undefined ? {} : { host }),
           ...(own.engine === undefined ? {} : { engines: own.engine }),
+          ...(own.engineRefresh === undefined ? {} : { engineRefreshSeconds: own.engineRefresh }),
           api,
           ...(httpPort === undefined ? {} : { httpPort }),
           ...(own.channels === undefined ? {} : { channels: own.channels }),

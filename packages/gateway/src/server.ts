@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Registry } from 'prom-client';
+import { EngineDiscovery, systemResolver } from './discovery.js';
 import { EnginePool } from './engines.js';
 import { Draining, EngineUnavailable } from './errors.js';
 import { decodeOrUndefined, sendError, sendJson } from './http.js';
@@ -82,6 +83,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // The metrics read the rooms when scraped, after they exist.
   const metrics = createMetrics(() => ctx);
   const pool = new EnginePool(settings.engines, { recheckMs: settings.engineRecheckMs, healthCacheMs: settings.healthCacheMs, log, onSessionStart: () => metrics.sessionsStarted.inc() });
+  const discovery = settings.engineNames.length === 0 ? undefined : new EngineDiscovery(pool, { names: settings.engineNames, resolve: settings.resolveEngineName ?? systemResolver, refreshMs: settings.engineRefreshMs, log });
   const streams = new StreamRegistry(settings, pool, log);
   const hls = new HlsProxy({ hlsIdleMs: settings.hlsIdleMs, token: settings.token, maxStreams: settings.limits.maxStreams }, pool, log);
   const listening = { host: settings.host, port: settings.port, trustProxy: settings.trustProxy };
@@ -166,8 +168,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
+  // The engines found by name are in the pool before the first viewer comes.
+  await discovery?.start();
   server.listen(settings.port, settings.host);
-  await once(server, 'listening');
+  await once(server, 'listening').catch((error: unknown) => {
+    discovery?.stop();
+    throw error;
+  });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('the gateway has no TCP address');
   listening.port = address.port;
@@ -205,6 +212,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (closing) return;
       closing = true;
       clearInterval(draining?.timer);
+      discovery?.stop();
       streams.stopAll('the gateway closes');
       hls.stopAll('the gateway closes');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -65,8 +65,8 @@ export interface GatewayStatus {
   readonly bytesOut: number;
   /** Whether the gateway is draining (`Gateway.drain`, `ace-rx serve` after SIGTERM): its viewers go on, new ones are turned away. */
   readonly draining: boolean;
-  /** Each engine: its name, whether it is in service, and how many streams it serves. */
-  readonly engines: readonly { readonly name: string; readonly up: boolean; readonly streams: number }[];
+  /** Each engine: its name, whether it is in service, how many streams it serves, and whether it is draining (gone from its name's addresses, see `engineNames`). */
+  readonly engines: readonly { readonly name: string; readonly up: boolean; readonly streams: number; readonly draining: boolean }[];
 }
 
 /** What `/status` shows, and {@link Gateway.status} returns. */
