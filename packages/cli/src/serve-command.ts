@@ -20,6 +20,12 @@ const int = (name: string) => (value: string) => {
   return n;
 };
 
+const positive = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+  return n;
+};
+
 /**
  * Adds `serve` to the program. `--port` and `--host` are the gateway's own here: the
  * program's options of the same names (the engine's) are read back when commander
@@ -42,8 +48,11 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
     .option('--stall <ms>', 'drop a viewer that takes no bytes this long (default 10000)', int('--stall'))
     .option('--ring <bytes>', 'bytes kept per stream (default 8388608)', int('--ring'))
     .option('--drain <ms>', 'on SIGTERM, answer /healthz 503 and turn new viewers away, let current ones watch up to this long, then exit 0 (default 30000; 0: close at once; a second SIGTERM or a SIGINT closes at once)', int('--drain'))
+    .option('--max-streams <n>', 'contents streamed at once (default 16)', positive('--max-streams'))
+    .option('--max-viewers <n>', 'viewers in all (default 500)', positive('--max-viewers'))
+    .option('--max-viewers-per-stream <n>', 'viewers of one content (default 100)', positive('--max-viewers-per-stream'))
     .option('--trust-proxy', 'believe X-Forwarded-For/-Proto/-Host and Forwarded from the balancer in front (viewer addresses, playlist URLs); only when every request comes through it')
-    .action(async (own: { port?: string; host?: string; engine?: string[]; api: 'tcp' | 'http' | 'auto'; channels?: string; token?: string; linger?: number; stall?: number; ring?: number; drain?: number; trustProxy?: boolean; engineRefresh?: number }) => {
+    .action(async (own: { port?: string; host?: string; engine?: string[]; api: 'tcp' | 'http' | 'auto'; channels?: string; token?: string; linger?: number; stall?: number; ring?: number; drain?: number; trustProxy?: boolean; engineRefresh?: number; maxStreams?: number; maxViewers?: number; maxViewersPerStream?: number }) => {
       const globals = program.opts<{ port?: string; host?: string; productKey?: string; emulate?: boolean; api?: string; httpPort?: string }>();
       const httpPortText = globals.httpPort ?? process.env['ACE_RX_HTTP_PORT'];
       const httpPort = httpPortText === undefined || httpPortText === '' ? undefined : parsePort(httpPortText, globals.httpPort === undefined ? 'ACE_RX_HTTP_PORT' : '--http-port');
@@ -71,6 +80,9 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
           ...(own.stall === undefined ? {} : { stallMs: own.stall }),
           ...(own.ring === undefined ? {} : { ringBytes: own.ring }),
           ...(own.trustProxy === true ? { trustProxy: true } : {}),
+          ...(own.maxStreams === undefined && own.maxViewers === undefined && own.maxViewersPerStream === undefined
+            ? {}
+            : { limits: { ...(own.maxStreams === undefined ? {} : { maxStreams: own.maxStreams }), ...(own.maxViewers === undefined ? {} : { maxViewers: own.maxViewers }), ...(own.maxViewersPerStream === undefined ? {} : { maxViewersPerStream: own.maxViewersPerStream }) } }),
         },
         io.err,
       );

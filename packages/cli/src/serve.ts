@@ -5,7 +5,7 @@ import { connect, createServer, isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec/handshake';
 import type { Emulator } from '@ace-rx/emulator';
-import { DEFAULT_GATEWAY_PORT, DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, formatLogEvent, parseChannels, playBackend, startGateway, tcpBackend, type Channel, type EngineBackend, type EngineName, type Gateway } from '@ace-rx/gateway';
+import { DEFAULT_GATEWAY_PORT, DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, formatLogEvent, parseChannels, playBackend, startGateway, tcpBackend, type Channel, type EngineBackend, type EngineName, type Gateway, type Limits } from '@ace-rx/gateway';
 import { PortInUse, UsageError } from './exit-codes.js';
 import { userDirectory } from './target.js';
 
@@ -45,6 +45,8 @@ export interface ServeOptions {
   readonly ringBytes?: number;
   /** Believe the balancer's `X-Forwarded-*` and `Forwarded` headers (the gateway's `trustProxy`). */
   readonly trustProxy?: boolean;
+  /** Capacity limits (the gateway's `limits`). */
+  readonly limits?: Partial<Limits>;
 }
 
 /** A running `ace-rx serve`. */
@@ -151,6 +153,7 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
       ...(options.stallMs === undefined ? {} : { stallMs: options.stallMs }),
       ...(options.ringBytes === undefined ? {} : { ringBytes: options.ringBytes }),
       ...(options.trustProxy === true ? { trustProxy: true } : {}),
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
       channels,
       logger: (event) => log(formatLogEvent(event)),
     });
