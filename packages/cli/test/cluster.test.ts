@@ -119,6 +119,19 @@ const starts = (e: Emulator) => e.sessions.reduce((n, s) => n + s.transcript.fil
       expect(starts(engine)).toBe(4);
     }
 
+    // Viewers by infohash are hashed on it (deploy/haproxy.cfg's second backend): all on one
+    // gateway, whichever it is (the one its id viewers are on, or one more session).
+    const ih = CHANNELS[3]!.infohash;
+    const byHash = [0, 1, 2].map(() => watch(`${front}/ace/getstream?infohash=${ih}`));
+    cleanups.push(() => byHash.forEach((v) => v.close()));
+    expect(await Promise.all(byHash.map((v) => v.status))).toEqual([200, 200, 200]);
+    await waitFor(() => byHash.every((v) => v.received() > 50_000), 'bytes to the infohash viewers', 10_000);
+    const named = await Promise.all(gateways.map(async (g) => ((await fetchJson(`${g.base}/status`)).body as { streams: { names: string[]; viewers: number }[] }).streams.filter((st) => st.names.includes(`infohash:${ih}`))));
+    // Its three id viewers and these three: 6 on one gateway, or 3 and 3 (never split otherwise).
+    expect(named.flat().reduce((n, st) => n + st.viewers, 0)).toBe(6);
+    for (const st of named.flat()) expect([3, 6]).toContain(st.viewers);
+    for (const v of byHash) v.close();
+
     // SIGTERM to the gateway holding the first content.
     const id = CHANNELS[0]!.playerId!;
     const holder = keysOn[0]!.includes(`id:${id}`) ? 0 : 1;
