@@ -49,6 +49,8 @@ const DRAIN_POLL_MS = 100;
 interface DrainState {
   promise: Promise<void>;
   timer: ReturnType<typeof setInterval> | undefined;
+  /** Settles the promise (a `close()` during the drain ends it too). */
+  resolve: () => void;
 }
 
 /** One request, once routed: what the route matched, and when the request came. */
@@ -193,8 +195,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const watching = () => streams.viewerCount() + streams.waitingCount() + hls.size;
       log({ event: 'drain', reason: `up to ${ms} ms` }, `draining: ${watching()} viewers may go on for up to ${ms} ms; new viewers get 503`);
       const deadline = performance.now() + ms;
-      const state: DrainState = { promise: Promise.resolve(), timer: undefined };
+      const state: DrainState = { promise: Promise.resolve(), timer: undefined, resolve: () => undefined };
       state.promise = new Promise<void>((resolve) => {
+        state.resolve = resolve;
         const check = () => {
           const left = watching();
           if (left > 0 && performance.now() < deadline) return;
@@ -218,6 +221,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       await closed;
+      draining?.resolve();
     },
   };
   return gateway;

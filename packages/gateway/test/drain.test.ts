@@ -77,4 +77,18 @@ describe('drain', () => {
     await gateway.drain(300);
     await gateway.close();
   });
+
+  it('close() during a drain ends it at once, and the drain resolves', async () => {
+    engine = await fastEmulator();
+    const g = await gatewayFor([engine]);
+    gateway = g.gateway;
+    const watcher = view(`${g.base}/ace/getstream?id=chan4`);
+    await waitFor(() => watcher.received() > 50_000, 10_000, 'bytes to the viewer');
+    const drained = gateway.drain(60_000);
+    const started = performance.now();
+    await gateway.close();
+    await drained;
+    await watcher.done;
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
 });
