@@ -35,6 +35,7 @@ describe('drain', () => {
     expect(performance.now() - started).toBeLessThan(1_000);
     const status = JSON.parse((await fetchText(`${g.base}/status`)).body);
     expect(status).toMatchObject({ draining: true, viewers: 2, streams: [{ key: 'id:chan0', viewers: 1, hlsViewers: 1 }] });
+    expect((await fetchText(`${g.base}/metrics`)).body).toMatch(/^acerx_gateway_draining 1$/m);
 
     // New viewers: a TS viewer of a running stream, of another content, HLS players not known yet.
     for (const url of [`${g.base}/ace/getstream?id=chan0`, `${g.base}/ace/getstream?id=chan2`, `${g.base}/ace/manifest.m3u8?id=chan0`, `${g.base}/ace/manifest.m3u8?id=chan1`]) {
