@@ -32,11 +32,11 @@ interface Viewer {
   close(): void;
 }
 
-function watch(url: string): Viewer {
+function watch(url: string, headers: Record<string, string> = {}): Viewer {
   let received = 0;
   let req: ClientRequest | undefined;
   const status = new Promise<number>((resolve, reject) => {
-    req = get(url, { agent: false }, (res) => {
+    req = get(url, { agent: false, headers }, (res) => {
       resolve(res.statusCode ?? 0);
       res.on('data', (c: Buffer) => (received += c.length));
       res.on('error', () => undefined);
@@ -102,7 +102,9 @@ const starts = (e: Emulator) => e.sessions.reduce((n, s) => n + s.transcript.fil
   });
 
   it('12 viewers of 4 contents: one engine session per content across the cluster; HLS through the balancer adds none; SIGTERM drains one gateway while the other takes its new viewers', async () => {
-    const viewers = CHANNELS.flatMap((c) => [0, 1, 2].map(() => ({ id: c.playerId!, viewer: watch(`${front}/ace/getstream?id=${c.playerId}`) })));
+    // Some claim another address: HAProxy removes their Forwarded and appends to their X-Forwarded-For.
+    const forged = { Forwarded: 'for=203.0.113.66', 'X-Forwarded-For': '203.0.113.77' };
+    const viewers = CHANNELS.flatMap((c) => [0, 1, 2].map((i) => ({ id: c.playerId!, viewer: watch(`${front}/ace/getstream?id=${c.playerId}`, i === 0 ? forged : {}) })));
     cleanups.push(() => viewers.forEach((v) => v.viewer.close()));
     expect(await Promise.all(viewers.map((v) => v.viewer.status))).toEqual(Array(12).fill(200));
     await waitFor(() => viewers.every((v) => v.viewer.received() > 100_000), 'bytes to all 12 viewers', 10_000);
