@@ -20,7 +20,10 @@ let stoppedBy: Interrupted | undefined;
 // this soon after the first is that one again, not a second Ctrl-C.
 const RELAYED_WITHIN_MS = 250;
 let stoppedAt = 0;
+// `serve` with a drain takes SIGTERM itself (it drains, then exits 0).
+let sigtermTaken = false;
 const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+  if (signal === 'SIGTERM' && sigtermTaken && stoppedBy === undefined) return;
   if (stoppedBy !== undefined) {
     if (performance.now() - stoppedAt < RELAYED_WITHIN_MS) return;
     process.exit(new Interrupted(signal).exitCode);
@@ -179,7 +182,7 @@ program
     await info(engine, io, options.json === true, controller.signal);
   });
 
-registerServe(program, io, globalOptionsShown(['--http-port', '--product-key', '--emulate']));
+registerServe(program, { ...io, takeSigterm: () => (sigtermTaken = true) }, globalOptionsShown(['--http-port', '--product-key', '--emulate']));
 
 try {
   await program.parseAsync(process.argv);

@@ -5,7 +5,7 @@ import { connect, createServer, isIP } from 'node:net';
 import { basename, dirname, resolve } from 'node:path';
 import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec/handshake';
 import type { Emulator } from '@ace-rx/emulator';
-import { DEFAULT_GATEWAY_PORT, DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, formatLogEvent, NO_CHANNELS, parseChannels, playBackend, startGateway, tcpBackend, type ChannelList, type EngineBackend, type Gateway } from '@ace-rx/gateway';
+import { DEFAULT_GATEWAY_PORT, DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, formatLogEvent, NO_CHANNELS, parseChannels, playBackend, startGateway, tcpBackend, type ChannelList, type EngineBackend, type EngineName, type Gateway, type Limits } from '@ace-rx/gateway';
 import { PortInUse, UsageError } from './exit-codes.js';
 import { userDirectory } from './target.js';
 
@@ -15,8 +15,14 @@ export interface ServeOptions {
   readonly port?: number;
   /** Address to bind (default 127.0.0.1). */
   readonly host?: string;
-  /** Engines as `HOST[:PORT]` (default `127.0.0.1` on the API's default port: 62062 for tcp and auto, 6878 for http; auto's HTTP port is 6878). */
+  /**
+   * Engines as `HOST[:PORT]` (default `127.0.0.1` on the API's default port: 62062 for tcp
+   * and auto, 6878 for http; auto's HTTP port is 6878). A host name (not an IP address, not
+   * `localhost`) stands for every address it resolves to, resolved again every `engineRefreshSeconds`.
+   */
   readonly engines?: readonly string[];
+  /** Engine host names are resolved again this often, in seconds (default 10). */
+  readonly engineRefreshSeconds?: number;
   /** `tcp` (LOADASYNC first, so unknown content is a clean 404), `http` (the HTTP API), or `auto` (default: TCP when it answers, else HTTP). */
   readonly api?: 'tcp' | 'http' | 'auto';
   /** With `auto`, the engines' HTTP API port (default 6878), as `--http-port` gives it to `play` and `info`. */
@@ -37,6 +43,10 @@ export interface ServeOptions {
   readonly stallMs?: number;
   /** Ring bytes per stream. */
   readonly ringBytes?: number;
+  /** Believe the balancer's `X-Forwarded-*` and `Forwarded` headers (the gateway's `trustProxy`). */
+  readonly trustProxy?: boolean;
+  /** Capacity limits (the gateway's `limits`). */
+  readonly limits?: Partial<Limits>;
 }
 
 /** A running `ace-rx serve`. */
@@ -49,6 +59,8 @@ export interface Serving {
   reload(): ChannelList;
   /** Closes the gateway, then the emulator. */
   close(): Promise<void>;
+  /** Drains the gateway for up to `ms` (`Gateway.drain`), then closes it and the emulator. */
+  drain(ms: number): Promise<void>;
 }
 
 const engineAddress = (text: string, defaultPort: number): { host: string; port: number } => {
@@ -103,7 +115,12 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
     if (api === 'http') return playBackend({ api, host: a.host, httpPort: a.port, productKey });
     return playBackend({ api, host: a.host, port: a.port, httpPort, productKey });
   };
-  let backends = addresses.map((a) => backendOf(a));
+  // A host name is a fleet: every address it resolves to is an engine (the gateway resolves it again and again).
+  const byName = (a: { host: string }) => isIP(a.host) === 0 && a.host.toLowerCase() !== 'localhost';
+  let backends = addresses.filter((a) => !byName(a)).map((a) => backendOf(a));
+  let engineNames: EngineName[] = addresses.filter(byName).map((a) => ({ name: a.host, backendFor: (address: string) => backendOf({ host: address, port: a.port }) }));
+  const refreshSeconds = options.engineRefreshSeconds ?? 10;
+  if (!(Number.isFinite(refreshSeconds) && refreshSeconds >= 1)) throw new UsageError(`--engine-refresh must be at least 1 second, not ${JSON.stringify(refreshSeconds)}`);
   // A taken port is one line and exit 1 before anything starts, the emulator included.
   const bindHost = host ?? '127.0.0.1';
   if (port !== 0) await ensurePortFree(bindHost, port);
@@ -116,11 +133,12 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
       log(`ace-rx serve: no engine answers at ${tried.map((t) => `${t.host}:${t.port} (${t.api} API)`).join(', ')}: players get 503 until one does; add --emulate to serve from the embedded emulator meanwhile`);
     }
   } else {
-    const answers = await Promise.all(backends.map((b) => b.probe(1_000)));
+    const answers = await Promise.all([...backends, ...addresses.filter(byName).map((a) => backendOf(a))].map((b) => b.probe(1_000)));
     if (!answers.some(Boolean)) {
       const { startEmulator } = await import('@ace-rx/emulator'); // only when it serves
       emulator = await startEmulator({ productKey });
       backends = [backendOf({ host: '127.0.0.1', port: api === 'http' ? emulator.httpPort : emulator.port }, emulator.httpPort)];
+      engineNames = [];
       log(`no engine at ${addresses.map((a) => `${a.host}:${a.port}`).join(', ')}: serving from the embedded emulator (TCP ${emulator.port}, HTTP ${emulator.httpPort})`);
       // Without a channels file, /playlist.m3u lists the emulator's own contents.
       if (options.channels === undefined) channels = emulatorChannels(emulator);
@@ -129,18 +147,22 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
   try {
     const gateway = await startGateway({
       engines: backends,
+      ...(engineNames.length === 0 ? {} : { engineNames, engineRefreshMs: refreshSeconds * 1_000 }),
       port,
       ...(host === undefined ? {} : { host }),
       ...(options.token === undefined ? {} : { token: options.token }),
       ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }),
       ...(options.stallMs === undefined ? {} : { stallMs: options.stallMs }),
       ...(options.ringBytes === undefined ? {} : { ringBytes: options.ringBytes }),
+      ...(options.trustProxy === true ? { trustProxy: true } : {}),
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
       channels,
       logger: (event) => log(formatLogEvent(event)),
     });
     const base = `http://${gateway.host.includes(':') ? `[${gateway.host}]` : gateway.host}:${gateway.port}`;
     const token = options.token === undefined ? '' : `&token=${encodeURIComponent(options.token)}`;
-    log(`ace-rx serve: listening on ${base} (api ${api}; engines: ${backends.map((b) => b.name).join(', ')})`);
+    const named = engineNames.map((n) => `${n.name} (every address, resolved every ${refreshSeconds} s)`);
+    log(`ace-rx serve: listening on ${base} (api ${api}; engines: ${[...backends.map((b) => b.name), ...named].join(', ')})`);
     log(`  play:     ${base}/ace/getstream?id=${emulator === undefined ? '<content id>' : 'live'}${token}`);
     if (channels.channels.length > 0) log(`  playlist: ${base}/playlist.m3u${token === '' ? '' : `?token=${encodeURIComponent(options.token!)}`} (${channelsSummary(channels)})`);
     else if (channelsPath !== undefined) log(`  playlist: ${channelsPath} gave no channel (${channelsSummary(channels)}): /playlist.m3u is empty`);
@@ -158,6 +180,9 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
       return gateway.channels;
     };
     const watcher = channelsPath === undefined ? undefined : watchFile(channelsPath, reload);
+    // Once, whether a drain or a close (or a close during a drain) ends the gateway.
+    let emulatorClosed: Promise<void> | undefined;
+    const closeEmulator = () => (emulatorClosed ??= emulator?.close() ?? Promise.resolve());
     return {
       gateway,
       ...(emulator === undefined ? {} : { emulator }),
@@ -165,7 +190,12 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
       async close() {
         watcher?.close();
         await gateway.close();
-        await emulator?.close();
+        await closeEmulator();
+      },
+      async drain(ms) {
+        watcher?.close();
+        await gateway.drain(ms);
+        await closeEmulator();
       },
     };
   } catch (error) {

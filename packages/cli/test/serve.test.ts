@@ -184,9 +184,10 @@ describe('ace-rx serve', () => {
     }
   });
 
-  it('the real command: ace-rx serve --emulate --port 0 prints its URL, serves it, and closes on SIGTERM with exit 143', async () => {
+  it('the real command: ace-rx serve --emulate --port 0 --drain 0 prints its URL, serves it, and closes on SIGTERM with exit 143', async () => {
     const dead = await deadPort();
-    const child = spawn(ACE_RX[0]!, [...ACE_RX.slice(1), 'serve', '--emulate', '--port', '0', '--engine', `127.0.0.1:${dead}`], {
+    // --drain 0: SIGTERM closes at once (drain.test.ts shows the default, a drain).
+    const child = spawn(ACE_RX[0]!, [...ACE_RX.slice(1), 'serve', '--emulate', '--port', '0', '--engine', `127.0.0.1:${dead}`, '--drain', '0'], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ACE_RX_HOST: '', ACE_RX_PORT: '', ACE_RX_PRODUCT_KEY: '' },

@@ -11,6 +11,8 @@ export interface EngineSlot {
   downAt: number;
   /** Engine sessions it holds now (live streams and HLS sessions). */
   streams: number;
+  /** Gone from its name's addresses ({@link EnginePool.retire}): no new session; removed once its last one ends. */
+  draining?: boolean;
 }
 
 /** Options of an {@link EnginePool}. */
@@ -35,15 +37,60 @@ export interface EngineHealth {
  * are taken out after a failure and when they are tried again, and their health.
  */
 export class EnginePool {
-  /** Every engine, in the order given. */
-  readonly slots: readonly EngineSlot[];
+  private readonly list: EngineSlot[];
   private lastHealth: { at: number; results: Promise<EngineHealth[]> } | undefined;
 
   constructor(
     backends: readonly EngineBackend[],
     private readonly options: EnginePoolOptions,
   ) {
-    this.slots = backends.map((backend) => ({ backend, up: true, downAt: 0, streams: 0 }));
+    this.list = backends.map((backend) => ({ backend, up: true, downAt: 0, streams: 0 }));
+  }
+
+  /** Every engine now, in the order given or found (those draining included). */
+  get slots(): readonly EngineSlot[] {
+    return this.list;
+  }
+
+  /** Adds an engine (found by name): it takes new sessions at once. */
+  add(backend: EngineBackend, why: string): EngineSlot {
+    const slot: EngineSlot = { backend, up: true, downAt: 0, streams: 0 };
+    this.list.push(slot);
+    this.lastHealth = undefined;
+    this.options.log({ event: 'engine-add', engine: backend.name, reason: why }, `engine ${backend.name} added: ${why}`);
+    return slot;
+  }
+
+  /**
+   * Drains an engine (gone from its name): it takes no new session, its streams go on, and
+   * it is removed when the last ends (at once when it has none).
+   */
+  retire(slot: EngineSlot, why: string): void {
+    if (slot.draining === true || !this.list.includes(slot)) return;
+    slot.draining = true;
+    this.options.log({ event: 'engine-remove', engine: slot.backend.name, reason: why }, `engine ${slot.backend.name} draining: ${why} (${slot.streams} sessions go on)`);
+    this.removeIfDrained(slot);
+  }
+
+  /** Takes back an engine being drained (its address came back): it takes new sessions again. */
+  restore(slot: EngineSlot, why: string): void {
+    if (slot.draining !== true) return;
+    slot.draining = false;
+    this.options.log({ event: 'engine-add', engine: slot.backend.name, reason: why }, `engine ${slot.backend.name} back: ${why}`);
+  }
+
+  /** Whether `slot` is still in the pool (a drained one is removed). */
+  has(slot: EngineSlot): boolean {
+    return this.list.includes(slot);
+  }
+
+  private removeIfDrained(slot: EngineSlot): void {
+    if (slot.draining !== true || slot.streams > 0) return;
+    const at = this.list.indexOf(slot);
+    if (at < 0) return;
+    this.list.splice(at, 1);
+    this.lastHealth = undefined;
+    this.options.log({ event: 'engine-remove', engine: slot.backend.name, reason: 'drained' }, `engine ${slot.backend.name} removed: its last session ended`);
   }
 
   /**
@@ -53,8 +100,8 @@ export class EnginePool {
    */
   candidates(exclude: ReadonlySet<EngineSlot> = new Set(), now = Date.now()): EngineSlot[] {
     const eligible = (s: EngineSlot) => s.up || now - s.downAt >= this.options.recheckMs;
-    return this.slots
-      .filter((s) => !exclude.has(s))
+    return this.list
+      .filter((s) => !exclude.has(s) && s.draining !== true)
       .sort((a, b) => Number(eligible(b)) - Number(eligible(a)) || (eligible(a) ? a.streams - b.streams : a.downAt - b.downAt));
   }
 
@@ -76,6 +123,7 @@ export class EnginePool {
   /** Forgets a session {@link EnginePool.claim}ed on `slot`. */
   release(slot: EngineSlot): void {
     slot.streams--;
+    this.removeIfDrained(slot);
   }
 
   /**
@@ -112,7 +160,7 @@ export class EnginePool {
    */
   health(): Promise<EngineHealth[]> {
     if (this.lastHealth !== undefined && performance.now() - this.lastHealth.at < this.options.healthCacheMs) return this.lastHealth.results;
-    const results = Promise.all(this.slots.map(async (slot) => ({ slot, ok: await slot.backend.probe(2_000).catch(() => false) }))).then((list) => {
+    const results = Promise.all(this.list.filter((s) => s.draining !== true).map(async (slot) => ({ slot, ok: await slot.backend.probe(2_000).catch(() => false) }))).then((list) => {
       for (const { slot, ok } of list) {
         if (ok) slot.up = true;
         else this.takeOut(slot, 'health probe failed');
@@ -126,7 +174,7 @@ export class EnginePool {
   }
 
   /** Each engine as `/status` shows it. */
-  status(): { readonly name: string; readonly up: boolean; readonly streams: number }[] {
-    return this.slots.map((s) => ({ name: s.backend.name, up: s.up, streams: s.streams }));
+  status(): { readonly name: string; readonly up: boolean; readonly streams: number; readonly draining: boolean }[] {
+    return this.list.map((s) => ({ name: s.backend.name, up: s.up, streams: s.streams, draining: s.draining === true }));
   }
 }

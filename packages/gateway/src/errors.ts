@@ -95,3 +95,17 @@ export class InvalidGatewayOption extends TypeError {
     super(`startGateway: ${option} ${reason}`);
   }
 }
+
+/**
+ * The gateway is draining (it was asked to stop, see `Gateway.drain`): its viewers keep
+ * watching, a new one gets 503 with `Retry-After` and is sent elsewhere by the balancer.
+ */
+export class Draining extends GatewayError {
+  override readonly name = 'Draining';
+  constructor(
+    /** Seconds a client should wait before asking again (the `Retry-After` header). */
+    readonly retryAfterSeconds: number,
+  ) {
+    super('DRAINING', 503, 'the gateway is draining: its viewers keep watching, new ones are served elsewhere');
+  }
+}

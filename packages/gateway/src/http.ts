@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { AtCapacity, type GatewayError } from './errors.js';
+import { AtCapacity, Draining, type GatewayError } from './errors.js';
 
 /** Answers with a JSON body (never cached); does nothing once the headers went out or the viewer left. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -8,9 +8,10 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(JSON.stringify(body) + '\n');
 }
 
-/** Answers a {@link GatewayError} with its status and `{ error, message }` (and `limit` for {@link AtCapacity}). */
+/** Answers a {@link GatewayError} with its status and `{ error, message }` (and `limit` for {@link AtCapacity}; `Retry-After` for {@link Draining}). */
 export function sendError(res: ServerResponse, error: GatewayError): void {
-  sendJson(res, error.status, { error: error.code, message: error.message, ...(error instanceof AtCapacity ? { limit: error.limit } : {}) });
+  const headers: Record<string, string> = error instanceof Draining ? { 'Retry-After': String(error.retryAfterSeconds) } : {};
+  sendJson(res, error.status, { error: error.code, message: error.message, ...(error instanceof AtCapacity ? { limit: error.limit } : {}) }, headers);
 }
 
 /** `decodeURIComponent`, with a malformed escape (`%ZZ`) as `undefined` rather than a throw. */

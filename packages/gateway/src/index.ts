@@ -15,6 +15,8 @@ export {
   type ContentKey, type EngineBackend, type EngineStats, type EngineStream, type TcpBackendOptions } from './backend.js';
 export { AtCapacity, ContentNotFound, EngineUnavailable, GatewayError, InvalidGatewayOption, NoHls, NotLive, StartFailed, StartTimeout, StreamAborted } from './errors.js';
 export { formatLogEvent, type GatewayLogEvent } from './log.js';
+export { Draining } from './errors.js';
+export { systemResolver, type EngineName, type EngineResolver } from './discovery.js';
 export { DEFAULT_GATEWAY_PORT, type GatewayOptions, type Limits, type RetryPolicy } from './options.js';
 export { type GatewayStatus, type StreamStatus } from './routes/operations.js';
 export type { SourceState } from './stream.js';

@@ -30,6 +30,7 @@ export function createMetrics(source: () => { streams: StreamRegistry; pool: Eng
   new Gauge({ name: 'acerx_gateway_active_viewers', help: 'Viewers receiving a stream', registers, collect() { this.set(source().streams.viewerCount()); } });
   new Counter({ name: 'acerx_gateway_bytes_in_total', help: 'Bytes read from engines', registers, collect() { this.reset(); this.inc(source().streams.totals().bytesIn); } });
   new Counter({ name: 'acerx_gateway_bytes_out_total', help: 'Bytes written to viewers', registers, collect() { this.reset(); this.inc(source().streams.totals().bytesOut); } });
-  new Gauge({ name: 'acerx_gateway_engine_up', help: 'Whether an engine is in service (1) or taken out (0)', labelNames: ['engine'] as const, registers, collect() { for (const s of source().pool.slots) this.set({ engine: s.backend.name }, s.up ? 1 : 0); } });
+  new Gauge({ name: 'acerx_gateway_engine_up', help: 'Whether an engine is in service (1) or taken out (0)', labelNames: ['engine'] as const, registers, collect() { this.reset(); for (const s of source().pool.slots) this.set({ engine: s.backend.name }, s.up ? 1 : 0); } });
+  new Gauge({ name: 'acerx_gateway_draining', help: 'Whether the gateway is draining (1): its viewers go on, new ones are turned away', registers, collect() { this.set(source().streams.draining === undefined ? 0 : 1); } });
   return { registry, requests, ttfb, dropped, sessionsStarted };
 }

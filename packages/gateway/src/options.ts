@@ -1,5 +1,6 @@
 import type { EngineBackend } from './backend.js';
 import { NO_CHANNELS, type ChannelList } from './channels.js';
+import type { EngineName, EngineResolver } from './discovery.js';
 import { InvalidGatewayOption } from './errors.js';
 import type { GatewayLogEvent } from './log.js';
 
@@ -28,8 +29,19 @@ export interface Limits {
 
 /** Options of {@link startGateway}. Everything but `engines` has a default. */
 export interface GatewayOptions {
-  /** The engines, in order of preference when equally loaded (at least one). */
+  /** The engines, in order of preference when equally loaded (at least one, unless `engineNames` gives some). */
   readonly engines: readonly EngineBackend[];
+  /**
+   * Engines found by name: each address a name resolves to is an engine, added to
+   * `engines`. The names are resolved at start and every `engineRefreshMs`: an address
+   * that appears is added, one that disappears is drained (no new session; removed when
+   * its sessions end). What a Kubernetes headless Service or `docker compose --scale` gives.
+   */
+  readonly engineNames?: readonly EngineName[];
+  /** How `engineNames` are resolved (default: the system's resolver, every address; inject one in tests). */
+  readonly resolveEngineName?: EngineResolver;
+  /** `engineNames` are resolved again this often (default 10 000 ms). */
+  readonly engineRefreshMs?: number;
   /** Port to listen on (default {@link DEFAULT_GATEWAY_PORT}; 0 picks a free one). */
   readonly port?: number;
   /** Address to bind (default `127.0.0.1`: nobody else can reach it unless you say so). */
@@ -88,11 +100,22 @@ export interface GatewayOptions {
   readonly logger?: (event: GatewayLogEvent) => void;
   /** `/healthz` answers from its last probe of the engines for this long; concurrent requests share one probe (default 1 000 ms). */
   readonly healthCacheMs?: number;
+  /**
+   * Believe the balancer in front (default false: set it only when every request comes
+   * through one): `X-Forwarded-For` (its right-most entry) or `Forwarded: for=` names the
+   * viewer in logs and `/status`; `X-Forwarded-Proto` and `X-Forwarded-Host` (or
+   * `Forwarded: proto=`, `host=`) shape the URLs written for players. Values that are not
+   * plain (a scheme other than http/https, a host with spaces, a bad port) are ignored.
+   */
+  readonly trustProxy?: boolean;
 }
 
 /** {@link GatewayOptions} checked, with every default filled in. */
 export interface Settings {
   readonly engines: readonly EngineBackend[];
+  readonly engineNames: readonly EngineName[];
+  readonly resolveEngineName: EngineResolver | undefined;
+  readonly engineRefreshMs: number;
   readonly port: number;
   readonly host: string;
   readonly token: string | undefined;
@@ -111,11 +134,14 @@ export interface Settings {
   readonly hlsWindow: number;
   readonly channels: ChannelList;
   readonly healthCacheMs: number;
+  readonly trustProxy: boolean;
 }
 
 /** Checks `options` and fills in the defaults; throws {@link InvalidGatewayOption} before anything listens. */
 export function resolveOptions(options: GatewayOptions): Settings {
-  if (options.engines.length === 0) throw new InvalidGatewayOption('engines', 'needs at least one engine');
+  if (options.engines.length === 0 && (options.engineNames ?? []).length === 0) throw new InvalidGatewayOption('engines', 'needs at least one engine (or engineNames)');
+  const engineRefreshMs = options.engineRefreshMs ?? 10_000;
+  if (!(Number.isFinite(engineRefreshMs) && engineRefreshMs >= 100)) throw new InvalidGatewayOption('engineRefreshMs', `must be at least 100 ms, not ${JSON.stringify(engineRefreshMs)}`);
   const port: unknown = options.port ?? DEFAULT_GATEWAY_PORT;
   // Never hand listen() a string: it would make a Unix socket of it.
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
@@ -127,6 +153,9 @@ export function resolveOptions(options: GatewayOptions): Settings {
   if (options.hls !== undefined && options.hls !== 'ring' && options.hls !== 'engine') throw new InvalidGatewayOption('hls', `must be 'ring' or 'engine', not ${JSON.stringify(options.hls)}`);
   return {
     engines: options.engines,
+    engineNames: options.engineNames ?? [],
+    resolveEngineName: options.resolveEngineName,
+    engineRefreshMs,
     port,
     host,
     token: options.token,
@@ -145,5 +174,6 @@ export function resolveOptions(options: GatewayOptions): Settings {
     hlsWindow: options.hlsWindow ?? 6,
     channels: options.channels ?? NO_CHANNELS,
     healthCacheMs: options.healthCacheMs ?? 1_000,
+    trustProxy: options.trustProxy === true,
   };
 }

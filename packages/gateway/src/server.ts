@@ -4,8 +4,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import type { Registry } from 'prom-client';
 import { Lineup, type ChannelList } from './channels.js';
+import { EngineDiscovery, systemResolver } from './discovery.js';
 import { EnginePool } from './engines.js';
-import { EngineUnavailable } from './errors.js';
+import { Draining, EngineUnavailable } from './errors.js';
 import { decodeOrUndefined, sendError, sendJson } from './http.js';
 import { selectorOf } from './identity.js';
 import { makeLog } from './log.js';
@@ -36,6 +37,27 @@ export interface Gateway {
   setChannels(list: ChannelList): void;
   /** Ends every viewer, stops every engine session and closes the server. */
   close(): Promise<void>;
+  /**
+   * Drains, then closes: from now on `/healthz` answers 503 (so balancers send new viewers
+   * elsewhere) and new viewers get 503 `DRAINING` with `Retry-After`, while those watching
+   * (TS viewers, HLS players already polling, film readers) go on. Resolves once
+   * {@link Gateway.close} ran: when the last viewer left, or after `ms`, whichever comes
+   * first. Calling it again returns the same promise; {@link Gateway.close} ends it at once.
+   */
+  drain(ms: number): Promise<void>;
+}
+
+/** The `Retry-After` (seconds) a new viewer of a draining gateway gets: about two health checks of a balancer. */
+const DRAIN_RETRY_AFTER_S = 2;
+/** How often a draining gateway looks whether its last viewer left. */
+const DRAIN_POLL_MS = 100;
+
+/** A drain under way: what {@link Gateway.drain} returns, and the timer looking for the last viewer. */
+interface DrainState {
+  promise: Promise<void>;
+  timer: ReturnType<typeof setInterval> | undefined;
+  /** Settles the promise (a `close()` during the drain ends it too). */
+  resolve: () => void;
 }
 
 /** One request, once routed: what the route matched, and when the request came. */
@@ -70,13 +92,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // The metrics read the rooms when scraped, after they exist.
   const metrics = createMetrics(() => ctx);
   const pool = new EnginePool(settings.engines, { recheckMs: settings.engineRecheckMs, healthCacheMs: settings.healthCacheMs, log, onSessionStart: () => metrics.sessionsStarted.inc() });
+  const discovery = settings.engineNames.length === 0 ? undefined : new EngineDiscovery(pool, { names: settings.engineNames, resolve: settings.resolveEngineName ?? systemResolver, refreshMs: settings.engineRefreshMs, log });
   const lineup = new Lineup(settings.channels);
   const streams = new StreamRegistry(settings, pool, log, lineup);
   const hls = new HlsProxy({ hlsIdleMs: settings.hlsIdleMs, token: settings.token, maxStreams: settings.limits.maxStreams }, pool, log);
-  const listening = { host: settings.host, port: settings.port };
+  const listening = { host: settings.host, port: settings.port, trustProxy: settings.trustProxy };
   const ctx: GatewayContext = { settings, pool, streams, hls, metrics, log, listening, lineup, playlists: new PlaylistCache() };
   const sockets = new Set<Socket>();
   let closing = false;
+  let draining: DrainState | undefined;
 
   const serveContent = ({ req, res, url, startedAt }: Request) => {
     const content = selectorOf(url);
@@ -165,13 +189,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
+  // The engines found by name are in the pool before the first viewer comes.
+  await discovery?.start();
   server.listen(settings.port, settings.host);
-  await once(server, 'listening');
+  await once(server, 'listening').catch((error: unknown) => {
+    discovery?.stop();
+    throw error;
+  });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('the gateway has no TCP address');
   listening.port = address.port;
 
-  return {
+  const gateway: Gateway = {
     port: address.port,
     host: settings.host,
     registry: metrics.registry,
@@ -180,14 +209,43 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return lineup.list;
     },
     setChannels: (list: ChannelList) => lineup.set(list),
+    drain(ms) {
+      if (draining !== undefined) return draining.promise;
+      if (closing) return Promise.resolve();
+      const refusal = new Draining(DRAIN_RETRY_AFTER_S);
+      streams.draining = refusal;
+      hls.draining = refusal;
+      const watching = () => streams.viewerCount() + streams.waitingCount() + hls.size;
+      log({ event: 'drain', reason: `up to ${ms} ms` }, `draining: ${watching()} viewers may go on for up to ${ms} ms; new viewers get 503`);
+      const deadline = performance.now() + ms;
+      const state: DrainState = { promise: Promise.resolve(), timer: undefined, resolve: () => undefined };
+      state.promise = new Promise<void>((resolve) => {
+        state.resolve = resolve;
+        const check = () => {
+          const left = watching();
+          if (left > 0 && performance.now() < deadline) return;
+          clearInterval(state.timer);
+          log({ event: 'drain', reason: left === 0 ? 'drained' : 'time is up' }, left === 0 ? 'drained: the last viewer left' : `drain time is up: ending ${left} viewers`);
+          resolve(gateway.close());
+        };
+        state.timer = setInterval(check, DRAIN_POLL_MS);
+        check();
+      });
+      draining = state;
+      return state.promise;
+    },
     async close() {
       if (closing) return;
       closing = true;
+      clearInterval(draining?.timer);
+      discovery?.stop();
       streams.stopAll('the gateway closes');
       hls.stopAll('the gateway closes');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       await closed;
+      draining?.resolve();
     },
   };
+  return gateway;
 }

@@ -1,7 +1,7 @@
 import type { ContentKey } from './backend.js';
 import type { Channel, Lineup } from './channels.js';
 import type { EnginePool } from './engines.js';
-import { AtCapacity, ContentNotFound } from './errors.js';
+import { AtCapacity, ContentNotFound, Draining } from './errors.js';
 import { IdentityCache, keyOf, type Selector } from './identity.js';
 import type { Log } from './log.js';
 import type { Limits } from './options.js';
@@ -54,6 +54,12 @@ export class StreamRegistry {
     private readonly lineup: Lineup,
   ) {}
 
+  /**
+   * Set while the gateway drains: {@link StreamRegistry.streamFor} turns new viewers away
+   * with {@link Draining} (a film being read still takes its readers' range requests).
+   */
+  draining: Draining | undefined;
+
   /** Streams now. */
   get size(): number {
     return this.streams.size;
@@ -89,13 +95,15 @@ export class StreamRegistry {
 
   /**
    * The stream of `content`, made (not yet started: its first subscriber starts it) when
-   * none runs; {@link AtCapacity} when a limit says no. Synchronous: call it right after
-   * {@link StreamRegistry.find} (which loads the live stream's code). A channel not in the
-   * lineup is {@link ContentNotFound}.
+   * none runs; {@link AtCapacity} when a limit says no, {@link Draining} while the gateway
+   * drains. Synchronous: call it right after {@link StreamRegistry.find} (which loads the
+   * live stream's code). A channel not in the lineup is {@link ContentNotFound}.
    */
-  streamFor(selector: Selector): LiveStream | AtCapacity | ContentNotFound {
+  streamFor(selector: Selector): LiveStream | AtCapacity | Draining | ContentNotFound {
     const LiveStream = this.LiveStreamClass;
     if (LiveStream === undefined) throw new Error('StreamRegistry.streamFor before find()');
+    // A player seeking in a film asks again with a range: that reader is not a new viewer.
+    if (this.draining !== undefined && this.running(selector)?.film === undefined) return this.draining;
     const { limits } = this.settings;
     const channel = selector.kind === 'channel' ? this.lineup.channel(selector.value) : undefined;
     if (selector.kind === 'channel' && channel === undefined) return new ContentNotFound(`no channel ${selector.value} in the channels file`);

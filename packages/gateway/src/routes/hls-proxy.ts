@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ContentKey, HlsSource } from '../backend.js';
 import type { EnginePool, EngineSlot } from '../engines.js';
-import { AtCapacity, GatewayError, NoHls, StartFailed } from '../errors.js';
+import { AtCapacity, GatewayError, NoHls, StartFailed, type Draining } from '../errors.js';
 import { messageOf, sendError, sendJson } from '../http.js';
 import type { Log } from '../log.js';
 
@@ -40,6 +40,9 @@ export class HlsProxy {
     private readonly pool: EnginePool,
     private readonly log: Log,
   ) {}
+
+  /** Set while the gateway drains: a content with no session here gets it (503), one with a session goes on. */
+  draining: Draining | undefined;
 
   /** HLS engine sessions now. */
   get size(): number {
@@ -89,6 +92,7 @@ export class HlsProxy {
   private sessionFor(key: string, content: ContentKey, liveStreams: number): HlsSession | GatewayError {
     const existing = this.sessions.get(key);
     if (existing !== undefined) return existing;
+    if (this.draining !== undefined) return this.draining;
     if (liveStreams + this.sessions.size >= this.settings.maxStreams) return new AtCapacity('maxStreams', this.settings.maxStreams);
     const slot = this.pool.candidates().find((s) => s.backend.openHls !== undefined && s.backend.fetch !== undefined);
     if (slot === undefined) return new NoHls();

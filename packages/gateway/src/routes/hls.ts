@@ -4,6 +4,7 @@ import { GatewayError, NotLive, StartTimeout, StreamAborted } from '../errors.js
 import { sendError, sendJson } from '../http.js';
 import type { HlsViewer, LiveStream } from '../stream.js';
 import type { Segment } from '../ts/segmenter.js';
+import { viewerIp, type Listening } from './base.js';
 import type { GatewayContext } from './context.js';
 
 /** How long a first playlist request waits for the stream's first whole segment. */
@@ -19,9 +20,9 @@ function contentQuery(url: URL, content: Selector, token: string | undefined): s
   return query.toString();
 }
 
-/** Who an HLS player is: playlist and segment requests carry nothing else to tell players apart. */
-function whoIs(req: IncomingMessage): string {
-  return `${req.socket.remoteAddress ?? '?'} ${(req.headers['user-agent'] ?? '').slice(0, 120)}`;
+/** Who an HLS player is (its address and user agent): playlist and segment requests carry nothing else to tell players apart. */
+function whoIs(req: IncomingMessage, listening: Listening): string {
+  return `${viewerIp(req, listening)} ${(req.headers['user-agent'] ?? '').slice(0, 120)}`;
 }
 
 /**
@@ -29,7 +30,7 @@ function whoIs(req: IncomingMessage): string {
  * holds the stream (and so its engine session) like a TS viewer, and lets go when idle.
  */
 function touchViewer(ctx: GatewayContext, stream: LiveStream, req: IncomingMessage): void {
-  const who = whoIs(req);
+  const who = whoIs(req, ctx.listening);
   const known = stream.hlsViewers.get(who);
   if (known !== undefined) return known.touch();
   const hold = stream.live$.subscribe({ error: () => undefined });
@@ -95,7 +96,7 @@ export async function serveRingManifest(ctx: GatewayContext, req: IncomingMessag
   }
   const found = await ctx.streams.find(content);
   if (res.destroyed) return;
-  const polling = found !== undefined && found.state !== 'ended' && found.hlsViewers.has(whoIs(req));
+  const polling = found !== undefined && found.state !== 'ended' && found.hlsViewers.has(whoIs(req, ctx.listening));
   const stream = polling ? found : ctx.streams.streamFor(content);
   if (stream instanceof GatewayError) return sendError(res, stream);
   touchViewer(ctx, stream, req);
@@ -118,7 +119,7 @@ export async function serveRingSegment(ctx: GatewayContext, req: IncomingMessage
   if (stream === undefined || bytes === undefined) return sendJson(res, 404, { error: 'NOT_FOUND', message: 'no such HLS segment (the stream ended, or the segment is out of the window)' });
   // A segment request keeps a known player counted; it never makes a new one: only the
   // playlist request does, past the limits.
-  stream.hlsViewers.get(whoIs(req))?.touch();
+  stream.hlsViewers.get(whoIs(req, ctx.listening))?.touch();
   let length = 0;
   for (const piece of bytes) length += piece.length;
   stream.bytesOutGone += length;

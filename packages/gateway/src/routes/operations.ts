@@ -27,6 +27,8 @@ export interface StreamStatus {
   readonly hlsViewers: number;
   /** Viewers waiting for the first bytes. */
   readonly waiting: number;
+  /** Where its TS viewers (`address:port`) and HLS players (address) are; behind a balancer with `trustProxy`, the address it names. */
+  readonly viewerAddresses: readonly string[];
   /** Where a viewer of a live stream joining now starts: `key-frame` (PAT, PMT, then a key frame), or `packet` when the ring holds no key frame; none for a film. */
   readonly joinsAt?: 'key-frame' | 'packet';
   /** How the viewers so far joined. */
@@ -67,8 +69,10 @@ export interface GatewayStatus {
   readonly bytesIn: number;
   /** Bytes written to viewers since the start. */
   readonly bytesOut: number;
-  /** Each engine: its name, whether it is in service, and how many streams it serves. */
-  readonly engines: readonly { readonly name: string; readonly up: boolean; readonly streams: number }[];
+  /** Whether the gateway is draining (`Gateway.drain`, `ace-rx serve` after SIGTERM): its viewers go on, new ones are turned away. */
+  readonly draining: boolean;
+  /** Each engine: its name, whether it is in service, how many streams it serves, and whether it is draining (gone from its name's addresses, see `engineNames`). */
+  readonly engines: readonly { readonly name: string; readonly up: boolean; readonly streams: number; readonly draining: boolean }[];
 }
 
 /** What `/status` shows, and {@link Gateway.status} returns. */
@@ -91,6 +95,7 @@ export function gatewayStatus(ctx: GatewayContext): GatewayStatus {
       viewers: s.viewers.size + (s.film?.viewers ?? 0),
       hlsViewers: s.hlsViewers.size,
       waiting: s.pending,
+      viewerAddresses: [...[...s.viewers].map((v) => v.address), ...[...s.hlsViewers.keys()].map((who) => who.split(' ')[0]!)],
       ...(s.film === undefined ? { joinsAt: s.keyFrames.latest() === undefined ? 'packet' : 'key-frame' } : {}),
       joins: { ...s.joins },
       keyFrames: s.keyFrames.size,
@@ -108,7 +113,7 @@ export function gatewayStatus(ctx: GatewayContext): GatewayStatus {
     };
   });
   const totals = ctx.streams.totals();
-  return { streams, viewers: ctx.streams.viewerCount(), bytesIn: totals.bytesIn, bytesOut: totals.bytesOut, engines: ctx.pool.status() };
+  return { streams, viewers: ctx.streams.viewerCount(), bytesIn: totals.bytesIn, bytesOut: totals.bytesOut, draining: ctx.streams.draining !== undefined, engines: ctx.pool.status() };
 }
 
 /** `GET /status`. */
@@ -123,8 +128,12 @@ export async function serveMetrics(ctx: GatewayContext, _req: IncomingMessage, r
   res.writeHead(200, { 'Content-Type': registry.contentType }).end(text);
 }
 
-/** `GET /healthz`: 200 when any engine answers its probe, else 503; probes are cached and shared. */
+/**
+ * `GET /healthz`: 200 when any engine answers its probe, else 503; probes are cached and
+ * shared. A draining gateway answers 503 at once, `draining: true`, without a probe.
+ */
 export async function serveHealth(ctx: GatewayContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (ctx.streams.draining !== undefined) return sendJson(res, 503, { ok: false, draining: true, engines: [] });
   const results = await ctx.pool.health();
   const any = results.some((r) => r.ok);
   sendJson(res, any ? 200 : 503, { ok: any, engines: results.map(({ slot, ok }) => ({ name: slot.backend.name, reachable: ok })) });

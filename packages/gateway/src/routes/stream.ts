@@ -5,6 +5,7 @@ import { EngineUnavailable, GatewayError, StreamAborted } from '../errors.js';
 import { queuedBytes, sendError } from '../http.js';
 import { Cursor } from '../ts/ring.js';
 import type { ViewerEntry } from '../stream.js';
+import { viewerAddress } from './base.js';
 import type { GatewayContext } from './context.js';
 
 /**
@@ -51,7 +52,7 @@ export async function serveStream(ctx: GatewayContext, req: IncomingMessage, res
   }
   if (stream.film !== undefined) {
     const film = stream.film;
-    const address = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`;
+    const address = viewerAddress(req, ctx.listening);
     const range = req.headers.range === undefined ? '' : ` (${req.headers.range})`;
     ctx.log({ event: 'viewer-join', stream: stream.key, viewer: address }, `viewer ${address} reads ${stream.key}${range} (${film.viewers + 1} reading)`);
     res.once('close', () => {
@@ -73,7 +74,7 @@ export async function serveStream(ctx: GatewayContext, req: IncomingMessage, res
     'X-Stream-Prefix': String(join.prefix?.length ?? 0),
   });
   if (join.prefix !== undefined) res.write(join.prefix);
-  const address = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`;
+  const address = viewerAddress(req, ctx.listening);
   let first = true;
   const cursor = new Cursor(stream.ring, res, join.start, {
     stallMs: settings.stallMs,
