@@ -40,7 +40,7 @@ describe('trustProxy', () => {
     gateway = g.gateway;
     const viaX = await playlistUrls(g.base, { Host: 'inner:6880', 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'tv.example.org' });
     expect(viaX.length).toBeGreaterThan(0);
-    for (const url of viaX) expect(url.startsWith('https://tv.example.org/ace/getstream?')).toBe(true);
+    for (const url of viaX) expect(url.startsWith('https://tv.example.org/channel/')).toBe(true);
     // With a port; and the right-most of several (the nearest proxy's).
     const withPort = await playlistUrls(g.base, { Host: 'inner:6880', 'X-Forwarded-Proto': 'http, https', 'X-Forwarded-Host': 'spoofed.example, tv.example.org:8443' });
     for (const url of withPort) expect(url.startsWith('https://tv.example.org:8443/')).toBe(true);
@@ -73,7 +73,7 @@ describe('trustProxy', () => {
     ];
     for (const headers of hostile) {
       const urls = await playlistUrls(g.base, { Host: 'inner:6880', ...headers });
-      for (const url of urls) expect(url).toMatch(/^http:\/\/inner:6880\/ace\/getstream\?[^\s"<>]+$/);
+      for (const url of urls) expect(url).toMatch(/^http:\/\/inner:6880\/channel\/[a-z0-9._-]+\.ts$/);
     }
   });
 
