@@ -6,7 +6,9 @@
 // other gateway. Skipped, saying so, without haproxy (or ffmpeg); .ci/run installs them.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get, type ClientRequest } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CATALOGUE, type Content, type Emulator } from '@ace-rx/emulator';
 import { deadPort, fastEmulator, root, start, waitFor, type Running } from './helpers.js';
@@ -70,8 +72,12 @@ const starts = (e: Emulator) => e.sessions.reduce((n, s) => n + s.transcript.fil
 
   beforeAll(async () => {
     engine = await fastEmulator(cleanups, { catalogue: [...DEFAULT_CATALOGUE, ...CHANNELS] });
+    // A channels file with one channel (the emulator's live test card) for the channel URLs.
+    const dir = mkdtempSync(join(tmpdir(), 'ace-rx-cluster-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'tv.m3u'), '#EXTM3U\n#EXTINF:-1 tvg-id="cluster.live",Cluster live\nacestream://live\n');
     for (let i = 0; i < 2; i++) {
-      const r = start(['serve', '--port', '0', '--api', 'tcp', '--engine', `127.0.0.1:${engine.port}`, '--linger', '300', '--drain', '4000', '--trust-proxy'], { timeoutMs: 25_000 });
+      const r = start(['serve', '--port', '0', '--api', 'tcp', '--engine', `127.0.0.1:${engine.port}`, '--linger', '300', '--drain', '4000', '--trust-proxy', '--channels', join(dir, 'tv.m3u')], { timeoutMs: 25_000 });
       cleanups.push(() => void r.child.kill('SIGKILL'));
       gateways.push({ run: r, base: '' });
     }
@@ -101,7 +107,7 @@ const starts = (e: Emulator) => e.sessions.reduce((n, s) => n + s.transcript.fil
     for (const c of cleanups.reverse()) await c();
   });
 
-  it('12 viewers of 4 contents: one engine session per content across the cluster; HLS through the balancer adds none; SIGTERM drains one gateway while the other takes its new viewers', async () => {
+  it('12 viewers of 4 contents: one engine session per content across the cluster; HLS through the balancer adds none; the viewers of a channel meet on one gateway; SIGTERM drains one gateway while the other takes its new viewers', async () => {
     // Some claim another address: HAProxy removes their Forwarded and appends to their X-Forwarded-For.
     const forged = { Forwarded: 'for=203.0.113.66', 'X-Forwarded-For': '203.0.113.77' };
     const viewers = CHANNELS.flatMap((c) => [0, 1, 2].map((i) => ({ id: c.playerId!, viewer: watch(`${front}/ace/getstream?id=${c.playerId}`, i === 0 ? forged : {}) })));
@@ -133,6 +139,23 @@ const starts = (e: Emulator) => e.sessions.reduce((n, s) => n + s.transcript.fil
     expect(named.flat().reduce((n, st) => n + st.viewers, 0)).toBe(6);
     for (const st of named.flat()) expect([3, 6]).toContain(st.viewers);
     for (const v of byHash) v.close();
+
+    // A channel's viewers, TS and HLS (/channel/<slug>.ts, .m3u8, segments ?channel=), are
+    // hashed on its slug (deploy/haproxy.cfg's third backend): one gateway, one session more.
+    const sessions = starts(engine);
+    const byChannel = [0, 1, 2].map(() => watch(`${front}/channel/cluster.live.ts`));
+    cleanups.push(() => byChannel.forEach((v) => v.close()));
+    expect(await Promise.all(byChannel.map((v) => v.status))).toEqual([200, 200, 200]);
+    await waitFor(() => byChannel.every((v) => v.received() > 50_000), 'bytes to the channel viewers', 10_000);
+    if (ffmpeg) {
+      const hls = await run('ffmpeg', ['-v', 'error', '-nostdin', '-i', `${front}/channel/cluster.live.m3u8`, '-t', '2', '-f', 'null', '-'], 15_000);
+      expect({ code: hls.code, errors: hls.err }).toEqual({ code: 0, errors: '' });
+    }
+    expect(starts(engine)).toBe(sessions + 1);
+    const channelOn = await Promise.all(gateways.map(async (g) => ((await fetchJson(`${g.base}/status`)).body as { streams: { key: string; viewers: number }[] }).streams.filter((st) => st.key === 'channel:cluster.live')));
+    expect(channelOn.flat()).toHaveLength(1);
+    expect(channelOn.flat()[0]).toMatchObject({ viewers: 3 });
+    for (const v of byChannel) v.close();
 
     // SIGTERM to the gateway holding the first content.
     const id = CHANNELS[0]!.playerId!;

@@ -27,14 +27,14 @@ describe('deploy/', () => {
     expect(defaults.status).toBe(0);
     expect(defaults.stderr).not.toMatch(/ALERT/);
     const text = readFileSync(deploy('haproxy.cfg'), 'utf8');
-    for (const line of ['balance url_param id', 'hash-type consistent', 'option httpchk GET /healthz', 'timeout tunnel 1h', 'option forwardfor', 'http-request del-header Forwarded']) expect(text).toContain(line);
+    for (const line of ['balance url_param id', 'hash-type consistent', 'option httpchk GET /healthz', 'timeout tunnel 1h', 'option forwardfor', 'http-request del-header Forwarded', 'balance hash var(txn.channel)']) expect(text).toContain(line);
   });
 
   (nginx ? it : it.skip)('nginx -t accepts nginx.conf (with the gateways at 127.0.0.1: compose\'s names resolve only inside compose)', () => {
     const prefix = mkdtempSync(join(tmpdir(), 'ace-rx-nginx-'));
     try {
       const text = readFileSync(deploy('nginx.conf'), 'utf8');
-      expect(text).toContain('hash $arg_id$arg_infohash consistent;');
+      expect(text).toContain('hash $arg_id$arg_infohash$ace_rx_channel consistent;');
       expect(text).toContain('proxy_set_header Forwarded "";');
       writeFileSync(join(prefix, 'nginx.conf'), text.replace(/\bgateway(\d):6880\b/g, '127.0.0.$1:6880'));
       const r = spawnSync('nginx', ['-t', '-p', prefix, '-c', join(prefix, 'nginx.conf'), '-e', 'stderr'], { encoding: 'utf8' });
