@@ -130,6 +130,8 @@ export class Guide {
   private current: CachedGuide | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<void> | undefined;
+  /** The sources the fetch running was started for. */
+  private runningFor: readonly string[] | undefined;
   private abort: AbortController | undefined;
   private closed = false;
   private ok = false;
@@ -179,13 +181,19 @@ export class Guide {
   /** Fetches the guide now (or joins the fetch running), then schedules the next one. */
   refresh(): Promise<void> {
     if (this.closed || this.sources.length === 0) return Promise.resolve();
-    if (this.running !== undefined) return this.running;
+    if (this.running !== undefined) {
+      // A fetch of sources since replaced is being aborted: the new ones are fetched after it.
+      return this.runningFor === this.sources ? this.running : this.running.then(() => this.refresh());
+    }
     clearTimeout(this.timer);
     const sources = this.sources;
+    this.runningFor = sources;
     const run = this.fetchAll(sources).finally(() => {
       this.running = undefined;
-      // A source change while it ran started its own fetch.
-      if (this.closed || sources !== this.sources) return;
+      this.runningFor = undefined;
+      if (this.closed) return;
+      // The sources changed while it ran: fetch the new ones now.
+      if (sources !== this.sources) return void this.refresh();
       const delay = this.ok ? this.settings.refreshMs : Math.min(this.settings.retryMs, this.settings.refreshMs);
       this.nextAt = Date.now() + delay;
       this.timer = setTimeout(() => void this.refresh(), delay);

@@ -234,6 +234,16 @@ describe('the guide (EPG)', () => {
     gateway.setChannels(header(guides.url('/b.xml')));
     expect(await gateway.refreshGuide()).toMatchObject({ ok: true, source: guides.url('/b.xml'), sources: [guides.url('/b.xml')] });
     expect((await fetchText(`${base}/epg.xml`)).body).toContain('generator-info-name="b"');
+    // A reload while a fetch hangs aborts it and fetches the new source.
+    guides.answers.set('/slow.xml', 'hang');
+    gateway.setChannels(header(guides.url('/slow.xml')));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(guides.held).toBe(1);
+    expect(gateway.status().epg).toMatchObject({ fetching: true, sources: [guides.url('/slow.xml')], source: guides.url('/b.xml') });
+    gateway.setChannels(header(guides.url('/a.xml')));
+    expect(await gateway.refreshGuide()).toMatchObject({ ok: true, source: guides.url('/a.xml') });
+    expect(guides.held).toBe(0);
+    expect((await fetchText(`${base}/epg.xml`)).body).toContain('generator-info-name="a"');
     // A header with no guide: none is served, and the playlist keeps no url-tvg of ours.
     gateway.setChannels(header(''));
     expect((await fetchText(`${base}/epg.xml`)).status).toBe(404);
