@@ -161,7 +161,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const route = routes.find((r) => (match = r.match(url.pathname)) !== false) ?? other;
     res.once('close', () => metrics.requests.inc({ route: route.name, status: String(res.statusCode) }));
     // Who may ask comes before what they ask: without the token, any method is 401.
-    if (!authorised(req, url, pathToken)) return sendJson(res, 401, { error: 'UNAUTHORIZED', message: 'a valid token is needed (?token= or Authorization: Bearer)' }, { 'WWW-Authenticate': 'Bearer' });
+    if (!authorised(req, url, pathToken)) return sendJson(res, 401, { error: 'UNAUTHORIZED', message: 'a valid token is needed (?token=, Authorization: Bearer, or /token/<token>/ before the path)' }, { 'WWW-Authenticate': 'Bearer' });
     if (req.method !== 'GET' && req.method !== 'HEAD' && !(req.method === 'POST' && url.pathname === '/lineup.post')) return sendJson(res, 405, { error: 'METHOD_NOT_ALLOWED', message: 'GET or HEAD only' }, { Allow: 'GET, HEAD' });
     if (closing) return sendError(res, new EngineUnavailable('the gateway is closing'));
     return route.handle({ req, res, url, startedAt }, match);
