@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Emulator } from '@ace-rx/emulator';
 import { guideSources, parseChannels, type Gateway, type GatewayStatus } from '@ace-rx/gateway';
-import { deadPort, fastEmulator, fetchText, gatewayFor, view } from './helpers.js';
+import { deadPort, fastEmulator, fetchText, gatewayFor, view, waitFor } from './helpers.js';
 
 /** An XMLTV guide of `n` programmes (some 100 bytes each). */
 function guideXml(tag: string, n = 50): string {
@@ -183,7 +183,8 @@ describe('the guide (EPG)', () => {
       expect((await bytesOf(`${base}/epg.xml`)).body.toString()).toBe(xml);
       expect((await statusOf(base)).epg).toMatchObject({ ok: false, error: status!.error });
     }
-    expect(guides.held).toBe(0);
+    // The fetch that timed out hung up.
+    await waitFor(() => guides.held === 0, 5_000, 'the timed-out request to end');
   });
 
   it('a new gateway serves the cached guide before its own fetch ends; with no cache, /epg.xml is 503 until then', async () => {
@@ -199,13 +200,12 @@ describe('the guide (EPG)', () => {
     expect(served.status).toBe(200);
     expect(served.body.toString()).toBe(xml);
     expect(second.gateway.status().epg).toMatchObject({ fetching: true, ok: false, source: guides.url('/guide.xml') });
-    expect(guides.held).toBe(1);
+    await waitFor(() => guides.held === 1, 5_000, 'the second gateway\'s fetch');
     // Closing ends the fetch that hangs: no socket or timer is left behind.
     const closing = performance.now();
     await second.gateway.close();
     expect(performance.now() - closing).toBeLessThan(1_000);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(guides.held).toBe(0);
+    await waitFor(() => guides.held === 0, 5_000, 'the aborted fetch to hang up');
 
     // Another source has no cache: 503 until its first fetch ends.
     guides.answers.set('/other.xml', 'hang');
@@ -237,12 +237,11 @@ describe('the guide (EPG)', () => {
     // A reload while a fetch hangs aborts it and fetches the new source.
     guides.answers.set('/slow.xml', 'hang');
     gateway.setChannels(header(guides.url('/slow.xml')));
-    await new Promise((r) => setTimeout(r, 50));
-    expect(guides.held).toBe(1);
+    await waitFor(() => guides.held === 1, 5_000, 'the fetch of /slow.xml');
     expect(gateway.status().epg).toMatchObject({ fetching: true, sources: [guides.url('/slow.xml')], source: guides.url('/b.xml') });
     gateway.setChannels(header(guides.url('/a.xml')));
     expect(await gateway.refreshGuide()).toMatchObject({ ok: true, source: guides.url('/a.xml') });
-    expect(guides.held).toBe(0);
+    await waitFor(() => guides.held === 0, 5_000, 'the aborted fetch of /slow.xml to hang up');
     expect((await fetchText(`${base}/epg.xml`)).body).toContain('generator-info-name="a"');
     // A header with no guide: none is served, and the playlist keeps no url-tvg of ours.
     gateway.setChannels(header(''));
