@@ -19,6 +19,10 @@ const FORBIDDEN: readonly [RegExp, string][] = [
 ];
 /** What every tarball must carry. */
 const REQUIRED = ['package/package.json', 'package/LICENSE', 'package/README.md'];
+/** What one package's tarball must carry besides: the gateway serves its dashboard from these files. */
+const REQUIRED_IN: Readonly<Record<string, readonly string[]>> = {
+  'ace-rx-gateway-': ['package/web/index.html', 'package/web/app.js', 'package/web/app.css'],
+};
 
 const out = mkdtempSync(join(tmpdir(), 'ace-rx-packs-'));
 let problems = 0;
@@ -38,6 +42,9 @@ try {
       for (const [pattern, what] of FORBIDDEN) if (pattern.test(entry)) problem(`${entry} is ${what}`);
     }
     for (const required of REQUIRED) if (!entries.includes(required)) problem(`no ${required.slice('package/'.length)}`);
+    for (const [prefix, files] of Object.entries(REQUIRED_IN)) {
+      if (tarball.startsWith(prefix)) for (const required of files) if (!entries.includes(required)) problem(`no ${required.slice('package/'.length)}`);
+    }
     for (const [tool, args] of [
       ['publint', ['--strict', path]],
       ['attw', [path, '--profile', 'esm-only', '--format', 'ascii']],

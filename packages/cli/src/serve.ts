@@ -157,6 +157,7 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
     if (sources.length > 0) log(`  guide:    ${base}/epg.xml${query} (from ${sources.join(', ')}; cached in ${epgCacheDir})`);
     log(`  tuner:    ${base}${options.token === undefined ? '' : `/token/${encodeURIComponent(options.token)}`} (an HDHomeRun for Plex, Jellyfin and Emby: /discover.json, /lineup.json; ${channels.channels.length} channel${channels.channels.length === 1 ? '' : 's'})`);
     log(`  status:   ${base}/status   metrics: ${base}/metrics   health: ${base}/healthz`);
+    log(`  dashboard: ${base}/${token === '' ? '' : `?token=${encodeURIComponent(options.token!)}`}   watch: ${base}/watch?id=${emulator === undefined ? '<content id>' : 'live'}${token}`);
     const reload = (): ChannelList => {
       if (channelsPath === undefined) return gateway.channels;
       try {

@@ -42,6 +42,7 @@ const httpOptions = (options: BackendOptions): HttpConnectOptions => ({
   ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
   ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
   ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
+  ...(options.rewriteUrls === undefined ? {} : { rewriteUrls: options.rewriteUrls }),
 });
 
 /** Whether a TCP failure before AUTH means "no TCP API here", so `auto` tries HTTP. */

@@ -51,6 +51,14 @@ export interface ConnectOptions {
   readonly retry?: boolean | RetryOptions;
   /** Longest line accepted from the engine, in bytes (default 1 MiB). */
   readonly maxLineBytes?: number;
+  /**
+   * Rewrite the URLs the engine writes (START, PLAY, ads) onto the host the client reached
+   * it at and its HTTP port, as `rewritePlaybackUrl` says (default `true`). `false`
+   * hands them out as the engine wrote them: for an engine whose URLs name a host the
+   * player reaches and this client does not (a player on the engine's own machine, or a
+   * proxy in front of the engine's HTTP port that the engine was told about).
+   */
+  readonly rewriteUrls?: boolean;
 }
 
 /** Lowest engine version code that accepts `SETOPTIONS use_stop_notifications=1`. */
@@ -154,6 +162,7 @@ function session(transport: Transport, endpoint: Endpoint, options: ConnectOptio
             { writeLine, queue, ended: () => ended, endedBefore, closed, close },
             timeouts,
             scheduler,
+            options.rewriteUrls ?? true,
           );
           subscriber.next(open);
         }

@@ -147,23 +147,49 @@ function loadRespId(line: string): number | undefined {
   return match === null ? undefined : Number(match[1]);
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+/** Names of this machine: a URL on one of them is on the engine when the engine is reached on another. */
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** A host without IPv6 brackets, lower-cased. */
+const bareHost = (host: string) => host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+
+/** A host as a URL writes it: IPv6 addresses bracketed. */
+const urlHost = (host: string) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+
+/** Whether two hosts name the same machine as far as a URL can tell: equal, or both loopback. */
+function sameHost(a: string, b: string): boolean {
+  const x = bareHost(a);
+  const y = bareHost(b);
+  return x === y || (LOOPBACK.has(x) && LOOPBACK.has(y));
+}
 
 /**
- * The URL a player should open: engines write `127.0.0.1` into playback URLs, which
- * points at the wrong machine when the engine runs on another host. Then the host is
- * replaced by the engine's host and the port by its HTTP port.
+ * The URL a player should open for a URL the engine wrote (a playback, ad, stat or
+ * command URL, or an HLS playlist's). Engines write the host they believe in: `127.0.0.1`
+ * in TCP `START`, the request's `Host` over HTTP, and, in a container, its name or a
+ * bridge address (`172.17.0.2`) that the client's machine cannot reach. So an `http:` or
+ * `https:` URL whose host is not the one the client reaches the engine at (`engine.host`;
+ * loopback names count as one), or whose port is not the engine's HTTP port, gets that
+ * host (IPv6 bracketed) and `engine.httpPort`; its path and query stay. A URL already
+ * right, another scheme, or no URL at all comes back unchanged.
+ *
+ * @example
+ * ```ts
+ * rewritePlaybackUrl('http://acestream:6878/content/ab/0.5', { host: '192.168.1.10', httpPort: 6878 });
+ * // 'http://192.168.1.10:6878/content/ab/0.5'
+ * ```
  */
 export function rewritePlaybackUrl(url: string, engine: Pick<EngineInfo, 'host' | 'httpPort'>): string {
-  if (LOOPBACK.has(engine.host)) return url;
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     return url;
   }
-  if (!LOOPBACK.has(parsed.hostname)) return url;
-  parsed.hostname = engine.host.includes(':') && !engine.host.startsWith('[') ? `[${engine.host}]` : engine.host;
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return url;
+  const port = parsed.port === '' ? (parsed.protocol === 'https:' ? 443 : 80) : Number(parsed.port);
+  if (sameHost(parsed.hostname, engine.host) && port === engine.httpPort) return url;
+  parsed.hostname = urlHost(bareHost(engine.host));
   parsed.port = String(engine.httpPort);
   return parsed.toString();
 }
@@ -279,6 +305,8 @@ export class Session implements EngineSession {
     private readonly link: SessionLink,
     private readonly timeouts: Timeouts,
     private readonly scheduler: SchedulerLike = asyncScheduler,
+    /** Whether engine-written URLs are rewritten by {@link rewritePlaybackUrl} (`ConnectOptions.rewriteUrls`). */
+    private readonly rewriteUrls = true,
   ) {
     this.closed = link.closed;
   }
@@ -460,6 +488,7 @@ export class Session implements EngineSession {
   private readonly engineUrls = new Map<string, string>();
 
   private url(url: string): string {
+    if (!this.rewriteUrls) return url;
     const rewritten = rewritePlaybackUrl(url, this.engine);
     if (rewritten !== url) this.engineUrls.set(rewritten, url);
     return rewritten;

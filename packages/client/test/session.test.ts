@@ -298,9 +298,10 @@ describe('sharing and hosts', () => {
     expect(e.sessions[0]!.transcript.find((t) => t.line.startsWith('PLAYBACK'))!.line).toContain('http://127.0.0.1:');
   });
 
-  it('leaves URLs alone for a local engine and foreign hosts', () => {
+  it('leaves URLs alone for a local engine; moves any other host onto the engine (url-rewrite.test.ts has every case)', () => {
     expect(rewritePlaybackUrl('http://127.0.0.1:6878/x', { host: 'localhost', httpPort: 6878 })).toBe('http://127.0.0.1:6878/x');
-    expect(rewritePlaybackUrl('http://cdn.example/x', { host: '10.0.0.2', httpPort: 6878 })).toBe('http://cdn.example/x');
+    // An engine writes only its own URLs: a host it names that the client does not reach it at is the engine's view of itself.
+    expect(rewritePlaybackUrl('http://cdn.example/x', { host: '10.0.0.2', httpPort: 6878 })).toBe('http://10.0.0.2:6878/x');
     expect(rewritePlaybackUrl('http://127.0.0.1:6878/x?a=1', { host: 'box.lan', httpPort: 7000 })).toBe('http://box.lan:7000/x?a=1');
   });
 

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CatalogueError, parseCatalogue, type Content } from './catalogue.js';
-import { DEFAULT_LIMITS, DEFAULT_PRODUCT_KEY, startEmulator } from './emulator.js';
+import { advertisedAuthority, DEFAULT_LIMITS, DEFAULT_PRODUCT_KEY, startEmulator } from './emulator.js';
 import type { Generation } from './session.js';
 
 const usage = `Usage: ace-rx-emulator [options]
@@ -14,6 +14,9 @@ Options:
   --port N              TCP API port (default 62062; 0 picks a free one)
   --http-port N         HTTP server port (default 6878; 0 picks a free one)
   --host ADDR           address to bind (default 127.0.0.1)
+  --advertise-host H    write H (a host, or host:port) into every URL it gives out,
+                        on both APIs, as an engine in a container does
+                        (e.g. engine.invalid, a name that never resolves)
   --product-key K       product key READY keys are checked against
                         (default: the public key every open client ships)
   --bare-hello          answer HELLOBG with a bare HELLOTS, as old engines do
@@ -69,6 +72,7 @@ try {
       port: { type: 'string' },
       'http-port': { type: 'string' },
       host: { type: 'string' },
+      'advertise-host': { type: 'string' },
       'product-key': { type: 'string' },
       'bare-hello': { type: 'boolean' },
       generation: { type: 'string' },
@@ -97,12 +101,21 @@ if (!['auto', 'play', 'positional', 'keyed'].includes(generation)) fail('--gener
 const port = number(args.port, 'port', 62062);
 const httpPort = number(args['http-port'], 'http-port', 6878);
 const host = args.host ?? '127.0.0.1';
+const advertiseHost = args['advertise-host'];
+if (advertiseHost !== undefined) {
+  try {
+    advertisedAuthority(advertiseHost);
+  } catch {
+    fail(`--advertise-host must be a host or host:port, got ${JSON.stringify(advertiseHost)}`);
+  }
+}
 let emulator;
 try {
   emulator = await startEmulator({
     port,
     httpPort,
     host,
+    ...(advertiseHost === undefined ? {} : { advertiseHost }),
     productKey: args['product-key'] ?? DEFAULT_PRODUCT_KEY,
     hello: args['bare-hello'] ? 'bare' : 'keyed',
     generation: generation as Generation | 'auto',
@@ -129,7 +142,7 @@ try {
   fail(`cannot start: ${e.message}`, 1);
 }
 
-console.log(`ace-rx-emulator: TS Engine API on ${emulator.host}:${emulator.port}, HTTP on ${emulator.host}:${emulator.httpPort}`);
+console.log(`ace-rx-emulator: TS Engine API on ${emulator.host}:${emulator.port}, HTTP on ${emulator.host}:${emulator.httpPort}${advertiseHost === undefined ? '' : `; its URLs name ${advertiseHost}`}`);
 console.log(`contents: ${emulator.catalogue.all().map((c) => c.playerId ?? c.infohash).join(', ')} (Ctrl-C to stop)`);
 
 const running = emulator;

@@ -42,8 +42,18 @@ export interface EmulatorOptions {
   readonly port?: number;
   /** HTTP port; 0 (the default) picks a free one. The real engine's is 6878. */
   readonly httpPort?: number;
-  /** Host written into playback URLs (default `127.0.0.1`, as real engines do). */
+  /** Host written into the TCP API's playback URLs (default `127.0.0.1`, as real engines do). */
   readonly urlHost?: string;
+  /**
+   * `host` or `host:port` written into every URL the engine gives out, on both APIs, as an
+   * engine in a container writes its container name or bridge address: TCP `START`/`PLAY`
+   * URLs, the HTTP API's `playback_url`, `stat_url`, `command_url`, `event_url`, and the
+   * segment URLs of its HLS playlists. Redirects still name the host the request did.
+   * Without a port, the HTTP port is written. `engine.invalid` (a name that never
+   * resolves) shows a client that rewrites them; a bare IPv6 address is bracketed.
+   * Default: none (TCP writes `urlHost`, HTTP the request's `Host`).
+   */
+  readonly advertiseHost?: string;
   /** Product key READY keys are checked against (default {@link DEFAULT_PRODUCT_KEY}, the public key open clients ship). */
   readonly productKey?: string;
   /** `keyed` (default): HELLOTS with version, key and http_port. `bare`: an old engine's bare HELLOTS. */
@@ -128,6 +138,26 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
+/**
+ * What `advertiseHost` names, as a URL's authority for a given HTTP port: `host:port`,
+ * the port its own when it has one. Throws a `TypeError` on what no URL can hold.
+ */
+export function advertisedAuthority(value: string): (httpPort: number) => string {
+  const bad = () => new TypeError(`advertiseHost: not a host or host:port: ${JSON.stringify(value)}`);
+  // A bare IPv6 address (more than one colon) is bracketed; a colon after a name or a bracket is its port.
+  const bracketed = !value.startsWith('[') && (value.match(/:/g) ?? []).length > 1 ? `[${value}]` : value;
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[^:[\]/?#@\s]+)(?::(\d{1,5}))?$/.exec(bracketed);
+  if (match === null) throw bad();
+  const [, host = '', port] = match;
+  try {
+    if (new URL(`http://${host}/`).hostname === '') throw bad();
+  } catch {
+    throw bad();
+  }
+  if (port !== undefined && Number(port) > 65535) throw bad();
+  return (httpPort) => `${host}:${port ?? httpPort}`;
+}
+
 async function listen(server: Server | HttpServer, port: number, host: string): Promise<number> {
   server.listen(port, host);
   await once(server, 'listening');
@@ -192,6 +222,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   const media = new Media(options.media);
+  const advertised = options.advertiseHost === undefined ? undefined : advertisedAuthority(options.advertiseHost);
   const httpApi = createHttpApi({
     catalogue,
     timing,
@@ -201,6 +232,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     options: options.httpApi ?? {},
     faults: () => faults,
     port: () => httpPort,
+    ...(advertised === undefined ? {} : { advertised: () => advertised(httpPort) }),
     restart: () => void emulator.restart(),
     onError: (error, request) => httpError(error, request),
   });
@@ -222,6 +254,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     productKey: options.productKey ?? DEFAULT_PRODUCT_KEY,
     httpPort,
     urlHost: options.urlHost ?? '127.0.0.1',
+    ...(advertised === undefined ? {} : { advertised: advertised(httpPort) }),
     timing,
     hello: options.hello ?? 'keyed',
     engineVersion: options.engineVersion ?? '3.1.16',

@@ -88,6 +88,8 @@ export interface SessionContext {
   readonly productKey: string;
   readonly httpPort: number;
   readonly urlHost: string;
+  /** `host:port` written into every URL instead of `urlHost` and the HTTP port (`advertiseHost`). */
+  readonly advertised?: string;
   readonly timing: Timing;
   readonly hello: 'keyed' | 'bare';
   readonly engineVersion: string;
@@ -625,7 +627,7 @@ export class Session {
   }
 
   private urlOf(path: string): string {
-    return `http://${this.context.urlHost}:${this.context.httpPort}${path}`;
+    return `http://${this.context.advertised ?? `${this.context.urlHost}:${this.context.httpPort}`}${path}`;
   }
 
   private sendStatus(): void {

@@ -162,4 +162,27 @@ describe('ace-rx-emulator (the bin)', () => {
     expect(code).toBe(2);
     expect(errors).toContain('--port must be a non-negative integer');
   }, 30000);
+
+  it('writes --advertise-host into the URLs of both APIs, and refuses one no URL can hold', async () => {
+    const { port, httpPort, output } = await startBin(['--port', '0', '--http-port', '0', '--advertise-host', 'engine.invalid', '--prebuffer-ms', '50', '--status-ms', '10']);
+    const answer = (await (await fetch(`http://127.0.0.1:${httpPort}/ace/getstream?format=json&id=series`)).json()) as { response: Record<string, unknown> };
+    const { playback_url, stat_url, command_url } = answer.response;
+    for (const url of [playback_url, stat_url, command_url]) expect(url).toMatch(new RegExp(`^http://engine\\.invalid:${httpPort}/ace/`));
+    // Its stop, asked on the host that answers.
+    await fetch(`${String(command_url).replace('engine.invalid', '127.0.0.1')}?method=stop`);
+    const { client } = await handshakeOn(port);
+    try {
+      client.send('START PID series 0');
+      const url = urlOf((await client.until(isPlayback, 10000)).pop()!)!;
+      expect(url).toMatch(new RegExp(`^http://engine\\.invalid:${httpPort}/content/`));
+    } finally {
+      client.close();
+    }
+    expect(output()).toContain(`HTTP on 127.0.0.1:${httpPort}; its URLs name engine.invalid`);
+    expect(output()).toMatch(/<< START .*engine\.invalid/);
+    child?.kill('SIGKILL');
+    const bad = await runBin(['--port', '0', '--http-port', '0', '--advertise-host', 'a b']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--advertise-host must be a host or host:port, got "a b"');
+  }, 30000);
 });

@@ -155,8 +155,9 @@ export class EngineHttpError extends StartFailed {
 
 /**
  * GETs the engine's playback URL, always on the engine's own host and HTTP port
- * (whatever host the engine wrote into it), following up to 5 redirects the same way:
- * the gateway fetches nothing else.
+ * (whatever host the engine wrote into it: a container name, a bridge address),
+ * following up to 5 redirects on that same host and port, whatever their `Location`
+ * names: the gateway fetches nothing else. `httpPort` undefined takes the URL's port.
  */
 function fetchPlayback(url: string, host: string, httpPort: number | undefined, signal: AbortSignal, headers: Record<string, string> = {}, redirects = 0): Promise<IncomingMessage> {
   let path: string;
@@ -173,7 +174,7 @@ function fetchPlayback(url: string, host: string, httpPort: number | undefined, 
       if (res.statusCode !== undefined && [301, 302, 303, 307, 308].includes(res.statusCode) && location !== undefined && redirects < 5) {
         // Engines redirect through /ace/r/…; followed here, and still only on the engine's host.
         res.resume();
-        resolve(fetchPlayback(new URL(location, url).toString(), host, undefined, signal, headers, redirects + 1));
+        resolve(fetchPlayback(new URL(location, url).toString(), host, httpPort, signal, headers, redirects + 1));
         return;
       }
       if (res.statusCode !== 200 && res.statusCode !== 206) {
@@ -324,7 +325,8 @@ export function playBackend(options: PlayBackendOptions): EngineBackend {
       })),
     probe: (timeoutMs) => tcpProbe(host, probePort, timeoutMs),
     ...(options.api === 'http' ? {} : { idOf: (infohash: string, timeoutMs: number) => getPid({ host, port, productKey: options.productKey }, infohash, timeoutMs) }),
-    fetch: (url, signal) => fetchPlayback(url, host, undefined, signal),
+    // The HLS proxy's playlist and segments: HTTP API URLs, so on its port whatever the engine wrote.
+    fetch: (url, signal) => fetchPlayback(url, host, httpPort, signal),
     ...(options.api === 'tcp' ? {} : { infohashOf: (id: string, timeoutMs: number) => mediaFilesInfohash(host, httpPort, id, timeoutMs) }),
     ...(options.api === 'tcp'
       ? {}

@@ -19,6 +19,8 @@ export { DEFAULT_GATEWAY_PORT, type GatewayOptions, type Limits, type RetryPolic
 export { type GatewayStatus, type StreamStatus } from './routes/operations.js';
 export { defaultCacheDir, guideSources, type GuideStatus } from './epg.js';
 export { deviceIdOf, isDeviceId, type TunerChannel, type TunerDevice } from './routes/tuner.js';
+export type { SourceState } from './stream.js';
+export { type ChannelSummary } from './routes/dashboard.js';
 export { startGateway, type Gateway } from './server.js';
 export { contentOfUrl, Lineup, NO_CHANNELS, parseChannels, type Channel, type ChannelEntry, type ChannelList, type M3uAttributes } from './channels.js';
 export { buildPlaylist, channelUrl, PlaylistCache, type PlaylistCacheOptions, type PlaylistOptions } from './playlist.js';

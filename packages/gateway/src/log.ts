@@ -1,7 +1,7 @@
-/** One line the gateway logs: a viewer joining or leaving, an engine session starting or stopping, a retry. */
+/** One line the gateway logs: a viewer joining or leaving, an engine session starting or stopping, a retry, a channel moving to its next source. */
 export interface GatewayLogEvent {
   /** What happened (`epg-fetch`: a guide fetched; `epg-error`: a guide fetch failed). */
-  readonly event: 'viewer-join' | 'viewer-leave' | 'session-start' | 'session-stop' | 'session-retry' | 'engine-down' | 'epg-fetch' | 'epg-error';
+  readonly event: 'viewer-join' | 'viewer-leave' | 'session-start' | 'session-stop' | 'session-retry' | 'source-failover' | 'engine-down' | 'epg-fetch' | 'epg-error';
   /** The content key (`id:<id>` or `infohash:<ih>`), when about a stream. */
   readonly stream?: string;
   /** The engine backend's name. */

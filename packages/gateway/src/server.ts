@@ -14,6 +14,7 @@ import { createMetrics } from './metrics.js';
 import { resolveOptions, type GatewayOptions } from './options.js';
 import { PlaylistCache } from './playlist.js';
 import type { GatewayContext } from './routes/context.js';
+import { serveAsset, serveChannels, servePage } from './routes/dashboard.js';
 import { HlsProxy } from './routes/hls-proxy.js';
 import { gatewayStatus, serveHealth, serveMetrics, servePlaylist, serveStatus, type GatewayStatus } from './routes/operations.js';
 import { serveRingManifest, serveRingSegment } from './routes/hls.js';
@@ -108,6 +109,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     { name: 'tuner', match: (p) => p === '/lineup_status.json', handle: ({ req, res }) => serveLineupStatus(ctx, req, res) },
     { name: 'tuner', match: (p) => p === '/lineup.post', handle: ({ req, res }) => serveLineupPost(ctx, req, res) },
     { name: 'tuner', match: (p) => p === '/device.xml', handle: ({ req, res }) => serveDeviceXml(ctx, req, res) },
+    // The dashboard: one page at `/` and `/watch`, its fixed list of assets, and the channels as JSON.
+    { name: 'dashboard', match: (p) => p === '/' || p === '/watch', handle: ({ req, res }) => servePage(ctx, req, res) },
+    { name: 'ui', match: (p) => p.startsWith('/ui/'), handle: ({ req, res, url }) => serveAsset(ctx, req, res, url.pathname.slice('/ui/'.length)) },
+    { name: 'channels.json', match: (p) => p === '/channels.json', handle: ({ req, res }) => serveChannels(ctx, req, res) },
     { name: 'ace/manifest.m3u8', match: (p) => p === '/ace/manifest.m3u8', handle: serveContent },
     { name: 'getstream', match: (p) => p === '/ace/getstream' || p.startsWith('/pid/'), handle: serveContent },
     { name: 'channel', match: (p) => p.startsWith('/channel/'), handle: serveContent },

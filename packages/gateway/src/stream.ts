@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { defer, finalize, Observable, retry, share, Subject, takeUntil, tap, throwError, timer } from 'rxjs';
 import type { ContentKey, EngineStream } from './backend.js';
 import type { EnginePool, EngineSlot } from './engines.js';
-import { GatewayError, StreamAborted } from './errors.js';
+import { EngineUnavailable, GatewayError, StreamAborted } from './errors.js';
 import { messageOf } from './http.js';
 import type { Log } from './log.js';
 import type { RetryPolicy } from './options.js';
@@ -10,6 +10,7 @@ import { KeyFrameIndex } from './ts/keyframes.js';
 import { Film } from './vod.js';
 import { type Cursor, Ring, TS_PACKET } from './ts/ring.js';
 import { Segmenter, type SegmentNumbering } from './ts/segmenter.js';
+import { SpliceAligner } from './ts/splice.js';
 
 /** What a {@link LiveStream} needs to know. */
 export interface LiveStreamSettings {
@@ -34,6 +35,24 @@ export interface LiveStreamHooks {
   readonly onEnd: (stream: LiveStream) => void;
   /** The channel (its slug) the stream plays, when a channel's viewer started it. */
   readonly channel?: string;
+  /** The stream moved from source `from` to the next one (a channel's backup): its names follow. */
+  readonly onSource?: (stream: LiveStream, from: ContentKey) => void;
+}
+
+/** One source of a stream as `/status` shows it. */
+export interface SourceState {
+  readonly kind: ContentKey['kind'];
+  readonly value: string;
+  /** `playing` (or being started) now, `failed` before, `untried` yet. */
+  readonly state: 'playing' | 'failed' | 'untried';
+  /** Why it failed. */
+  readonly reason?: string;
+  /** When it failed (ISO 8601). */
+  readonly failedAt?: string;
+  /** The playing source: when its bytes began to enter the ring (ISO 8601). */
+  readonly since?: string;
+  /** The playing source: the ring's byte offset of its first byte (a viewer's `X-Stream-Position` counts in the same bytes). */
+  readonly position?: number;
 }
 
 /** An HLS player of a live stream: it holds the stream while it polls. */
@@ -61,6 +80,12 @@ class EngineSilent extends Error {}
 
 /** Every retry failed. */
 class GaveUp extends Error {}
+
+/**
+ * A source that has played this long since its last retry has its retries back: one that
+ * keeps dying soon after each retry uses them up (and a channel moves to its next source).
+ */
+const STEADY_MS = 10_000;
 
 /**
  * One live content as the gateway reads it: a single engine session whose bytes go into a
@@ -119,8 +144,20 @@ export class LiveStream {
   sourceIndex = 0;
   /** The channel (its slug) the stream plays, when it plays one. */
   channel: string | undefined;
+  /** Sources that failed, by index: why, and when. */
+  readonly failures = new Map<number, { readonly reason: string; readonly at: Date }>();
 
   private hadBytes = false;
+  /** Whether the current source sent bytes (a source that never did hands over at its first failure). */
+  private sourceHadBytes = false;
+  /** Retries of the current source since it last played {@link STEADY_MS} in a row. */
+  private retries = 0;
+  /** When the last retry was decided (performance.now()). */
+  private retriedAt = 0;
+  /** Where and when the bytes of the engine session playing now began in the ring. */
+  private began: { readonly position: number; readonly at: Date } | undefined;
+  /** The bytes of a new engine session, held until its first key frame (none when they flow straight in). */
+  private splice: SpliceAligner | undefined;
   /** Attempts started, and the attempt the last chunk came from: a chunk of a newer one starts a new source. */
   private attempts = 0;
   private chunkAttempt = 0;
@@ -165,7 +202,7 @@ export class LiveStream {
     this.firstBytes.catch(() => undefined);
     const { retry: policy, lingerMs } = settings;
     this.live$ = defer(() => this.attempt()).pipe(
-      retry({ delay: (error: unknown, n: number) => this.retryDelay(error, n, policy), resetOnSuccess: true }),
+      retry({ delay: (error: unknown) => this.retryDelay(error, policy) }),
       takeUntil(this.stop$),
       tap({ next: (chunk) => this.onChunk(chunk), error: (error: unknown) => (this.endError = error) }),
       finalize(() => this.end()),
@@ -289,11 +326,26 @@ export class LiveStream {
     });
   }
 
-  /** Before the first bytes every failure is final (the viewers get it); after them a loss is retried with backoff. */
-  private retryDelay(error: unknown, n: number, policy: RetryPolicy): Observable<unknown> {
-    if (!this.hadBytes || error instanceof EngineSilent) return throwError(() => error);
+  /**
+   * What follows a failed attempt. A source that sent bytes and was lost is retried with
+   * backoff, `policy.attempts` times (given back once it plays {@link STEADY_MS}); a source that never sent any, went silent, or used up
+   * its retries hands over to the next source (a channel's backup), at once. With no next
+   * source, the failure is final: the viewers get it before the first bytes, or their
+   * stream ends after them. An engine that does not answer is no fault of the source.
+   */
+  private retryDelay(error: unknown, policy: RetryPolicy): Observable<unknown> {
     const reason = messageOf(error);
-    if (n > policy.attempts) return throwError(() => new GaveUp(`${reason}; gave up after ${policy.attempts} retries`));
+    const lost = this.sourceHadBytes && !(error instanceof EngineSilent);
+    if (!lost || this.retries >= policy.attempts) {
+      const why = lost ? `${reason}; gave up after ${this.retries} retries` : reason;
+      if (this.sourceIndex + 1 < this.sources.length && !(error instanceof EngineUnavailable)) {
+        this.nextSource(why);
+        return timer(0);
+      }
+      return throwError(() => (lost ? new GaveUp(why) : error));
+    }
+    const n = ++this.retries;
+    this.retriedAt = performance.now();
     this.state = 'retrying';
     const delay = Math.min(policy.maxDelayMs, policy.delayMs * 2 ** (n - 1));
     const engine = this.slot?.backend.name;
@@ -303,18 +355,71 @@ export class LiveStream {
 
   private onChunk(chunk: Buffer): void {
     if (this.chunkAttempt !== this.chunkFrom) {
-      if (this.hadBytes) this.newSource();
       this.chunkAttempt = this.chunkFrom;
+      // Another engine session's bytes follow those in the ring: with the MPEG-TS read,
+      // they wait for their first key frame (at most a quarter of the ring).
+      if (this.hadBytes && this.settings.mpegts) this.splice = new SpliceAligner(Math.floor(this.settings.ringBytes / 4));
+      else if (this.hadBytes) this.newSource();
+      if (this.splice === undefined) this.began = { position: this.ring.total, at: new Date() };
     }
     this.bytesIn += chunk.length;
-    this.hadBytes = true;
+    this.sourceHadBytes = true;
+    if (this.retries > 0 && performance.now() - this.retriedAt >= STEADY_MS) this.retries = 0;
     this.state = 'playing';
+    if (this.splice !== undefined) {
+      const held = this.splice.startedOn === undefined;
+      const out = this.splice.push(chunk);
+      if (out.length === 0) return;
+      if (held) {
+        this.newSource();
+        this.began = { position: this.ring.total, at: new Date() };
+      }
+      for (const bytes of out) if (bytes.length > 0) this.append(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      if (this.splice.done) this.splice = undefined;
+    } else this.append(chunk);
+    this.hadBytes = true;
+    this.settleFirst();
+    this.maybePause();
+  }
+
+  private append(chunk: Buffer): void {
     const at = this.ring.total;
     this.ring.append(chunk);
     if (this.settings.mpegts) this.segmenter.append(chunk, at);
     this.keyFrames.push(chunk);
-    this.settleFirst();
-    this.maybePause();
+  }
+
+  /** The current source failed for good: the next one plays (its names replace the old one's). */
+  private nextSource(reason: string): void {
+    const from = this.content;
+    this.failures.set(this.sourceIndex, { reason, at: new Date() });
+    this.sourceIndex++;
+    this.sourceHadBytes = false;
+    this.retries = 0;
+    this.splice = undefined;
+    this.began = undefined;
+    if (this.hadBytes) this.state = 'retrying';
+    const to = this.content;
+    this.infohash = to.kind === 'infohash' ? to.value : undefined;
+    this.hooks.onSource?.(this, from);
+    const engine = this.slot?.backend.name;
+    this.log(
+      { event: 'source-failover', stream: this.key, ...(engine === undefined ? {} : { engine }), reason },
+      `stream ${this.key}: source ${from.kind}:${from.value} failed (${reason}); playing ${to.kind}:${to.value} (${this.sourceIndex + 1}/${this.sources.length})`,
+    );
+  }
+
+  /** Each source, with where it stands (for `/status`). */
+  sourceStates(): SourceState[] {
+    return this.sources.map((source, i) => {
+      const failure = this.failures.get(i);
+      if (i === this.sourceIndex) {
+        const began = this.began;
+        return { kind: source.kind, value: source.value, state: 'playing', ...(began === undefined ? {} : { since: began.at.toISOString(), position: began.position }) };
+      }
+      if (failure !== undefined) return { kind: source.kind, value: source.value, state: 'failed', reason: failure.reason, failedAt: failure.at.toISOString() };
+      return { kind: source.kind, value: source.value, state: 'untried' };
+    });
   }
 
   /** (Re)starts the silence watchdog of the current attempt: it fails the attempt, and so ends the stream. */
@@ -338,6 +443,7 @@ export class LiveStream {
     if (film instanceof GatewayError) return fail(film);
     this.film = film;
     this.hadBytes = true;
+    this.sourceHadBytes = true;
     this.state = 'playing';
     this.settleFirst();
     void stream.lost.then((error) => fail(new StreamLost(`the engine session was lost: ${error.message}`)));

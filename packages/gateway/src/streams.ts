@@ -109,6 +109,7 @@ export class StreamRegistry {
       stream = new LiveStream(key, sources, this.settings, this.pool, this.log, {
         onIdentity: (s, infohash) => this.identify(s, infohash),
         onEnd: (s) => this.forget(s),
+        onSource: (s) => this.renameSource(s),
         ...(numbering === undefined ? {} : { numbering }),
         ...(channel === undefined ? {} : { channel: channel.slug }),
       });
@@ -233,6 +234,13 @@ export class StreamRegistry {
     if (stream.content.kind === 'id') this.identities.learn(stream.content.value, infohash);
     // A stream already under that infohash keeps the name (two viewers raced past `find`).
     this.name(stream, `infohash:${infohash}`);
+  }
+
+  /** A stream moved to its next source: the old source's names are let go, the new one's taken (its key and channel names stay). */
+  private renameSource(stream: LiveStream): void {
+    for (const [name, s] of this.byName) if (s === stream && name !== stream.key && !name.startsWith('channel:')) this.byName.delete(name);
+    this.name(stream, keyOf(stream.content));
+    if (stream.infohash !== undefined) this.name(stream, `infohash:${stream.infohash}`);
   }
 
   private name(stream: LiveStream, name: string): void {

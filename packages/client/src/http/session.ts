@@ -57,6 +57,12 @@ export interface HttpConnectOptions {
   readonly timeouts?: Partial<HttpTimeouts>;
   /** Scheduler of polling and every timeout. */
   readonly scheduler?: SchedulerLike;
+  /**
+   * Rewrite the playback URL (and the playlist URL of HLS) onto `host` and `port`, as
+   * {@link rewritePlaybackUrl} says (default `true`); `false` hands it out as the engine
+   * wrote it. Stat and command URLs always go to `host` and `port`: the backend itself uses them.
+   */
+  readonly rewriteUrls?: boolean;
 }
 
 /** The engine's own session of what is playing, from the start response (URLs pointed at the engine's real host). */
@@ -125,6 +131,7 @@ interface Resolved {
   readonly playerId: string;
   readonly pollMs: number;
   readonly timeouts: HttpTimeouts;
+  readonly rewriteUrls: boolean;
 }
 
 class HttpSession implements HttpEngineSession {
@@ -209,7 +216,7 @@ class HttpSession implements HttpEngineSession {
 
   private playbackOf(started: StartResponse): HttpPlayback {
     return {
-      playbackUrl: rewritePlaybackUrl(started.playbackUrl, this.engine),
+      playbackUrl: this.config.rewriteUrls ? rewritePlaybackUrl(started.playbackUrl, this.engine) : started.playbackUrl,
       statUrl: this.own(started.statUrl),
       commandUrl: this.own(started.commandUrl),
       infohash: started.infohash,
@@ -398,6 +405,7 @@ export function connectHttp(options: HttpConnectOptions = {}): Observable<HttpEn
       playerId: options.playerId ?? randomId(),
       pollMs: options.pollMs ?? 1_000,
       timeouts: { ...DEFAULT_HTTP_TIMEOUTS, ...options.timeouts },
+      rewriteUrls: options.rewriteUrls ?? true,
     };
     let session: HttpSession | undefined;
     const probe = get(target, versionUrl(config.base), 'get_version', config.timeouts.connectMs)

@@ -66,6 +66,8 @@ export interface HttpApiContext {
   faults(): Faults;
   /** The HTTP port, for URLs of a request that came without a `Host` header. */
   port(): number;
+  /** `host:port` written into every URL the API gives out (`advertiseHost`), instead of the request's `Host`; redirects keep the request's. */
+  advertised?(): string;
   /** Restarts the whole emulator (the `httpRestartAfterBytes` fault). */
   restart(): void;
   /**
@@ -144,6 +146,11 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
       }
     };
 
+  /** The origin of the URLs the API announces: the advertised one, else the request's. */
+  const announcedOrigin = (request: IncomingMessage): string => {
+    const advertised = context.advertised?.();
+    return advertised === undefined ? originOf(request) : `http://${advertised}`;
+  };
   const originOf = (request: IncomingMessage): string => {
     const host = request.headers.host;
     return `http://${host !== undefined && HOST.test(host) ? host : `127.0.0.1:${context.port()}`}`;
@@ -233,11 +240,13 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
       return json(response, encodeAceError(ENGINE_HTTP_ERROR_MESSAGES.LOAD_FAILED));
     }
     const session = sessions.start(content, fileIndex, read.pid ?? '', output, read.clientSessionId ?? -1, read.useApiEvents === true);
-    const origin = originOf(request);
+    const origin = announcedOrigin(request);
     const at = `${content.infohash}/${session.token}`;
-    const playbackUrl = output === 'hls' ? `${origin}/ace/m/${at}.m3u8` : `${origin}/ace/r/${at}`;
+    const path = output === 'hls' ? `/ace/m/${at}.m3u8` : `/ace/r/${at}`;
+    const playbackUrl = `${origin}${path}`;
     if (read.format !== 'json') {
-      response.writeHead(302, { Location: playbackUrl }).end();
+      // A redirect names the host the request did, advertised or not (real engines answer with the Host header).
+      response.writeHead(302, { Location: `${originOf(request)}${path}` }).end();
       return;
     }
     json(
@@ -490,7 +499,7 @@ export function createHttpApi(context: HttpApiContext): HttpApi {
           const lastSegment = media.lastLiveSegment();
           const count = live ? Math.min(hlsWindow, lastSegment + 1) : media.vodSegments(fileSize(session.content.files[session.fileIndex]!));
           const body = mediaPlaylist({
-            origin: originOf(request),
+            origin: announcedOrigin(request),
             infohash,
             first: live ? lastSegment + 1 - count : 0,
             count,

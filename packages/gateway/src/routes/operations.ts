@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EngineStats } from '../backend.js';
 import type { GuideStatus } from '../epg.js';
 import { sendJson } from '../http.js';
+import type { SourceState } from '../stream.js';
 import { publicBase } from './base.js';
 import type { GatewayContext } from './context.js';
 
@@ -47,6 +48,12 @@ export interface StreamStatus {
   readonly skips: number;
   /** When the stream started (ISO 8601). */
   readonly startedAt: string;
+  /** The channel (its slug) the stream plays, when it plays one. */
+  readonly channel?: string;
+  /** The content played now (a channel's current source). */
+  readonly source: { readonly index: number; readonly kind: 'id' | 'infohash'; readonly value: string };
+  /** Every source in order, with where it stands: playing, failed (why, when) or untried. One for a stream of one content. */
+  readonly sources: readonly SourceState[];
   /** The engine's latest STATUS figures (peers, speeds). */
   readonly engineStats: EngineStats | undefined;
 }
@@ -97,6 +104,9 @@ export function gatewayStatus(ctx: GatewayContext): GatewayStatus {
       bufferedBytes,
       skips,
       startedAt: s.startedAt.toISOString(),
+      ...(s.channel === undefined ? {} : { channel: s.channel }),
+      source: { index: s.sourceIndex, kind: s.content.kind, value: s.content.value },
+      sources: s.sourceStates(),
       engineStats: s.source?.stats(),
     };
   });
