@@ -98,6 +98,9 @@ Examples:
   ace-rx serve --emulate                        a gateway for players on 127.0.0.1:6880
                                                 (the embedded emulator if no engine answers)
   ace-rx serve --engine 10.0.0.5 --host 0.0.0.0 --channels tv.m3u
+  ace-rx serve --channels tv.m3u --epg https://example.org/guide.xml.gz
+                                                with a guide at /epg.xml; add it in Plex or
+                                                Jellyfin as an HDHomeRun at http://<host>:6880
 
 'ace-rx <command> --help' lists every option of a command.`,
 );

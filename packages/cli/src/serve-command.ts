@@ -43,7 +43,9 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
     .option('--engine-refresh <s>', 'resolve --engine host names again this often, in seconds: new addresses are added, vanished ones drained (default 10)', int('--engine-refresh'))
     .addOption(new Option('--api <api>', 'engine API: tcp, http, or auto (TCP when it answers, else HTTP)').choices(['tcp', 'http', 'auto']).default('auto'))
     .option('--channels <file>', 'M3U of acestream://, magnet or engine getstream links, served as /playlist.m3u (entries sharing a tvg-id are one channel with backup sources); read again when it changes or on SIGHUP')
-    .option('--token <token>', 'require ?token= or Authorization: Bearer on every URL')
+    .option('--epg <url|file>', "guide (XMLTV, gzip or plain) served as /epg.xml and /epg.xml.gz (default: the channels file's url-tvg); fetched at start and every 4 hours, the last one kept on disk")
+    .option('--epg-cache <dir>', 'where fetched guides are kept (default: ~/.cache/ace-rx/epg, or $XDG_CACHE_HOME/ace-rx/epg)')
+    .option('--token <token>', 'require ?token= or Authorization: Bearer on every URL (or /token/<token>/ before the path, as media servers need)')
     .option('--linger <ms>', 'keep an engine session this long after its last viewer (default 5000)', int('--linger'))
     .option('--stall <ms>', 'drop a viewer that takes no bytes this long (default 10000)', int('--stall'))
     .option('--ring <bytes>', 'bytes kept per stream (default 8388608)', int('--ring'))
@@ -52,7 +54,7 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
     .option('--max-viewers <n>', 'viewers in all (default 500)', positive('--max-viewers'))
     .option('--max-viewers-per-stream <n>', 'viewers of one content (default 100)', positive('--max-viewers-per-stream'))
     .option('--trust-proxy', 'believe X-Forwarded-For/-Proto/-Host and Forwarded from the balancer in front (viewer addresses, playlist URLs); only when every request comes through it')
-    .action(async (own: { port?: string; host?: string; engine?: string[]; api: 'tcp' | 'http' | 'auto'; channels?: string; token?: string; linger?: number; stall?: number; ring?: number; drain?: number; trustProxy?: boolean; engineRefresh?: number; maxStreams?: number; maxViewers?: number; maxViewersPerStream?: number }) => {
+    .action(async (own: { port?: string; host?: string; engine?: string[]; api: 'tcp' | 'http' | 'auto'; channels?: string; epg?: string; epgCache?: string; token?: string; linger?: number; stall?: number; ring?: number; drain?: number; trustProxy?: boolean; engineRefresh?: number; maxStreams?: number; maxViewers?: number; maxViewersPerStream?: number }) => {
       const globals = program.opts<{ port?: string; host?: string; productKey?: string; emulate?: boolean; api?: string; httpPort?: string }>();
       const httpPortText = globals.httpPort ?? process.env['ACE_RX_HTTP_PORT'];
       const httpPort = httpPortText === undefined || httpPortText === '' ? undefined : parsePort(httpPortText, globals.httpPort === undefined ? 'ACE_RX_HTTP_PORT' : '--http-port');
@@ -73,6 +75,8 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
           api,
           ...(httpPort === undefined ? {} : { httpPort }),
           ...(own.channels === undefined ? {} : { channels: own.channels }),
+          ...(own.epg === undefined ? {} : { epg: own.epg }),
+          ...(own.epgCache === undefined ? {} : { epgCache: own.epgCache }),
           ...(own.token === undefined ? {} : { token: own.token }),
           ...(globals.productKey === undefined ? {} : { productKey: globals.productKey }),
           emulate: globals.emulate === true,

@@ -1,11 +1,11 @@
 // `ace-rx serve`: the gateway (@ace-rx/gateway) on the command line, with the embedded
 // emulator as a fallback so a newcomer can point a player at it in one command.
-import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { connect, createServer, isIP } from 'node:net';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec/handshake';
 import type { Emulator } from '@ace-rx/emulator';
-import { DEFAULT_GATEWAY_PORT, DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, formatLogEvent, NO_CHANNELS, parseChannels, playBackend, startGateway, tcpBackend, type ChannelList, type EngineBackend, type EngineName, type Gateway, type Limits } from '@ace-rx/gateway';
+import { DEFAULT_GATEWAY_PORT, DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, defaultCacheDir, formatLogEvent, guideSources, NO_CHANNELS, parseChannels, playBackend, startGateway, tcpBackend, type ChannelList, type EngineBackend, type EngineName, type Gateway, type Limits } from '@ace-rx/gateway';
 import { PortInUse, UsageError } from './exit-codes.js';
 import { userDirectory } from './target.js';
 
@@ -31,6 +31,10 @@ export interface ServeOptions {
   readonly channels?: string;
   /** Where a relative `channels` path starts (default: the user's directory, `INIT_CWD` under pnpm). */
   readonly cwd?: string;
+  /** The guide (XMLTV): an `http(s)` URL, or a file relative to `cwd`; default: the channels file's `url-tvg`. */
+  readonly epg?: string;
+  /** Where fetched guides are kept, relative to `cwd` (default: `epg` in {@link defaultCacheDir}). */
+  readonly epgCache?: string;
   /** Access token guarding every URL. */
   readonly token?: string;
   /** Product key for the engines' handshake. */
@@ -109,6 +113,8 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
   const host = options.host === undefined ? undefined : serveHost(options.host);
   const channelsPath = options.channels === undefined ? undefined : resolve(options.cwd ?? userDirectory(), options.channels);
   let channels = channelsPath === undefined ? NO_CHANNELS : readChannels(channelsPath);
+  const epg = options.epg === undefined ? undefined : epgSource(options.epg, options.cwd ?? userDirectory());
+  const epgCacheDir = options.epgCache === undefined ? join(defaultCacheDir(), 'epg') : resolve(options.cwd ?? userDirectory(), options.epgCache);
   const addresses = (options.engines ?? []).length === 0 ? [{ host: '127.0.0.1', port: defaultPort }] : options.engines!.map((e) => engineAddress(e, defaultPort));
   const backendOf = (a: { host: string; port: number }, httpPort = options.httpPort ?? DEFAULT_HTTP_PORT): EngineBackend => {
     if (api === 'tcp') return tcpBackend({ ...a, productKey });
@@ -151,6 +157,8 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
       port,
       ...(host === undefined ? {} : { host }),
       ...(options.token === undefined ? {} : { token: options.token }),
+      ...(epg === undefined ? {} : { epg }),
+      epgCacheDir,
       ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }),
       ...(options.stallMs === undefined ? {} : { stallMs: options.stallMs }),
       ...(options.ringBytes === undefined ? {} : { ringBytes: options.ringBytes }),
@@ -166,6 +174,10 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
     log(`  play:     ${base}/ace/getstream?id=${emulator === undefined ? '<content id>' : 'live'}${token}`);
     if (channels.channels.length > 0) log(`  playlist: ${base}/playlist.m3u${token === '' ? '' : `?token=${encodeURIComponent(options.token!)}`} (${channelsSummary(channels)})`);
     else if (channelsPath !== undefined) log(`  playlist: ${channelsPath} gave no channel (${channelsSummary(channels)}): /playlist.m3u is empty`);
+    const sources = guideSources(channels, epg);
+    const query = token === '' ? '' : `?token=${encodeURIComponent(options.token!)}`;
+    if (sources.length > 0) log(`  guide:    ${base}/epg.xml${query} (from ${sources.join(', ')}; cached in ${epgCacheDir})`);
+    log(`  tuner:    ${base}${options.token === undefined ? '' : `/token/${encodeURIComponent(options.token)}`} (an HDHomeRun for Plex, Jellyfin and Emby: /discover.json, /lineup.json; ${channels.channels.length} channel${channels.channels.length === 1 ? '' : 's'})`);
     log(`  status:   ${base}/status   metrics: ${base}/metrics   health: ${base}/healthz`);
     log(`  dashboard: ${base}/${token === '' ? '' : `?token=${encodeURIComponent(options.token!)}`}   watch: ${base}/watch?id=${emulator === undefined ? '<content id>' : 'live'}${token}`);
     const reload = (): ChannelList => {
@@ -204,6 +216,29 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
     if ((error as { code?: unknown }).code === 'EADDRINUSE') throw new PortInUse(bindHost, port);
     throw error;
   }
+}
+
+/** `--epg`: an `http(s)` URL as given, else a file (resolved from `cwd`) that must exist: a missing one is a usage error. */
+function epgSource(value: string, cwd: string): string {
+  const text = value.trim();
+  if (/^https?:\/\//i.test(text)) {
+    try {
+      new URL(text);
+    } catch {
+      throw new UsageError(`--epg: not a URL: ${JSON.stringify(value)}`);
+    }
+    return text;
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) throw new UsageError(`--epg takes an http(s) URL or a file, not ${JSON.stringify(value)}`);
+  const full = resolve(cwd, text);
+  let isFile = false;
+  try {
+    isFile = statSync(full).isFile();
+  } catch {
+    throw new UsageError(`--epg: no such file: ${full}`);
+  }
+  if (!isFile) throw new UsageError(`--epg: not a file: ${full}`);
+  return full;
 }
 
 /** `12 channels from 15 entries; 2 lines skipped`. */

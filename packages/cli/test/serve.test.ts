@@ -114,6 +114,27 @@ describe('ace-rx serve', () => {
     }
   });
 
+  it('--epg FILE (relative to the user\'s directory) is served as /epg.xml, cached in --epg-cache, and said at start with the tuner\'s URL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ace-rx-serve-'));
+    const xml = '<?xml version="1.0"?>\n<tv><channel id="live"><display-name>Live</display-name></channel></tv>\n';
+    writeFileSync(join(dir, 'guide.xml'), xml);
+    const lines: string[] = [];
+    const serving = await serve({ port: 0, engines: [`127.0.0.1:${await deadPort()}`], emulate: true, epg: 'guide.xml', epgCache: 'cache', cwd: dir, token: 'tk', lingerMs: 50 }, (l) => lines.push(l));
+    try {
+      const base = `http://127.0.0.1:${serving.gateway.port}`;
+      expect(lines).toContain(`  guide:    ${base}/epg.xml?token=tk (from ${join(dir, 'guide.xml')}; cached in ${join(dir, 'cache')})`);
+      expect(lines.find((l) => l.startsWith('  tuner:'))).toMatch(new RegExp(`^  tuner: +${base}/token/tk \\(an HDHomeRun for Plex, Jellyfin and Emby: /discover\\.json, /lineup\\.json; \\d+ channels\\)$`));
+      expect((await serving.gateway.refreshGuide())?.ok).toBe(true);
+      expect(await (await fetch(`${base}/epg.xml?token=tk`)).text()).toBe(xml);
+      expect(readdirSync(join(dir, 'cache')).length).toBe(3);
+      const lineup = (await (await fetch(`${base}/token/tk/lineup.json`)).json()) as { URL: string }[];
+      expect(lineup[0]!.URL).toMatch(new RegExp(`^${base}/token/tk/channel/`));
+    } finally {
+      await serving.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('--api http serves from the HTTP API (here the emulator\'s), and a malformed --engine is refused', async () => {
     const serving = await serve({ port: 0, api: 'http', engines: [`127.0.0.1:${await deadPort()}`], emulate: true, lingerMs: 50 }, () => undefined);
     try {
@@ -139,6 +160,8 @@ describe('ace-rx serve', () => {
         [['--host', 'a b'], /serve --host must be an IP address or a host name/],
         [['--engine', 'bad:host:x'], /--engine takes HOST or HOST:PORT/],
         [['--channels', 'missing.m3u'], new RegExp(`--channels: no such file: ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/missing\.m3u`)],
+        [['--epg', 'missing.xml'], new RegExp(`--epg: no such file: ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/missing\.xml`)],
+        [['--epg', 'ftp://guide.example/x.xml'], /--epg takes an http\(s\) URL or a file/],
       ];
       const runs = cases.map(([args]) => aceRx(['serve', '--emulate', ...(args[0] === '--engine' ? [] : ['--engine', `127.0.0.1:${dead}`]), ...args], dir, dir));
       const codes = await Promise.all(runs.map((r) => r.exited));
@@ -158,12 +181,16 @@ describe('ace-rx serve', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ace-rx-serve-'));
     writeFileSync(join(dir, 'tv.m3u'), '#EXTM3U url-tvg="http://guide.example/epg.xml"\n#EXTINF:-1,Live News\nacestream://live\n#EXTINF:-1,Series One\nhttp://127.0.0.1:6878/ace/getstream?id=series\nhttp://example.com/not-ace.mp4\n');
     // As `pnpm ace-rx` runs it: from the workspace root, with the user's directory in INIT_CWD.
-    const run = aceRx(['serve', '--port', '0', '--engine', `127.0.0.1:${await deadPort()}`, '--channels', 'tv.m3u'], root, dir);
+    const run = aceRx(['serve', '--port', '0', '--engine', `127.0.0.1:${await deadPort()}`, '--channels', 'tv.m3u', '--epg-cache', 'cache'], root, dir);
     try {
       const [, url] = await waitForLine(run, /playlist: +(http:\/\/127\.0\.0\.1:\d+\/playlist\.m3u) \(2 channels from 2 entries; 1 line skipped\)/);
       const playlist = await firstBytes(url!, Number.MAX_SAFE_INTEGER);
       expect(playlist.status).toBe(200);
-      expect(playlist.body.toString()).toMatch(/^#EXTM3U url-tvg="http:\/\/guide\.example\/epg\.xml"\n#EXTINF:-1,Live News\nhttp:\/\/127\.0\.0\.1:\d+\/channel\/live-news\.ts\n/);
+      // The header's guide is fetched into the cache and served by the gateway: the playlist points there.
+      const base = url!.replace(/\/playlist\.m3u$/, '');
+      expect(run.stderr()).toContain(`guide:    ${base}/epg.xml (from http://guide.example/epg.xml; cached in ${join(dir, 'cache')})`);
+      expect(run.stderr()).toContain(`tuner:    ${base} (an HDHomeRun for Plex, Jellyfin and Emby: /discover.json, /lineup.json; 2 channels)`);
+      expect(playlist.body.toString()).toMatch(/^#EXTM3U url-tvg="http:\/\/127\.0\.0\.1:\d+\/epg\.xml" x-tvg-url="http:\/\/127\.0\.0\.1:\d+\/epg\.xml"\n#EXTINF:-1,Live News\nhttp:\/\/127\.0\.0\.1:\d+\/channel\/live-news\.ts\n/);
       expect(playlist.body.toString()).toContain('Series One');
       // A change of the file is served without a restart.
       writeFileSync(join(dir, 'tv.m3u'), '#EXTM3U\n#EXTINF:-1,Live News\nacestream://live\n#EXTINF:-1,Sport\nacestream://sport\n#EXTINF:-1,Films\nacestream://films\n');

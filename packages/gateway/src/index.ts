@@ -19,6 +19,8 @@ export { Draining } from './errors.js';
 export { systemResolver, type EngineName, type EngineResolver } from './discovery.js';
 export { DEFAULT_GATEWAY_PORT, type GatewayOptions, type Limits, type RetryPolicy } from './options.js';
 export { type GatewayStatus, type StreamStatus } from './routes/operations.js';
+export { defaultCacheDir, guideSources, type GuideStatus } from './epg.js';
+export { deviceIdOf, isDeviceId, type TunerChannel, type TunerDevice } from './routes/tuner.js';
 export type { SourceState } from './stream.js';
 export { type ChannelSummary } from './routes/dashboard.js';
 export { startGateway, type Gateway } from './server.js';

@@ -1,8 +1,11 @@
+import { join } from 'node:path';
 import type { EngineBackend } from './backend.js';
 import { NO_CHANNELS, type ChannelList } from './channels.js';
 import type { EngineName, EngineResolver } from './discovery.js';
+import { defaultCacheDir, type GuideSettings } from './epg.js';
 import { InvalidGatewayOption } from './errors.js';
 import type { GatewayLogEvent } from './log.js';
+import { defaultDeviceId, isDeviceId } from './routes/tuner.js';
 
 /** Port `ace-rx serve` listens on by default (the engine's 6878 plus two). */
 export const DEFAULT_GATEWAY_PORT = 6880;
@@ -108,6 +111,24 @@ export interface GatewayOptions {
    * plain (a scheme other than http/https, a host with spaces, a bad port) are ignored.
    */
   readonly trustProxy?: boolean;
+  /**
+   * The guide (XMLTV) served at `/epg.xml` and `/epg.xml.gz`: a URL or a file, gzip or
+   * plain. Without it, the channels header's `url-tvg` (else `x-tvg-url`) names it; a
+   * header listing several URLs (commas) is tried in order, the first good one served.
+   */
+  readonly epg?: string;
+  /** Where fetched guides are kept, so that a restart serves the last one at once (default {@link defaultCacheDir}`/epg`). */
+  readonly epgCacheDir?: string;
+  /** Time between guide fetches (default 4 hours); a failed fetch is tried again after 10 minutes (at most this). */
+  readonly epgRefreshMs?: number;
+  /** A guide fetch taking longer fails, the last guide kept (default 120 000 ms). */
+  readonly epgTimeoutMs?: number;
+  /** A guide larger than this, unpacked, fails its fetch (default 512 MiB). */
+  readonly epgMaxBytes?: number;
+  /** The tuner's `DeviceID` for Plex, Jellyfin and Emby: 8 hex digits with a valid check digit (default: made from the host name and port, stable across restarts). */
+  readonly deviceId?: string;
+  /** The tuner's name in media servers (default `ace-rx`). */
+  readonly tunerName?: string;
 }
 
 /** {@link GatewayOptions} checked, with every default filled in. */
@@ -135,6 +156,22 @@ export interface Settings {
   readonly channels: ChannelList;
   readonly healthCacheMs: number;
   readonly trustProxy: boolean;
+  readonly guide: GuideSettings;
+  readonly deviceId: string;
+  readonly tunerName: string;
+}
+
+/** `value` when it is a positive number, `fallback` when undefined; throws otherwise. */
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value > 0)) throw new InvalidGatewayOption(name, `must be a positive number, not ${JSON.stringify(value)}`);
+  return value;
+}
+
+function deviceIdOption(id: string | undefined, port: number): string {
+  if (id === undefined) return defaultDeviceId(port);
+  if (!isDeviceId(id)) throw new InvalidGatewayOption('deviceId', `must be 8 hex digits with a valid HDHomeRun check digit, not ${JSON.stringify(id)}`);
+  return id.toUpperCase();
 }
 
 /** Checks `options` and fills in the defaults; throws {@link InvalidGatewayOption} before anything listens. */
@@ -175,5 +212,15 @@ export function resolveOptions(options: GatewayOptions): Settings {
     channels: options.channels ?? NO_CHANNELS,
     healthCacheMs: options.healthCacheMs ?? 1_000,
     trustProxy: options.trustProxy === true,
+    guide: {
+      epg: options.epg === undefined || options.epg.trim() === '' ? undefined : options.epg.trim(),
+      cacheDir: options.epgCacheDir ?? join(defaultCacheDir(), 'epg'),
+      refreshMs: positive('epgRefreshMs', options.epgRefreshMs, 4 * 3600_000),
+      retryMs: 600_000,
+      timeoutMs: positive('epgTimeoutMs', options.epgTimeoutMs, 120_000),
+      maxBytes: positive('epgMaxBytes', options.epgMaxBytes, 512 * 1024 * 1024),
+    },
+    deviceId: deviceIdOption(options.deviceId, port),
+    tunerName: options.tunerName ?? 'ace-rx',
   };
 }

@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import { Lineup, type ChannelList } from './channels.js';
 import { EngineDiscovery, systemResolver } from './discovery.js';
 import { EnginePool } from './engines.js';
+import { Guide, type GuideStatus } from './epg.js';
 import { Draining, EngineUnavailable } from './errors.js';
 import { decodeOrUndefined, sendError, sendJson } from './http.js';
 import { selectorOf } from './identity.js';
@@ -18,7 +19,9 @@ import { serveAsset, serveChannels, servePage } from './routes/dashboard.js';
 import { HlsProxy } from './routes/hls-proxy.js';
 import { gatewayStatus, serveHealth, serveMetrics, servePlaylist, serveStatus, type GatewayStatus } from './routes/operations.js';
 import { serveRingManifest, serveRingSegment } from './routes/hls.js';
+import { serveGuide } from './routes/epg.js';
 import { serveStream } from './routes/stream.js';
+import { serveDeviceXml, serveDiscover, serveLineup, serveLineupPost, serveLineupStatus } from './routes/tuner.js';
 import { StreamRegistry } from './streams.js';
 
 /** A running gateway. */
@@ -35,6 +38,8 @@ export interface Gateway {
   readonly channels: ChannelList;
   /** Serves `list` from now on (a reloaded channels file): `/playlist.m3u` is built anew; running streams and their viewers are not touched. */
   setChannels(list: ChannelList): void;
+  /** Fetches the guide now (or joins the fetch running); resolves with the guide's status once it ends (none when no guide is configured). */
+  refreshGuide(): Promise<GuideStatus | undefined>;
   /** Ends every viewer, stops every engine session and closes the server. */
   close(): Promise<void>;
   /**
@@ -97,7 +102,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const streams = new StreamRegistry(settings, pool, log, lineup);
   const hls = new HlsProxy({ hlsIdleMs: settings.hlsIdleMs, token: settings.token, maxStreams: settings.limits.maxStreams }, pool, log);
   const listening = { host: settings.host, port: settings.port, trustProxy: settings.trustProxy };
-  const ctx: GatewayContext = { settings, pool, streams, hls, metrics, log, listening, lineup, playlists: new PlaylistCache() };
+  const guide = new Guide(settings.guide, log);
+  const ctx: GatewayContext = { settings, pool, streams, hls, metrics, log, listening, lineup, playlists: new PlaylistCache(), guide };
   const sockets = new Set<Socket>();
   let closing = false;
   let draining: DrainState | undefined;
@@ -121,6 +127,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     { name: 'metrics', match: (p) => p === '/metrics', handle: ({ req, res }) => serveMetrics(ctx, req, res) },
     { name: 'healthz', match: (p) => p === '/healthz', handle: ({ req, res }) => serveHealth(ctx, req, res) },
     { name: 'playlist.m3u', match: (p) => p === '/playlist.m3u', handle: ({ req, res }) => servePlaylist(ctx, req, res) },
+    { name: 'epg.xml', match: (p) => p === '/epg.xml' || p === '/epg.xml.gz', handle: ({ req, res, url }) => serveGuide(ctx, req, res, url.pathname.endsWith('.gz')) },
+    { name: 'tuner', match: (p) => p === '/discover.json', handle: ({ req, res }) => serveDiscover(ctx, req, res) },
+    { name: 'tuner', match: (p) => p === '/lineup.json', handle: ({ req, res }) => serveLineup(ctx, req, res) },
+    { name: 'tuner', match: (p) => p === '/lineup_status.json', handle: ({ req, res }) => serveLineupStatus(ctx, req, res) },
+    { name: 'tuner', match: (p) => p === '/lineup.post', handle: ({ req, res }) => serveLineupPost(ctx, req, res) },
+    { name: 'tuner', match: (p) => p === '/device.xml', handle: ({ req, res }) => serveDeviceXml(ctx, req, res) },
     // The dashboard: one page at `/` and `/watch`, its fixed list of assets, and the channels as JSON.
     { name: 'dashboard', match: (p) => p === '/' || p === '/watch', handle: ({ req, res }) => servePage(ctx, req, res) },
     { name: 'ui', match: (p) => p.startsWith('/ui/'), handle: ({ req, res, url }) => serveAsset(ctx, req, res, url.pathname.slice('/ui/'.length)) },
@@ -150,11 +162,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   ];
   const other: Route = { name: 'other', match: () => true, handle: ({ res, url }) => sendJson(res, 404, { error: 'NOT_FOUND', message: `no route ${url.pathname}` }) };
 
-  const authorised = (req: IncomingMessage, url: URL): boolean => {
+  const authorised = (req: IncomingMessage, url: URL, pathToken?: string): boolean => {
     if (settings.token === undefined) return true;
     const header = req.headers.authorization;
     // The scheme is case-insensitive (RFC 9110 §11.1): `bearer` is `Bearer`.
-    const given = url.searchParams.get('token') ?? /^bearer +(\S+) *$/i.exec(header ?? '')?.[1];
+    const given = pathToken ?? url.searchParams.get('token') ?? /^bearer +(\S+) *$/i.exec(header ?? '')?.[1];
     if (given === undefined) return false;
     const a = Buffer.from(given);
     const b = Buffer.from(settings.token);
@@ -169,12 +181,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     } catch {
       return sendJson(res, 400, { error: 'BAD_REQUEST', message: 'unparsable URL' });
     }
+    // `/token/<token>/<path>` is `<path>` with the token: media servers take a tuner's base
+    // URL and append `/discover.json` to it, so the token can only ride in its path.
+    const tokenPath = /^\/token\/([^/]+)(\/.*)$/.exec(url.pathname);
+    const pathToken = tokenPath === null ? undefined : decodeOrUndefined(tokenPath[1]!);
+    if (tokenPath !== null) url.pathname = tokenPath[2]!;
     let match: RegExpExecArray | boolean = false;
     const route = routes.find((r) => (match = r.match(url.pathname)) !== false) ?? other;
     res.once('close', () => metrics.requests.inc({ route: route.name, status: String(res.statusCode) }));
     // Who may ask comes before what they ask: without the token, any method is 401.
-    if (!authorised(req, url)) return sendJson(res, 401, { error: 'UNAUTHORIZED', message: 'a valid token is needed (?token= or Authorization: Bearer)' }, { 'WWW-Authenticate': 'Bearer' });
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'METHOD_NOT_ALLOWED', message: 'GET or HEAD only' }, { Allow: 'GET, HEAD' });
+    if (!authorised(req, url, pathToken)) return sendJson(res, 401, { error: 'UNAUTHORIZED', message: 'a valid token is needed (?token=, Authorization: Bearer, or /token/<token>/ before the path)' }, { 'WWW-Authenticate': 'Bearer' });
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !(req.method === 'POST' && url.pathname === '/lineup.post')) return sendJson(res, 405, { error: 'METHOD_NOT_ALLOWED', message: 'GET or HEAD only' }, { Allow: 'GET, HEAD' });
     if (closing) return sendError(res, new EngineUnavailable('the gateway is closing'));
     return route.handle({ req, res, url, startedAt }, match);
   };
@@ -199,6 +216,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('the gateway has no TCP address');
   listening.port = address.port;
+  // The cached guide (if any) is served at once; the first fetch starts now.
+  guide.configure(lineup.list);
 
   const gateway: Gateway = {
     port: address.port,
@@ -208,7 +227,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     get channels() {
       return lineup.list;
     },
-    setChannels: (list: ChannelList) => lineup.set(list),
+    setChannels: (list: ChannelList) => {
+      lineup.set(list);
+      // A new `url-tvg` in the file is the guide's new source (unless `epg` is given).
+      guide.configure(list);
+    },
+    refreshGuide: async () => {
+      await guide.refresh();
+      return guide.status();
+    },
     drain(ms) {
       if (draining !== undefined) return draining.promise;
       if (closing) return Promise.resolve();
@@ -241,6 +268,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       discovery?.stop();
       streams.stopAll('the gateway closes');
       hls.stopAll('the gateway closes');
+      await guide.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       await closed;

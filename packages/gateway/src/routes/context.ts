@@ -1,5 +1,6 @@
 import type { Lineup } from '../channels.js';
 import type { EnginePool } from '../engines.js';
+import type { Guide } from '../epg.js';
 import type { Log } from '../log.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Settings } from '../options.js';
@@ -22,4 +23,6 @@ export interface GatewayContext {
   readonly lineup: Lineup;
   /** `/playlist.m3u` as built for each base URL, until the channels change. */
   readonly playlists: PlaylistCache;
+  /** The guide (`/epg.xml`): fetched, cached on disk, refreshed. */
+  readonly guide: Guide;
 }

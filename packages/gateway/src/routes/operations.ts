@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EngineStats } from '../backend.js';
+import type { GuideStatus } from '../epg.js';
 import { sendJson } from '../http.js';
 import type { SourceState } from '../stream.js';
 import { publicBase } from './base.js';
@@ -73,6 +74,8 @@ export interface GatewayStatus {
   readonly draining: boolean;
   /** Each engine: its name, whether it is in service, how many streams it serves, and whether it is draining (gone from its name's addresses, see `engineNames`). */
   readonly engines: readonly { readonly name: string; readonly up: boolean; readonly streams: number; readonly draining: boolean }[];
+  /** The guide, when one is configured: its source, when it was fetched, whether the last fetch failed and why, its size, the next fetch. */
+  readonly epg?: GuideStatus;
 }
 
 /** What `/status` shows, and {@link Gateway.status} returns. */
@@ -113,7 +116,8 @@ export function gatewayStatus(ctx: GatewayContext): GatewayStatus {
     };
   });
   const totals = ctx.streams.totals();
-  return { streams, viewers: ctx.streams.viewerCount(), bytesIn: totals.bytesIn, bytesOut: totals.bytesOut, draining: ctx.streams.draining !== undefined, engines: ctx.pool.status() };
+  const epg = ctx.guide.status();
+  return { streams, viewers: ctx.streams.viewerCount(), bytesIn: totals.bytesIn, bytesOut: totals.bytesOut, draining: ctx.streams.draining !== undefined, engines: ctx.pool.status(), ...(epg === undefined ? {} : { epg }) };
 }
 
 /** `GET /status`. */
@@ -139,10 +143,16 @@ export async function serveHealth(ctx: GatewayContext, _req: IncomingMessage, re
   sendJson(res, any ? 200 : 503, { ok: any, engines: results.map(({ slot, ok }) => ({ name: slot.backend.name, reachable: ok })) });
 }
 
-/** `GET /playlist.m3u`: the channels, each once at its own URL on the gateway as the player reached it ({@link publicBase}); built once per base URL until the channels change. */
+/**
+ * `GET /playlist.m3u`: the channels, each once at its own URL on the gateway as the player
+ * reached it ({@link publicBase}); built once per base URL until the channels change. With
+ * a guide configured, its header's `url-tvg` is the gateway's own `/epg.xml`.
+ */
 export function servePlaylist(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): void {
   const token = ctx.settings.token;
-  const body = ctx.playlists.get(ctx.lineup.list, publicBase(req, ctx.listening), token === undefined ? {} : { token });
+  const base = publicBase(req, ctx.listening);
+  const query = token === undefined ? '' : `?token=${encodeURIComponent(token)}`;
+  const body = ctx.playlists.get(ctx.lineup.list, base, { ...(token === undefined ? {} : { token }), ...(ctx.guide.configured ? { epgUrl: `${base}/epg.xml${query}` } : {}) });
   res.writeHead(200, { 'Content-Type': 'audio/x-mpegurl; charset=utf-8', 'Cache-Control': 'no-store' });
   res.end(req.method === 'HEAD' ? undefined : body);
 }
