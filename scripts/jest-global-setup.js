@@ -2,8 +2,9 @@
 // tests (packages/cli/test/helpers.ts `ACE_RX`). Spawning the sources through tsx
 // costs about a second of CPU a process (the loader, then some hundred modules each
 // resolved and transformed); the same sources bundled by esbuild (tsx's own
-// transformer) start in a fifth of that, and the CLI suites spawn some seventy.
-// A test that is about running from the sources (`pnpm ace-rx`) still spawns tsx.
+// transformer) start in a fifth of that, and the CLI suites spawn some seventy. The
+// emulator's bin (`ace-rx-emulator`) is bundled too, for its own process tests.
+// A test that is about running from the sources (`pnpm ace-rx`, `pnpm emulator`) still spawns tsx.
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,6 +14,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Where the bundle goes (node_modules: never committed, never packed). */
 export const ACE_RX_BUNDLE = join(root, 'node_modules', '.cache', 'ace-rx-test', 'ace-rx.mjs');
+/** The emulator's bin (`ace-rx-emulator`) bundled the same way, for its process tests (packages/emulator/test/bin.test.ts). */
+export const EMULATOR_BUNDLE = join(root, 'node_modules', '.cache', 'ace-rx-test', 'ace-rx-emulator.mjs');
 
 // Each module keeps its own import.meta.url, so files it reads beside itself (the CLI's
 // package.json, the emulator's test card) are found where they are in the sources.
@@ -26,11 +29,11 @@ const ownUrl = {
   },
 };
 
-export default async function globalSetup() {
-  // Written beside, then renamed: another run in the same tree never spawns half a file.
-  const partial = `${ACE_RX_BUNDLE}.${process.pid}.tmp`;
+/** Bundles `entry` into `outfile`, written beside, then renamed: another run in the same tree never spawns half a file. */
+async function bundle(entry, outfile) {
+  const partial = `${outfile}.${process.pid}.tmp`;
   await build({
-    entryPoints: [join(root, 'packages/cli/src/bin.ts')],
+    entryPoints: [join(root, entry)],
     outfile: partial,
     bundle: true,
     platform: 'node',
@@ -42,5 +45,9 @@ export default async function globalSetup() {
     plugins: [ownUrl],
     logLevel: 'error',
   });
-  await rename(partial, ACE_RX_BUNDLE);
+  await rename(partial, outfile);
+}
+
+export default async function globalSetup() {
+  await Promise.all([bundle('packages/cli/src/bin.ts', ACE_RX_BUNDLE), bundle('packages/emulator/src/bin.ts', EMULATOR_BUNDLE)]);
 }

@@ -16,9 +16,16 @@ afterEach(() => {
   child = undefined;
 });
 
-/** Starts the bin as a user would (from source, so no build is needed) and reads its ports. */
+/**
+ * The bin from its sources, bundled by the suites' global setup (scripts/jest-global-setup.js):
+ * a fifth of the CPU of a start through tsx. The test of a bad option runs it through tsx,
+ * as `pnpm emulator` does.
+ */
+const BIN = [join(root, 'node_modules/.cache/ace-rx-test/ace-rx-emulator.mjs')];
+
+/** Starts the bin and reads its ports. */
 async function startBin(args: string[]): Promise<{ port: number; httpPort: number; output: () => string }> {
-  child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@ace-rx/source', 'packages/emulator/src/bin.ts', ...args], {
+  child = spawn(process.execPath, [...BIN, ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -37,7 +44,7 @@ async function startBin(args: string[]): Promise<{ port: number; httpPort: numbe
 
 /** Runs the bin to its exit; returns the exit code and what it wrote to stderr and stdout. */
 async function runBin(args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@ace-rx/source', 'packages/emulator/src/bin.ts', ...args], {
+  child = spawn(process.execPath, [...BIN, ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -151,7 +158,7 @@ describe('ace-rx-emulator (the bin)', () => {
     expect(bin.output()).toContain('stopping');
   }, 30000);
 
-  it('rejects a bad option with exit code 2 and the usage', async () => {
+  it('rejects a bad option with exit code 2 and the usage (run from its sources through tsx, as `pnpm emulator` does)', async () => {
     child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@ace-rx/source', 'packages/emulator/src/bin.ts', '--port', 'x'], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
