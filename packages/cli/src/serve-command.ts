@@ -42,7 +42,7 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
     .option('--engine <host:port>', `engine, repeatable (default 127.0.0.1:${SERVE_DEFAULTS.tcpPort}, or :${SERVE_DEFAULTS.httpPort} with --api http); a host name stands for every address it resolves to`, (value: string, list: string[] = []) => [...list, value])
     .option('--engine-refresh <s>', 'resolve --engine host names again this often, in seconds: new addresses are added, vanished ones drained (default 10)', int('--engine-refresh'))
     .addOption(new Option('--api <api>', 'engine API: tcp, http, or auto (TCP when it answers, else HTTP)').choices(['tcp', 'http', 'auto']).default('auto'))
-    .option('--channels <file>', 'M3U of acestream://, magnet or engine getstream links, served as /playlist.m3u (entries sharing a tvg-id are one channel with backup sources); read again when it changes or on SIGHUP')
+    .option('--channels <file>', 'M3U of acestream://, magnet or engine getstream links, served as /playlist.m3u (entries sharing a tvg-id are one channel with backup sources); read again when it changes or on SIGHUP (which also fetches the guide again)')
     .option('--epg <url|file>', "guide (XMLTV, gzip or plain) served as /epg.xml and /epg.xml.gz (default: the channels file's url-tvg); fetched at start and every 4 hours, the last one kept on disk")
     .option('--epg-cache <dir>', 'where fetched guides are kept (default: ~/.cache/ace-rx/epg, or $XDG_CACHE_HOME/ace-rx/epg)')
     .option('--token <token>', 'require ?token= or Authorization: Bearer on every URL (or /token/<token>/ before the path, as media servers need)')
@@ -90,8 +90,11 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
         },
         io.err,
       );
-      // SIGHUP reads the channels file again (as a change of the file does).
-      const reload = () => void serving.reload();
+      // SIGHUP reads the channels file again (as a change of the file does), and fetches the guide.
+      const reload = () => {
+        serving.reload();
+        void serving.gateway.refreshGuide();
+      };
       process.on('SIGHUP', reload);
       const drainMs = own.drain ?? DEFAULT_DRAIN_MS;
       // SIGTERM drains (and the command exits 0): the program's own handler leaves it to us.

@@ -178,14 +178,21 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
     const query = token === '' ? '' : `?token=${encodeURIComponent(options.token!)}`;
     if (sources.length > 0) log(`  guide:    ${base}/epg.xml${query} (from ${sources.join(', ')}; cached in ${epgCacheDir})`);
     log(`  tuner:    ${base}${options.token === undefined ? '' : `/token/${encodeURIComponent(options.token)}`} (an HDHomeRun for Plex, Jellyfin and Emby: /discover.json, /lineup.json; ${channels.channels.length} channel${channels.channels.length === 1 ? '' : 's'})`);
-    log(`  status:   ${base}/status   metrics: ${base}/metrics   health: ${base}/healthz`);
+    log(`  status:   ${base}/status${query}   metrics: ${base}/metrics${query}   health: ${base}/healthz`);
     log(`  dashboard: ${base}/${token === '' ? '' : `?token=${encodeURIComponent(options.token!)}`}   watch: ${base}/watch?id=${emulator === undefined ? '<content id>' : 'live'}${token}`);
+    if (channelsPath !== undefined) log(`  reload:   save ${channelsPath}, or kill -HUP ${process.pid}`);
     const reload = (): ChannelList => {
       if (channelsPath === undefined) return gateway.channels;
       try {
         const list = readChannels(channelsPath);
-        gateway.setChannels(list);
-        log(`ace-rx serve: reloaded ${channelsPath}: ${channelsSummary(list)}`);
+        // A file that gives no channel while some are served is most likely half written
+        // (an editor saving): the channels served stay until it reads again.
+        if (list.channels.length === 0 && gateway.channels.channels.length > 0) {
+          log(`ace-rx serve: kept the ${gateway.channels.channels.length} channels served: ${channelsPath} gave none (${channelsSummary(list)})`);
+        } else {
+          gateway.setChannels(list);
+          log(`ace-rx serve: reloaded ${channelsPath}: ${channelsSummary(list)}`);
+        }
       } catch (error) {
         log(`ace-rx serve: kept the channels served: ${error instanceof Error ? error.message : String(error)}`);
       }

@@ -202,6 +202,11 @@ describe('ace-rx serve', () => {
       run.child.kill('SIGHUP');
       await waitForLine(run, /kept the channels served: --channels: no such file/);
       expect((await firstBytes(url!, Number.MAX_SAFE_INTEGER)).body.toString()).toContain('/channel/films.ts');
+      // A file saved half-way (no channel in it yet) keeps them too.
+      writeFileSync(join(dir, 'tv.m3u'), '#EXTM3U\n');
+      await waitForLine(run, /kept the 3 channels served: .*tv\.m3u gave none \(0 channels from 0 entries\)/);
+      expect((await firstBytes(url!, Number.MAX_SAFE_INTEGER)).body.toString()).toContain('/channel/films.ts');
+      expect(run.stderr()).toMatch(new RegExp(`reload: +save .*tv\\.m3u, or kill -HUP ${run.child.pid}`));
       run.child.kill('SIGINT');
       expect(await run.exited).toBe(130);
       expect(run.stderr()).toContain('ace-rx serve: closing');

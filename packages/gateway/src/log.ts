@@ -1,7 +1,7 @@
-/** One line the gateway logs: a viewer joining or leaving, an engine session starting or stopping, a retry, a channel moving to its next source, a drain, an engine found or gone by name. */
+/** One line the gateway logs: a viewer joining or leaving, an engine session starting or stopping, a retry, a stream sharing another's engine session, a channel moving to its next source, a drain, an engine found or gone by name. */
 export interface GatewayLogEvent {
   /** What happened (`epg-fetch`: a guide fetched; `epg-error`: a guide fetch failed). */
-  readonly event: 'viewer-join' | 'viewer-leave' | 'session-start' | 'session-stop' | 'session-retry' | 'source-failover' | 'engine-down' | 'drain' | 'engine-add' | 'engine-remove' | 'epg-fetch' | 'epg-error';
+  readonly event: 'viewer-join' | 'viewer-leave' | 'session-start' | 'session-stop' | 'session-retry' | 'session-share' | 'source-failover' | 'engine-down' | 'drain' | 'engine-add' | 'engine-remove' | 'epg-fetch' | 'epg-error';
   /** The content key (`id:<id>` or `infohash:<ih>`), when about a stream. */
   readonly stream?: string;
   /** The engine backend's name. */

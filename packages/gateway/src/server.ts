@@ -125,7 +125,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const routes: readonly Route[] = [
     { name: 'status', match: (p) => p === '/status', handle: ({ req, res }) => serveStatus(ctx, req, res) },
     { name: 'metrics', match: (p) => p === '/metrics', handle: ({ req, res }) => serveMetrics(ctx, req, res) },
-    { name: 'healthz', match: (p) => p === '/healthz', handle: ({ req, res }) => serveHealth(ctx, req, res) },
+    { name: 'healthz', match: (p) => p === '/healthz', handle: ({ req, res }) => serveHealth(ctx, req, res, true) },
     { name: 'playlist.m3u', match: (p) => p === '/playlist.m3u', handle: ({ req, res }) => servePlaylist(ctx, req, res) },
     { name: 'epg.xml', match: (p) => p === '/epg.xml' || p === '/epg.xml.gz', handle: ({ req, res, url }) => serveGuide(ctx, req, res, url.pathname.endsWith('.gz')) },
     { name: 'tuner', match: (p) => p === '/discover.json', handle: ({ req, res }) => serveDiscover(ctx, req, res) },
@@ -190,7 +190,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const route = routes.find((r) => (match = r.match(url.pathname)) !== false) ?? other;
     res.once('close', () => metrics.requests.inc({ route: route.name, status: String(res.statusCode) }));
     // Who may ask comes before what they ask: without the token, any method is 401.
-    if (!authorised(req, url, pathToken)) return sendJson(res, 401, { error: 'UNAUTHORIZED', message: 'a valid token is needed (?token=, Authorization: Bearer, or /token/<token>/ before the path)' }, { 'WWW-Authenticate': 'Bearer' });
+    // /healthz answers balancers' and orchestrators' probes, which carry no token: its status
+    // code for anyone, the engines' names only with the token.
+    const allowed = authorised(req, url, pathToken);
+    if (route.name === 'healthz' && !allowed) return serveHealth(ctx, req, res, false);
+    if (!allowed) return sendJson(res, 401, { error: 'UNAUTHORIZED', message: 'a valid token is needed (?token=, Authorization: Bearer, or /token/<token>/ before the path)' }, { 'WWW-Authenticate': 'Bearer' });
     if (req.method !== 'GET' && req.method !== 'HEAD' && !(req.method === 'POST' && url.pathname === '/lineup.post')) return sendJson(res, 405, { error: 'METHOD_NOT_ALLOWED', message: 'GET or HEAD only' }, { Allow: 'GET, HEAD' });
     if (closing) return sendError(res, new EngineUnavailable('the gateway is closing'));
     return route.handle({ req, res, url, startedAt }, match);

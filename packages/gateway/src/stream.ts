@@ -37,6 +37,12 @@ export interface LiveStreamHooks {
   readonly channel?: string;
   /** The stream moved from source `from` to the next one (a channel's backup): its names follow. */
   readonly onSource?: (stream: LiveStream, from: ContentKey) => void;
+  /**
+   * Another running stream that plays the stream's current source already (its engine
+   * session is then shared, never doubled: an engine lets a second start of one content
+   * displace the first), or `undefined`.
+   */
+  readonly playedBy?: (stream: LiveStream) => LiveStream | undefined;
 }
 
 /** One source of a stream as `/status` shows it. */
@@ -144,6 +150,10 @@ export class LiveStream {
   sourceIndex = 0;
   /** The channel (its slug) the stream plays, when it plays one. */
   channel: string | undefined;
+  /** The stream whose bytes this one relays (it plays the same content already), between attempts none. */
+  relaying: LiveStream | undefined;
+  /** Emits when the stream moves to another source, or ends: streams relaying it stop. */
+  readonly moved$ = new Subject<void>();
   /** Sources that failed, by index: why, and when. */
   readonly failures = new Map<number, { readonly reason: string; readonly at: Date }>();
 
@@ -267,8 +277,47 @@ export class LiveStream {
     return n;
   }
 
-  /** One engine session: opened on the best engine, its body's chunks, until it ends or is lost. */
+  /** One attempt: the bytes of the stream that plays the current source already, else of a new engine session. */
   private attempt(): Observable<Buffer> {
+    const shared = this.hooks.playedBy?.(this);
+    return shared === undefined ? this.engineAttempt() : this.relay(shared);
+  }
+
+  /**
+   * The bytes of `shared`, a stream that plays the same content (a channel that moved to a
+   * source another stream plays): no second engine session. It ends, as a lost attempt,
+   * when `shared` ends or moves to another source; its own silence watchdog and retries
+   * are `shared`'s.
+   */
+  private relay(shared: LiveStream): Observable<Buffer> {
+    return new Observable<Buffer>((subscriber) => {
+      const attempt = ++this.attempts;
+      if (!this.hadBytes) this.state = 'starting';
+      this.relaying = shared;
+      this.log({ event: 'session-share', stream: this.key, reason: `shares ${shared.key}` }, `stream ${this.key}: ${this.content.kind}:${this.content.value} plays already as ${shared.key}: its bytes are shared, no second engine session`);
+      const lost = (why: string) => subscriber.error(new StreamLost(`the stream it shared (${shared.key}) ${why}`));
+      const subscription = shared.live$.pipe(takeUntil(shared.moved$)).subscribe({
+        next: (chunk) => {
+          this.chunkFrom = attempt;
+          subscriber.next(chunk);
+        },
+        error: (error: unknown) => (error instanceof GatewayError && !shared.hadFirstBytes ? subscriber.error(error) : lost(`failed: ${messageOf(error)}`)),
+        complete: () => lost(shared.state === 'ended' ? 'ended' : 'moved to another source'),
+      });
+      return () => {
+        subscription.unsubscribe();
+        this.relaying = undefined;
+      };
+    });
+  }
+
+  /** Whether the stream has had bytes (or a film) since it started. */
+  get hadFirstBytes(): boolean {
+    return this.hadBytes;
+  }
+
+  /** One engine session: opened on the best engine, its body's chunks, until it ends or is lost. */
+  private engineAttempt(): Observable<Buffer> {
     return new Observable<Buffer>((subscriber) => {
       const abort = new AbortController();
       let done = false;
@@ -398,6 +447,7 @@ export class LiveStream {
     this.retries = 0;
     this.splice = undefined;
     this.began = undefined;
+    this.moved$.next();
     if (this.hadBytes) this.state = 'retrying';
     const to = this.content;
     this.infohash = to.kind === 'infohash' ? to.value : undefined;
@@ -491,6 +541,8 @@ export class LiveStream {
     this.settleFirst(error instanceof GatewayError ? error : new StreamAborted());
     this.settleIdentified();
     for (const viewer of [...this.hlsViewers.values()]) viewer.leave();
+    this.moved$.next();
+    this.moved$.complete();
     this.hooks.onEnd(this);
     this.log({ event: 'session-stop', stream: this.key, ...(engine === undefined ? {} : { engine }), reason }, `stream ${this.key} stopped: ${reason}`);
   }

@@ -118,6 +118,7 @@ export class StreamRegistry {
         onIdentity: (s, infohash) => this.identify(s, infohash),
         onEnd: (s) => this.forget(s),
         onSource: (s) => this.renameSource(s),
+        playedBy: (s) => this.playedBy(s),
         ...(numbering === undefined ? {} : { numbering }),
         ...(channel === undefined ? {} : { channel: channel.slug }),
       });
@@ -242,6 +243,14 @@ export class StreamRegistry {
     if (stream.content.kind === 'id') this.identities.learn(stream.content.value, infohash);
     // A stream already under that infohash keeps the name (two viewers raced past `find`).
     this.name(stream, `infohash:${infohash}`);
+  }
+
+  /** The running live stream, other than `stream`, that plays `stream`'s current source (the one it relays, when it relays). */
+  private playedBy(stream: LiveStream): LiveStream | undefined {
+    const other = this.lookup(stream.content);
+    if (other === undefined || other === stream || other.state === 'ended' || other.film !== undefined) return undefined;
+    const origin = other.relaying ?? other;
+    return origin === stream || origin.state === 'ended' ? undefined : origin;
   }
 
   /** A stream moved to its next source: the old source's names are let go, the new one's taken (its key and channel names stay). */

@@ -99,6 +99,36 @@ describe.each(['tcp', 'http'] as const)('a channel with backup sources, %s API',
   }, 30_000);
 });
 
+describe('one engine session per content, also across failovers', () => {
+  it('a channel that moves to a source another stream plays shares that stream\'s engine session (an engine lets a second start of one content displace the first)', async () => {
+    engine = await fastEmulator();
+    const file = ['#EXTINF:-1 tvg-id="a",A', 'acestream://nothing-here', '#EXTINF:-1 tvg-id="a",A backup', 'acestream://chan1', '#EXTINF:-1 tvg-id="b",B', 'acestream://no-such-thing', '#EXTINF:-1 tvg-id="b",B backup', 'acestream://chan1'].join('\n');
+    const events: GatewayLogEvent[] = [];
+    gateway = await startGateway({ engines: [backends.tcp(engine)], port: 0, channels: parseChannels(file), lingerMs: 200, logger: (e) => events.push(e) });
+    const base = `http://127.0.0.1:${gateway.port}`;
+    const a = view(`${base}/channel/a.ts`);
+    await waitFor(() => a.received() > 64 * 1024, 10_000, 'channel a playing chan1');
+    // b's first source fails, its backup is chan1, which a plays: one engine session for both.
+    const b = view(`${base}/channel/b.ts`);
+    await waitFor(() => b.received() > 256 * 1024, 10_000, 'channel b playing chan1');
+    const chan1Starts = () => engine!.sessions.flatMap((x) => x.transcript).filter((t) => t.direction === '>>' && t.line.startsWith('START')).length;
+    expect(chan1Starts()).toBe(1);
+    const byKey = Object.fromEntries(gateway.status().streams.map((st) => [st.key, st]));
+    expect(byKey['channel:b']).toMatchObject({ sharing: 'channel:a', source: { value: 'chan1' }, engine: expect.any(String) });
+    expect(events.some((e) => e.event === 'session-share' && e.stream === 'channel:b')).toBe(true);
+    // A viewer of chan1 by id joins the stream that owns the session.
+    const byId = view(`${base}/ace/getstream?id=chan1`, { maxBytes: 64 * 1024 });
+    expect((await byId.done).length).toBe(64 * 1024);
+    expect(chan1Starts()).toBe(1);
+    // a's viewer leaves: b still holds a's stream (it shares it), so chan1 plays on, once.
+    a.close();
+    const at = b.received();
+    await waitFor(() => b.received() > at + 256 * 1024, 10_000, 'b streaming on after a\'s viewer left');
+    expect(chan1Starts()).toBe(1);
+    b.close();
+  }, 30_000);
+});
+
 (ffmpeg ? describe : describe.skip)('across a splice, players decode', () => {
   it("ffmpeg decodes the backup source's bytes in a viewer's stream from their first byte with no error line, and the stream across the splice", async () => {
     engine = await fastEmulator({ catalogue: [...CHANNELS, DYING] });

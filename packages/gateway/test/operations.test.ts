@@ -125,6 +125,22 @@ describe('playlist', () => {
   });
 });
 
+describe('health with a token', () => {
+  it('/healthz answers a probe without the token (balancers send none) with its status only; with the token, the engines too', async () => {
+    engines = [await fastEmulator()];
+    const g = await gatewayFor(engines, { token: 't0k' });
+    gateway = g.gateway;
+    const open = await fetchText(`${g.base}/healthz`);
+    expect(open.status).toBe(200);
+    expect(JSON.parse(open.body)).toEqual({ ok: true });
+    const full = await fetchText(`${g.base}/healthz?token=t0k`);
+    expect(JSON.parse(full.body)).toMatchObject({ ok: true, engines: [{ reachable: true }] });
+    // Everything else still needs it.
+    expect((await fetchText(`${g.base}/status`)).status).toBe(401);
+    expect((await fetchText(`${g.base}/metrics`)).status).toBe(401);
+  });
+});
+
 describe('several engines', () => {
   it('puts each new stream on the least-loaded engine, and moves a lost engine\'s streams to another', async () => {
     engines = [await fastEmulator(), await fastEmulator()];

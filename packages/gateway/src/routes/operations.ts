@@ -52,6 +52,8 @@ export interface StreamStatus {
   readonly startedAt: string;
   /** The channel (its slug) the stream plays, when it plays one. */
   readonly channel?: string;
+  /** The stream whose engine session it shares (its key), when another stream played its source already. */
+  readonly sharing?: string;
   /** The content played now (a channel's current source). */
   readonly source: { readonly index: number; readonly kind: 'id' | 'infohash'; readonly value: string };
   /** Every source in order, with where it stands: playing, failed (why, when) or untried. One for a stream of one content. */
@@ -93,7 +95,8 @@ export function gatewayStatus(ctx: GatewayContext): GatewayStatus {
       kind: s.film === undefined ? 'live' : 'film',
       ...(s.film === undefined ? {} : { film: { size: s.film.size, contentType: s.film.contentType, viewers: s.film.viewers } }),
       infohash: s.infohash,
-      engine: s.slot?.backend.name,
+      engine: (s.slot ?? s.relaying?.slot)?.backend.name,
+      ...(s.relaying === undefined ? {} : { sharing: s.relaying.key }),
       state: s.state === 'ended' ? 'retrying' : s.state,
       viewers: s.viewers.size + (s.film?.viewers ?? 0),
       hlsViewers: s.hlsViewers.size,
@@ -112,7 +115,7 @@ export function gatewayStatus(ctx: GatewayContext): GatewayStatus {
       ...(s.channel === undefined ? {} : { channel: s.channel }),
       source: { index: s.sourceIndex, kind: s.content.kind, value: s.content.value },
       sources: s.sourceStates(),
-      engineStats: s.source?.stats(),
+      engineStats: (s.source ?? s.relaying?.source)?.stats(),
     };
   });
   const totals = ctx.streams.totals();
@@ -134,13 +137,15 @@ export async function serveMetrics(ctx: GatewayContext, _req: IncomingMessage, r
 
 /**
  * `GET /healthz`: 200 when any engine answers its probe, else 503; probes are cached and
- * shared. A draining gateway answers 503 at once, `draining: true`, without a probe.
+ * shared. A draining gateway answers 503 at once, `draining: true`, without a probe. It needs
+ * no token (balancers' and orchestrators' probes carry none): without `details` (a request
+ * without the token) the body says `ok` (and `draining`), not the engines.
  */
-export async function serveHealth(ctx: GatewayContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (ctx.streams.draining !== undefined) return sendJson(res, 503, { ok: false, draining: true, engines: [] });
+export async function serveHealth(ctx: GatewayContext, _req: IncomingMessage, res: ServerResponse, details: boolean): Promise<void> {
+  if (ctx.streams.draining !== undefined) return sendJson(res, 503, { ok: false, draining: true, ...(details ? { engines: [] } : {}) });
   const results = await ctx.pool.health();
   const any = results.some((r) => r.ok);
-  sendJson(res, any ? 200 : 503, { ok: any, engines: results.map(({ slot, ok }) => ({ name: slot.backend.name, reachable: ok })) });
+  sendJson(res, any ? 200 : 503, { ok: any, ...(details ? { engines: results.map(({ slot, ok }) => ({ name: slot.backend.name, reachable: ok })) } : {}) });
 }
 
 /**
