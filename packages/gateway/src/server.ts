@@ -246,7 +246,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const refusal = new Draining(DRAIN_RETRY_AFTER_S);
       streams.draining = refusal;
       hls.draining = refusal;
-      const watching = () => streams.viewerCount() + streams.waitingCount() + hls.size;
+      // An HLS player asks about once a segment: one silent for three segments (4 s at least) has left.
+      const quietMs = Math.min(settings.hlsIdleMs, Math.max(4_000, 3_000 * settings.hlsSegmentSeconds));
+      const watching = () => streams.watchingCount(quietMs) + hls.size;
       log({ event: 'drain', reason: `up to ${ms} ms` }, `draining: ${watching()} viewers may go on for up to ${ms} ms; new viewers get 503`);
       const deadline = performance.now() + ms;
       const state: DrainState = { promise: Promise.resolve(), timer: undefined, resolve: () => undefined };

@@ -65,6 +65,8 @@ export interface SourceState {
 export interface HlsViewer {
   /** Who it is (address and user agent). */
   readonly who: string;
+  /** When it last asked (performance.now()). */
+  readonly lastSeen: number;
   /** It asked again: it stays another `hlsIdleMs`. */
   touch(): void;
   /** Lets go of the stream (idle, or the stream ended). */

@@ -145,6 +145,21 @@ export class StreamRegistry {
     return n;
   }
 
+  /**
+   * Viewers still watching, for a drain: TS viewers and film readers, those waiting for
+   * first bytes, and HLS players that asked within `quietMs` (one that stopped asking is
+   * gone, though it counts for the limits until `hlsIdleMs`).
+   */
+  watchingCount(quietMs: number): number {
+    const since = performance.now() - quietMs;
+    let n = this.waitingCount();
+    for (const s of this.streams) {
+      n += s.viewers.size + (s.film?.viewers ?? 0);
+      for (const v of s.hlsViewers.values()) if (v.lastSeen >= since) n++;
+    }
+    return n;
+  }
+
   /** Viewers waiting for a stream's first bytes, in all. */
   waitingCount(): number {
     let n = 0;

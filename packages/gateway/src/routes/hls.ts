@@ -35,9 +35,11 @@ function touchViewer(ctx: GatewayContext, stream: LiveStream, req: IncomingMessa
   if (known !== undefined) return known.touch();
   const hold = stream.live$.subscribe({ error: () => undefined });
   let idle: ReturnType<typeof setTimeout> | undefined;
-  const viewer: HlsViewer = {
+  const viewer: HlsViewer & { lastSeen: number } = {
     who,
+    lastSeen: performance.now(),
     touch() {
+      viewer.lastSeen = performance.now();
       if (idle !== undefined) clearTimeout(idle);
       idle = setTimeout(() => viewer.leave(), ctx.settings.hlsIdleMs);
     },
