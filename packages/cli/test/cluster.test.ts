@@ -190,8 +190,9 @@ const starts = (e: Emulator) => e.sessions.reduce((n, s) => n + s.transcript.fil
     expect(otherStatus.streams.find((s) => s.key === `id:${id}`)).toMatchObject({ viewers: 1 });
     expect(performance.now() - signalled).toBeLessThan(15_000);
 
-    // Its TS viewers leave; an HLS player counts until it has not polled for hlsIdleMs
-    // (30 s), so ffmpeg's, gone, may hold it to the end of its 4 s drain: then exit 0.
+    // Its TS viewers leave; an HLS player (ffmpeg's, gone) counts during a drain until it has
+    // been silent for three segments (6 s here), so it may hold it to the end of its 4 s
+    // drain: then exit 0.
     for (const v of mine) v.close();
     const result = await draining.run.done;
     expect(result.code).toBe(0);
