@@ -126,6 +126,9 @@ async function playsPast(page: Page, seconds: number, frames: number, ms: number
     expect(text).toMatch(/Viewers\s*1/);
     expect(text).toMatch(/\d(\.\d)? Mbit\/s/);
     expect(await page.textContent('#engines')).toContain('in service');
+    // The footer links the tuner; the guide once /status has one (this file's url-tvg: unreachable, but configured).
+    expect(await page.locator('#link-tuner').getAttribute('href')).toBe('/discover.json');
+    await page.locator('#link-guide').waitFor({ state: 'visible', timeout: 5_000 });
 
     // The channels, by group, with the logo, the initials where a logo fails, and names as text.
     const tiles = page.locator('.tile');
@@ -182,6 +185,8 @@ async function playsPast(page: Page, seconds: number, frames: number, ms: number
     await page.goto(`${base}/watch?id=1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d`);
     await playsPast(page, 1, 10, 20_000);
     expect(await page.textContent('#player-mode')).toBe('file · the browser');
+    // A file has no HLS: no link to switch to it.
+    expect(await page.locator('#player-switch').isHidden()).toBe(true);
     await page.close();
   }, 60_000);
 

@@ -1,5 +1,7 @@
 import { get, type IncomingMessage } from 'node:http';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DEFAULT_CATALOGUE, DEFAULT_PRODUCT_KEY, startEmulator, type Content, type Emulator, type EmulatorOptions } from '@ace-rx/emulator';
 import { playBackend, startGateway, tcpBackend, type EngineBackend, type Gateway, type GatewayLogEvent, type GatewayOptions } from '@ace-rx/gateway';
 
@@ -21,6 +23,9 @@ export function fastEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   return startEmulator({ catalogue: [...DEFAULT_CATALOGUE, ...CHANNELS], media: { bitrate: 40_000_000 }, ...options, timing: { ...FAST, ...options.timing } });
 }
 
+/** Where the tests' gateways keep fetched guides: a directory of this process, never the user's cache. */
+const EPG_CACHE = join(tmpdir(), `ace-rx-test-epg-${process.pid}`);
+
 /** A gateway in front of `engines`, on a free port, logging into `events`. */
 export async function gatewayFor(engines: readonly Emulator[], options: Partial<GatewayOptions> = {}): Promise<{ gateway: Gateway; events: GatewayLogEvent[]; base: string }> {
   const events: GatewayLogEvent[] = [];
@@ -30,6 +35,7 @@ export async function gatewayFor(engines: readonly Emulator[], options: Partial<
     lingerMs: 200,
     stallMs: 500,
     logger: (e) => events.push(e),
+    epgCacheDir: EPG_CACHE,
     ...options,
   });
   return { gateway, events, base: `http://127.0.0.1:${gateway.port}` };

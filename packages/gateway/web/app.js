@@ -166,7 +166,7 @@ function renderChannels() {
                   },
                 },
                 logoOf(c),
-                el('span', { class: 'tile-text' }, el('span', { class: 'tile-name', text: c.name }), el('span', { class: 'tile-meta', text: `${c.number}${c.sources > 1 ? ` · ${c.sources} sources` : ''}` })),
+                el('span', { class: 'tile-text' }, el('span', { class: 'tile-name', text: c.name }), el('span', { class: 'tile-meta', text: `No. ${c.number}${c.sources > 1 ? ` · ${c.sources} sources` : ''}` })),
                 el('span', { class: 'live-dot', title: 'running', 'aria-label': 'running' }),
               ),
             ),
@@ -252,7 +252,7 @@ function makeChart(card) {
   const width = Math.max(200, card.chartBox.clientWidth);
   const text = themeColour('--muted', '#888');
   const grid = themeColour('--grid', 'rgba(128,128,128,.2)');
-  const axis = (scale, side, label, values) => ({ scale, side, label, stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 48, values });
+  const axis = (scale, side, label, values) => ({ scale, side, label, labelSize: 16, labelFont: '11px system-ui, sans-serif', stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 40, values });
   card.chart = new uPlot(
     {
       width,
@@ -268,8 +268,8 @@ function makeChart(card) {
       ],
       axes: [
         { stroke: text, grid: { show: false }, ticks: { stroke: grid }, size: 30 },
-        axis('b', 3, '', (_u, ticks) => ticks.map((t) => `${t}`)),
-        axis('p', 1, '', (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? `${t}` : ''))),
+        axis('b', 3, 'Mbit/s', (_u, ticks) => ticks.map((t) => `${t}`)),
+        axis('p', 1, 'peers', (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? `${t}` : ''))),
       ],
     },
     card.hist,
@@ -344,6 +344,9 @@ function renderStatus(now) {
   const streams = status.streams;
   const parts = [`${streams.length} ${streams.length === 1 ? 'stream' : 'streams'}`, `${status.viewers} ${status.viewers === 1 ? 'viewer' : 'viewers'}`, `${formatBytes(status.bytesIn)} in`, `${formatBytes(status.bytesOut)} out`];
   summary.textContent = statusError === undefined ? parts.join(' · ') : `${parts.join(' · ')} — status unavailable (${statusError}), last read ${formatAgo(now - lastStatusAt)}`;
+  // The guide's link, once the gateway has one configured.
+  $('link-guide').hidden = $('sep-guide').hidden = status.epg === undefined;
+  if (status.epg !== undefined) $('link-guide').title = status.epg.ok ? `the guide, fetched ${status.epg.fetchedAt ? formatAgo(now - Date.parse(status.epg.fetchedAt)) : ''}` : `the guide: ${status.epg.error ?? 'not fetched yet'}`;
 
   $('streams-empty').hidden = streams.length > 0;
   const root = $('streams');
@@ -472,6 +475,7 @@ async function play(target) {
   $('player-name').textContent = name;
   document.title = `${name} · ace-rx`;
   $('player').hidden = false;
+  $('player-switch').hidden = false;
   $('player-switch').textContent = target.hls ? 'Play as MPEG-TS' : 'Play as HLS';
   $('player-switch').href = watchHref(target, !target.hls);
   $('player-switch').onclick = (e) => {
@@ -504,6 +508,8 @@ async function play(target) {
           player.destroy();
           player = undefined;
           $('player-mode').textContent = 'file · the browser';
+          // A file has no HLS (the gateway answers 409): nothing to switch to.
+          $('player-switch').hidden = true;
           video.src = urls.ts;
           video.addEventListener('error', () => fail(urls.ts, undefined, `The browser cannot play this file (${video.error?.message || 'unsupported'})`), { once: true });
           video.play().catch(() => undefined);
@@ -580,7 +586,7 @@ $('home').addEventListener('click', (e) => {
   history.pushState(null, '', api('/'));
   route();
 });
-for (const [id, path] of [['link-playlist', '/playlist.m3u'], ['link-status', '/status'], ['link-metrics', '/metrics']]) $(id).href = api(path);
+for (const [id, path] of [['link-playlist', '/playlist.m3u'], ['link-guide', '/epg.xml'], ['link-tuner', '/discover.json'], ['link-status', '/status'], ['link-metrics', '/metrics']]) $(id).href = api(path);
 window.addEventListener('popstate', route);
 window.addEventListener('resize', () => {
   for (const card of cards.values()) card.chart?.setSize({ width: Math.max(200, card.chartBox.clientWidth), height: 140 });
