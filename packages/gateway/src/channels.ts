@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ContentKey } from './backend.js';
 import { CONTENT_ID, INFOHASH, infohashOfMagnet } from './identity.js';
 
@@ -55,7 +56,7 @@ export interface ChannelList {
   readonly channels: readonly Channel[];
   /** Entries kept (a channel with backup sources has several). */
   readonly entries: number;
-  /** Lines skipped: a malformed `#EXTINF`, or a URL that names no content. */
+  /** Lines skipped: a malformed `#EXTINF`, a URL that names no content, or a source past {@link MAX_SOURCES} of its channel. */
   readonly skipped: number;
 }
 
@@ -90,6 +91,9 @@ export function contentOfUrl(url: string): ContentKey | undefined {
 }
 
 const isBlank = (c: string | undefined) => c === ' ' || c === '\t';
+
+/** `text` with control characters (NUL, ESC, …) as spaces: a name is written back into playlists and pages. */
+const withoutControls = (text: string) => text.replace(/[\u0000-\u001f\u007f]/g, ' ');
 
 /**
  * Reads `name=value` attributes from `text` starting at `at`, up to the first comma outside
@@ -136,20 +140,30 @@ function readExtinf(line: string): { duration: string; attributes: Record<string
   if (!/^-?\d+(\.\d+)?$/.test(duration)) return undefined;
   const read = readAttributes(line, i);
   if (read === undefined || line[read.end] !== ',') return undefined;
-  return { duration, attributes: read.attributes, attributesText: line.slice(i, read.end).trim(), name: line.slice(read.end + 1).trim() };
+  return { duration, attributes: read.attributes, attributesText: line.slice(i, read.end).trim(), name: withoutControls(line.slice(read.end + 1)).trim() };
 }
 
-/** A URL-safe slug of `text`: lower-case letters, digits, `.`, `_` and `-` (at most 64). */
+/**
+ * A URL-safe slug of `text`: lower-case letters, digits, `.`, `_` and `-` (at most 64),
+ * from its first 256 characters (so no pattern below ever sees a long input). A name with
+ * no Latin letter or digit (Cyrillic, Arabic, Chinese) gets `ch-` and a hash of it: stable
+ * wherever the entry moves in the file.
+ */
 function slugOf(text: string): string {
-  const slug = text
+  const head = text.slice(0, 256);
+  const slug = head
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
     .replace(/[^a-z0-9._-]+/g, '-')
     .replace(/^[-.]+|[-.]+$/g, '')
-    .slice(0, 64);
-  return slug === '' ? 'channel' : slug;
+    .slice(0, 64)
+    .replace(/[-.]+$/, '');
+  return slug === '' ? `ch-${createHash('sha256').update(text.trim().toLowerCase()).digest('hex').slice(0, 10)}` : slug;
 }
+
+/** At most this many sources per channel: past it, an entry is skipped (and counted), so that a viewer never waits on hundreds of dead ones. */
+export const MAX_SOURCES = 16;
 
 const startsWithCi = (line: string, prefix: string) => line.length >= prefix.length && line.slice(0, prefix.length).toUpperCase() === prefix;
 
@@ -169,10 +183,11 @@ export function parseChannels(text: string): ChannelList {
   let lineNo = 0;
   let from = 0;
   while (from <= text.length) {
-    let to = text.indexOf('\n', from);
-    if (to === -1) to = text.length;
+    // Lines end with LF, CRLF or a lone CR (old Mac files).
+    let to = from;
+    while (to < text.length && text.charCodeAt(to) !== 10 && text.charCodeAt(to) !== 13) to++;
     const line = text.slice(from, to).trim();
-    from = to + 1;
+    from = text.charCodeAt(to) === 13 && text.charCodeAt(to + 1) === 10 ? to + 2 : to + 1;
     lineNo++;
     if (line === '') continue;
     if (startsWithCi(line, '#EXTM3U')) {
@@ -207,11 +222,12 @@ export function parseChannels(text: string): ChannelList {
     info = undefined;
     group = undefined;
   }
-  return { header: Object.freeze(header), channels: groupEntries(entries), entries: entries.length, skipped };
+  const { channels, capped } = groupEntries(entries);
+  return { header: Object.freeze(header), channels, entries: entries.length - capped, skipped: skipped + capped };
 }
 
 /** Entries sharing a `tvg-id` (or, without one, a name) as one channel each, in order of their first entry; slugs made unique. */
-function groupEntries(entries: readonly ChannelEntry[]): Channel[] {
+function groupEntries(entries: readonly ChannelEntry[]): { channels: Channel[]; capped: number } {
   const byKey = new Map<string, ChannelEntry[]>();
   for (const entry of entries) {
     const tvgId = entry.attributes['tvg-id']?.trim();
@@ -220,30 +236,50 @@ function groupEntries(entries: readonly ChannelEntry[]): Channel[] {
     if (list === undefined) byKey.set(key, [entry]);
     else list.push(entry);
   }
+  // Slugs taken, and for each base the next number to try: linear however many names share one.
   const slugs = new Set<string>();
+  const next = new Map<string, number>();
   const channels: Channel[] = [];
+  let capped = 0;
   for (const group of byKey.values()) {
     const first = group[0]!;
     const tvgId = first.attributes['tvg-id']?.trim() || undefined;
     const base = slugOf(tvgId ?? first.name);
     let slug = base;
-    for (let n = 2; slugs.has(slug); n++) slug = `${base.slice(0, 58)}-${n}`;
+    if (slugs.has(slug)) {
+      let n = next.get(base) ?? 2;
+      while (slugs.has((slug = `${base.slice(0, 58)}-${n}`))) n++;
+      next.set(base, n + 1);
+    }
     slugs.add(slug);
     // Most channels have one entry: no set of seen sources for them.
     const sources: ContentKey[] = [first.content];
+    const seen = group.length > 1 ? new Set([`${first.content.kind}:${first.content.value}`]) : undefined;
+    const kept: ChannelEntry[] = [first];
     for (let i = 1; i < group.length; i++) {
-      const c = group[i]!.content;
-      if (!sources.some((s) => s.kind === c.kind && s.value === c.value)) sources.push(c);
+      const e = group[i]!;
+      const k = `${e.content.kind}:${e.content.value}`;
+      if (seen!.has(k)) {
+        kept.push(e);
+        continue;
+      }
+      if (sources.length >= MAX_SOURCES) {
+        capped++;
+        continue;
+      }
+      seen!.add(k);
+      sources.push(e.content);
+      kept.push(e);
     }
     let logo = first.attributes['tvg-logo'] || undefined;
-    for (let i = 1; logo === undefined && i < group.length; i++) logo = group[i]!.attributes['tvg-logo'] || undefined;
-    const channel: { -readonly [K in keyof Channel]: Channel[K] } = { slug, name: first.name, number: channels.length + 1, sources, entries: group };
+    for (let i = 1; logo === undefined && i < kept.length; i++) logo = kept[i]!.attributes['tvg-logo'] || undefined;
+    const channel: { -readonly [K in keyof Channel]: Channel[K] } = { slug, name: first.name, number: channels.length + 1, sources, entries: kept };
     if (tvgId !== undefined) channel.tvgId = tvgId;
     if (logo !== undefined) channel.logo = logo;
     if (first.group !== undefined) channel.group = first.group;
     channels.push(channel);
   }
-  return channels;
+  return { channels, capped };
 }
 
 /**

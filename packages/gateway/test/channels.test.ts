@@ -97,6 +97,43 @@ describe('parseChannels', () => {
   });
 });
 
+describe('parseChannels at scale', () => {
+  it('stays linear when thousands of names make the same slug, or share one tvg-id; a channel keeps at most MAX_SOURCES sources', () => {
+    // Names with no Latin letter: a slug from a hash of the name, the same wherever the entry stands.
+    const inCyrillic = (n: number) => [...n.toString(32)].map((d) => String.fromCharCode(0x430 + parseInt(d, 32))).join('');
+    const cyrillic = Array.from({ length: 20_000 }, (_, i) => `#EXTINF:-1,Канал ${inCyrillic(i)}\nacestream://c${i}`);
+    let t0 = performance.now();
+    const list = parseChannels(cyrillic.join('\n'));
+    expect(performance.now() - t0).toBeLessThan(3_000);
+    expect(list.channels).toHaveLength(20_000);
+    expect(new Set(list.channels.map((c) => c.slug)).size).toBe(20_000);
+    const reordered = parseChannels([...cyrillic].reverse().join('\n'));
+    const slugOf = (l: typeof list, id: string) => l.channels.find((c) => c.sources[0]!.value === id)!.slug;
+    expect(slugOf(reordered, 'c123')).toBe(slugOf(list, 'c123'));
+    expect(slugOf(list, 'c123')).toMatch(/^ch-[0-9a-f]{10}$/);
+    // Latin names that collide: numbered, counted from where the last one stopped.
+    t0 = performance.now();
+    const same = parseChannels(Array.from({ length: 20_000 }, (_, i) => `#EXTINF:-1,News!\nacestream://n${i}`).join('\n'));
+    expect(same.channels).toHaveLength(1); // one name: one channel…
+    expect(same.channels[0]!.sources).toHaveLength(16); // …of at most 16 sources
+    expect(same.skipped).toBe(20_000 - 16);
+    const tvg = parseChannels(Array.from({ length: 20_000 }, (_, i) => `#EXTINF:-1 tvg-id="x${i}",News\nacestream://n${i}`).join('\n'));
+    expect(tvg.channels.map((c) => c.slug).slice(0, 3)).toEqual(['x0', 'x1', 'x2']);
+    // 20 000 tvg-ids that all make the slug `news`: news, news-2, … news-20000.
+    const clash = parseChannels(Array.from({ length: 20_000 }, (_, i) => `#EXTINF:-1 tvg-id="News${'!'.repeat(1 + (i % 100))}${'?'.repeat(Math.floor(i / 100))}",x\nacestream://n${i}`).join('\n'));
+    expect(new Set(clash.channels.map((c) => c.slug)).size).toBe(20_000);
+    expect(clash.channels.map((c) => c.slug).slice(0, 3)).toEqual(['news', 'news-2', 'news-3']);
+    expect(performance.now() - t0).toBeLessThan(3_000);
+  });
+
+  it('reads lone CR line ends, and writes no control character of a name back', () => {
+    const list = parseChannels('#EXTM3U\r#EXTINF:-1,Old\u0000Mac\rhttp://x/ace/getstream?id=mac\r');
+    expect(list.channels).toHaveLength(1);
+    expect(list.channels[0]!.name).toBe('Old Mac');
+    expect(buildPlaylist(list, 'http://gw')).toBe('#EXTM3U\n#EXTINF:-1,Old Mac\nhttp://gw/channel/old-mac.ts\n');
+  });
+});
+
 describe('PlaylistCache', () => {
   it('builds once per base, token and guide, keeps at most its bound, and starts again for a new list', () => {
     const cache = new PlaylistCache({ maxEntries: 2 });
