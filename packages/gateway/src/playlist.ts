@@ -29,19 +29,31 @@ export function channelUrl(base: string, channel: Pick<Channel, 'slug'>, kind: '
 }
 
 /**
- * The M3U a player gets: the file's header (its guide replaced by `epgUrl` when given), then
- * each channel once, with its first entry's `#EXTINF` as written and its stable URL on the
- * gateway (`<base>/channel/<slug>.ts`): backup sources stay behind that one URL.
+ * The M3U a player gets, in pieces of about `channelsPerPiece` channels: the file's header
+ * (its guide replaced by `epgUrl` when given), then each channel once, with its first
+ * entry's `#EXTINF` as written and its stable URL on the gateway
+ * (`<base>/channel/<slug>.ts`): backup sources stay behind that one URL.
  */
-export function buildPlaylist(list: ChannelList, base: string, options: PlaylistOptions = {}): string {
-  const lines = [headerLine(list.header, options.epgUrl)];
+export function* playlistPieces(list: ChannelList, base: string, options: PlaylistOptions = {}, channelsPerPiece = 2_000): Generator<string> {
+  let lines = [headerLine(list.header, options.epgUrl)];
+  let inPiece = 0;
   for (const channel of list.channels) {
     const first = channel.entries[0]!;
     lines.push(`#EXTINF:${first.duration}${first.attributesText === '' ? '' : ` ${first.attributesText}`},${channel.name}`);
     if (first.group !== undefined && first.attributes['group-title'] === undefined) lines.push(`#EXTGRP:${first.group}`);
     lines.push(channelUrl(base, channel, 'ts', options.token));
+    if (++inPiece >= channelsPerPiece) {
+      yield lines.join('\n') + '\n';
+      lines = [];
+      inPiece = 0;
+    }
   }
-  return lines.join('\n') + '\n';
+  if (lines.length > 0) yield lines.join('\n') + '\n';
+}
+
+/** The whole M3U of {@link playlistPieces} as one string. */
+export function buildPlaylist(list: ChannelList, base: string, options: PlaylistOptions = {}): string {
+  return [...playlistPieces(list, base, options)].join('');
 }
 
 /** Options of a {@link PlaylistCache}. */
@@ -55,11 +67,15 @@ export interface PlaylistCacheOptions {
 /**
  * Built playlists, one per channel list and base URL and options, kept until the list
  * changes: concurrent and later fetches share one buffer instead of building their own.
- * Bounded (the Host header is the player's to choose), least recently used dropped first.
+ * The `Host` header is the player's to choose, so a base is built and kept only once it is
+ * asked for a second time (the most recent 256 bases asked are remembered); the first time
+ * the playlist is written out in pieces, held by nobody. Bounded: least recently used
+ * playlists dropped first.
  */
 export class PlaylistCache {
   private list: ChannelList | undefined;
   private readonly built = new Map<string, Buffer>();
+  private readonly asked = new Set<string>();
   private bytes = 0;
   private readonly maxEntries: number;
   private readonly maxBytes: number;
@@ -74,11 +90,12 @@ export class PlaylistCache {
     return this.built.size;
   }
 
-  /** The playlist of `list` at `base`, built once and kept until another list comes. */
-  get(list: ChannelList, base: string, options: PlaylistOptions = {}): Buffer {
+  /** The playlist of `list` at `base`: the kept buffer, or (a base asked for the first time, or one too large to keep) its pieces. */
+  get(list: ChannelList, base: string, options: PlaylistOptions = {}): Buffer | Iterable<string> {
     if (list !== this.list) {
       this.list = list;
       this.built.clear();
+      this.asked.clear();
       this.bytes = 0;
     }
     const key = JSON.stringify([base, options.token ?? null, options.epgUrl ?? null]);
@@ -89,8 +106,13 @@ export class PlaylistCache {
       this.built.set(key, kept);
       return kept;
     }
+    if (!this.asked.has(key)) {
+      this.asked.add(key);
+      if (this.asked.size > 256) this.asked.delete(this.asked.values().next().value as string);
+      return playlistPieces(list, base, options);
+    }
     const body = Buffer.from(buildPlaylist(list, base, options));
-    if (body.length > this.maxBytes) return body;
+    if (body.length > this.maxBytes) return [body.toString()];
     this.built.set(key, body);
     this.bytes += body.length;
     for (const [k, b] of this.built) {

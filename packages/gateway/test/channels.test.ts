@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { get } from 'node:http';
 import type { Emulator } from '@ace-rx/emulator';
-import { buildPlaylist, parseChannels, PlaylistCache, type Gateway } from '@ace-rx/gateway';
+import { buildPlaylist, parseChannels, PlaylistCache, playlistPieces, type Gateway } from '@ace-rx/gateway';
 import { fastEmulator, gatewayFor, view, waitFor } from './helpers.js';
 
 const ID = (n: number) => `${n.toString(16).padStart(40, '0')}`;
@@ -135,21 +135,39 @@ describe('parseChannels at scale', () => {
 });
 
 describe('PlaylistCache', () => {
-  it('builds once per base, token and guide, keeps at most its bound, and starts again for a new list', () => {
+  const text = (body: Buffer | Iterable<string>) => (Buffer.isBuffer(body) ? body.toString() : [...body].join(''));
+
+  it('writes a base asked once in pieces, keeps it from its second time on, at most its bound, and starts again for a new list', () => {
     const cache = new PlaylistCache({ maxEntries: 2 });
     const list = parseChannels('acestream://aaa\n');
+    const first = cache.get(list, 'http://a');
+    expect(Buffer.isBuffer(first)).toBe(false);
+    expect(text(first)).toBe(buildPlaylist(list, 'http://a'));
+    expect(cache.size).toBe(0);
     const a = cache.get(list, 'http://a');
+    expect(Buffer.isBuffer(a)).toBe(true);
+    expect(text(a)).toBe(buildPlaylist(list, 'http://a'));
     expect(cache.get(list, 'http://a')).toBe(a);
-    expect(cache.get(list, 'http://a', { token: 't' })).not.toBe(a);
+    cache.get(list, 'http://a', { token: 't' });
+    expect(Buffer.isBuffer(cache.get(list, 'http://a', { token: 't' }))).toBe(true);
+    cache.get(list, 'http://b');
     cache.get(list, 'http://b');
     expect(cache.size).toBe(2);
     const other = parseChannels('acestream://bbb\n');
-    expect(cache.get(other, 'http://a').toString()).toContain('/channel/bbb.ts');
-    expect(cache.size).toBe(1);
+    expect(text(cache.get(other, 'http://a'))).toContain('/channel/bbb.ts');
+    expect(cache.size).toBe(0);
     // One larger than the byte bound is built for the request and not kept.
     const tiny = new PlaylistCache({ maxBytes: 10 });
-    expect(tiny.get(list, 'http://a').length).toBeGreaterThan(10);
+    tiny.get(list, 'http://a');
+    expect(text(tiny.get(list, 'http://a')).length).toBeGreaterThan(10);
     expect(tiny.size).toBe(0);
+  });
+
+  it('writes the same playlist in pieces as whole', () => {
+    const list = parseChannels(Array.from({ length: 5_000 }, (_, i) => `#EXTINF:-1 group-title="G",C${i}\nacestream://c${i}`).join('\n'));
+    const pieces = [...playlistPieces(list, 'http://gw', { token: 't' }, 1_000)];
+    expect(pieces).toHaveLength(5);
+    expect(pieces.join('')).toBe(buildPlaylist(list, 'http://gw', { token: 't' }));
   });
 });
 
@@ -199,6 +217,33 @@ describe('the channels on a gateway', () => {
     // gateway's side shares one buffer; what is left is the fetches' own reading, in this same
     // process: bounded by a few playlists, not by 20 of them.
     expect(peak).toBeLessThan(4 * size);
+  }, 60_000);
+
+  it('50 slow readers of a 200k-entry playlist, each by another Host, hold no playlist each: memory stays bounded', async () => {
+    engines = [await fastEmulator()];
+    const text = Array.from({ length: 200_000 }, (_, i) => `#EXTINF:-1 group-title="G${i % 50}",C${i}\nacestream://c${i}`).join('\n');
+    const g = await gatewayFor(engines, { channels: parseChannels(text), stallMs: 30_000 });
+    gateway = g.gateway;
+    global.gc?.();
+    const before = process.memoryUsage();
+    // Each reads its first bytes, then nothing: the gateway writes only as fast as they take.
+    const readers = Array.from({ length: 50 }, (_, i) =>
+      new Promise<() => void>((resolve, reject) => {
+        const req = get(`${g.base}/playlist.m3u`, { agent: false, headers: { Host: `host${i}.example:6880` } }, (res) => {
+          res.once('data', () => {
+            res.pause();
+            resolve(() => req.destroy());
+          });
+        });
+        req.on('error', reject);
+      }),
+    );
+    const close = await Promise.all(readers);
+    await new Promise((r) => setTimeout(r, 300));
+    const after = process.memoryUsage();
+    close.forEach((c) => c());
+    // Built per Host, 50 copies of 15 MB would hold 750 MB (1.56 GB was measured).
+    expect(after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers)).toBeLessThan(200 * 1024 * 1024);
   }, 60_000);
 
   it('a reload leaves viewers connected, also those of a channel the new list no longer has', async () => {

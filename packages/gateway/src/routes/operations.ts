@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EngineStats } from '../backend.js';
 import type { GuideStatus } from '../epg.js';
-import { sendJson } from '../http.js';
+import { drained, sendJson } from '../http.js';
 import type { SourceState } from '../stream.js';
 import { publicBase } from './base.js';
 import type { GatewayContext } from './context.js';
@@ -153,11 +153,18 @@ export async function serveHealth(ctx: GatewayContext, _req: IncomingMessage, re
  * reached it ({@link publicBase}); built once per base URL until the channels change. With
  * a guide configured, its header's `url-tvg` is the gateway's own `/epg.xml`.
  */
-export function servePlaylist(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): void {
+export async function servePlaylist(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const token = ctx.settings.token;
   const base = publicBase(req, ctx.listening);
   const query = token === undefined ? '' : `?token=${encodeURIComponent(token)}`;
   const body = ctx.playlists.get(ctx.lineup.list, base, { ...(token === undefined ? {} : { token }), ...(ctx.guide.configured ? { epgUrl: `${base}/epg.xml${query}` } : {}) });
   res.writeHead(200, { 'Content-Type': 'audio/x-mpegurl; charset=utf-8', 'Cache-Control': 'no-store' });
-  res.end(req.method === 'HEAD' ? undefined : body);
+  if (req.method === 'HEAD') return void res.end();
+  if (Buffer.isBuffer(body)) return void res.end(body);
+  // Written piece by piece as the player takes them: this response holds one piece at most.
+  for (const piece of body) {
+    if (res.destroyed) return;
+    if (!res.write(piece)) await drained(res, ctx.settings.stallMs);
+  }
+  res.end();
 }
