@@ -44,9 +44,12 @@ describe('trustProxy', () => {
     // With a port; and the right-most of several (the nearest proxy's).
     const withPort = await playlistUrls(g.base, { Host: 'inner:6880', 'X-Forwarded-Proto': 'http, https', 'X-Forwarded-Host': 'spoofed.example, tv.example.org:8443' });
     for (const url of withPort) expect(url.startsWith('https://tv.example.org:8443/')).toBe(true);
-    // RFC 7239, quoted, last element; it comes before X-Forwarded-*.
-    const viaForwarded = await playlistUrls(g.base, { Host: 'inner:6880', 'X-Forwarded-Host': 'other.example', Forwarded: 'for=198.51.100.1;host=a.example, for="[2001:db8::7]:4711";proto=HTTPS;host="tv.example.org"' });
+    // RFC 7239, quoted, last element, when no X-Forwarded- header says it.
+    const viaForwarded = await playlistUrls(g.base, { Host: 'inner:6880', Forwarded: 'for=198.51.100.1;host=a.example, for="[2001:db8::7]:4711";proto=HTTPS;host="tv.example.org"' });
     for (const url of viaForwarded) expect(url.startsWith('https://tv.example.org/')).toBe(true);
+    // X-Forwarded-* first: common balancers set them and pass a client's own Forwarded through.
+    const both = await playlistUrls(g.base, { Host: 'inner:6880', 'X-Forwarded-Proto': 'http', 'X-Forwarded-Host': 'gw.example.com', Forwarded: 'proto=https;host=evil.example' });
+    for (const url of both) expect(url.startsWith('http://gw.example.com/')).toBe(true);
     // Only the proto forwarded: the player's Host stays.
     const protoOnly = await playlistUrls(g.base, { Host: 'inner:6880', 'X-Forwarded-Proto': 'https' });
     for (const url of protoOnly) expect(url.startsWith('https://inner:6880/')).toBe(true);
@@ -77,21 +80,23 @@ describe('trustProxy', () => {
     }
   });
 
-  it('on: the right-most X-Forwarded-For (or Forwarded: for=) names the viewer in the log and /status; off: the socket does', async () => {
+  it('on: the right-most X-Forwarded-For (or, without one, Forwarded: for=) names the viewer in the log and /status; off: the socket does', async () => {
     engine = await fastEmulator();
     const on = await gatewayFor([engine], { trustProxy: true });
     gateway = on.gateway;
     const viewer = view(`${on.base}/ace/getstream?id=chan0`, { headers: { 'X-Forwarded-For': '203.0.113.9, 198.51.100.23' } });
-    const other = view(`${on.base}/ace/getstream?id=chan0`, { headers: { Forwarded: 'for="[2001:db8::5]:4711"', 'X-Forwarded-For': '192.0.2.200' } });
+    const other = view(`${on.base}/ace/getstream?id=chan0`, { headers: { Forwarded: 'for="[2001:db8::5]:4711"' } });
+    const forged = view(`${on.base}/ace/getstream?id=chan0`, { headers: { Forwarded: 'for=6.6.6.6', 'X-Forwarded-For': '10.0.0.9' } });
     const garbage = view(`${on.base}/ace/getstream?id=chan0`, { headers: { 'X-Forwarded-For': '10.0.0.1, not an address <x>' } });
-    await waitFor(() => viewer.received() > 10_000 && other.received() > 10_000 && garbage.received() > 10_000, 10_000, 'bytes to the viewers');
+    await waitFor(() => [viewer, other, forged, garbage].every((v) => v.received() > 10_000), 10_000, 'bytes to the viewers');
     const joins = (events: GatewayLogEvent[]) => events.filter((e) => e.event === 'viewer-join').map((e) => e.viewer);
-    expect(joins(on.events)).toEqual(expect.arrayContaining(['198.51.100.23', '2001:db8::5']));
+    expect(joins(on.events)).toEqual(expect.arrayContaining(['198.51.100.23', '2001:db8::5', '10.0.0.9']));
+    expect(joins(on.events)).not.toContain('6.6.6.6');
     expect(joins(on.events).some((a) => a?.startsWith('127.0.0.1:') === true)).toBe(true);
     const addresses = on.gateway.status().streams[0]!.viewerAddresses;
     expect(addresses).toEqual(expect.arrayContaining(['198.51.100.23', '2001:db8::5']));
-    expect(addresses).toHaveLength(3);
-    for (const v of [viewer, other, garbage]) v.close();
+    expect(addresses).toHaveLength(4);
+    for (const v of [viewer, other, forged, garbage]) v.close();
     await on.gateway.close();
 
     const off = await gatewayFor([engine]);

@@ -55,10 +55,12 @@ export function lastForwarded(req: IncomingMessage): { readonly for?: string; re
  * address the gateway listens on. Every URL the gateway writes for a player comes from here.
  *
  * With `listening.trustProxy`, the balancer's word comes first: the scheme from
- * `Forwarded: proto=` or `X-Forwarded-Proto` (`http` or `https`, nothing else), the host
- * from `Forwarded: host=` or `X-Forwarded-Host` (a plain host and port 1–65535, nothing
- * else), each the right-most value (the one the nearest proxy wrote). A value that is not
- * plain is ignored, never written into a URL.
+ * `X-Forwarded-Proto` (`http` or `https`, nothing else), the host from `X-Forwarded-Host`
+ * (a plain host and port 1–65535, nothing else), each the right-most value (the one the
+ * nearest proxy wrote); RFC 7239 `Forwarded` (`proto=`, `host=`) only when the
+ * `X-Forwarded-` header is absent: common balancers set the `X-Forwarded-` ones and pass a
+ * client's own `Forwarded` through. A value that is not plain is ignored, never written
+ * into a URL.
  */
 export function publicBase(req: IncomingMessage, listening: Listening): string {
   const hostHeader = req.headers.host;
@@ -67,9 +69,9 @@ export function publicBase(req: IncomingMessage, listening: Listening): string {
   let authority = plainAuthority(hostHeader) ? hostHeader : `${host.includes(':') ? `[${host}]` : host}:${port}`;
   if (listening.trustProxy === true) {
     const forwarded = lastForwarded(req);
-    const proto = (forwarded.proto ?? headerList(req, 'x-forwarded-proto').pop())?.toLowerCase();
+    const proto = (headerList(req, 'x-forwarded-proto').pop() ?? forwarded.proto)?.toLowerCase();
     if (proto === 'http' || proto === 'https') scheme = proto;
-    const forwardedHost = forwarded.host ?? headerList(req, 'x-forwarded-host').pop();
+    const forwardedHost = headerList(req, 'x-forwarded-host').pop() ?? forwarded.host;
     if (plainAuthority(forwardedHost)) authority = forwardedHost;
   }
   return `${scheme}://${authority}`;
@@ -85,23 +87,29 @@ function forwardedIp(value: string | undefined): string | undefined {
 
 /**
  * The viewer's address, for logs and `/status`: the socket's `address:port`; with
- * `listening.trustProxy`, the client the balancer names, from `Forwarded: for=` or else the
- * right-most `X-Forwarded-For` entry (the one the balancer itself appended: the entries to
- * its left come from the client and anyone can write them). Anything that is not an IP
+ * `listening.trustProxy`, the client the balancer names: the right-most `X-Forwarded-For`
+ * entry (the one the balancer itself appended: the entries to its left come from the client
+ * and anyone can write them), or without one `Forwarded: for=`. Anything that is not an IP
  * address (an obfuscated `for=_hidden`, `unknown`, garbage) leaves the socket's address.
  */
 export function viewerAddress(req: IncomingMessage, listening: Listening): string {
   if (listening.trustProxy === true) {
-    const ip = forwardedIp(lastForwarded(req).for) ?? forwardedIp(headerList(req, 'x-forwarded-for').pop());
+    const ip = clientIp(req);
     if (ip !== undefined) return ip;
   }
   return `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`;
 }
 
+/** The client the balancer names: its `X-Forwarded-For` entry, or without one its `Forwarded: for=`. */
+function clientIp(req: IncomingMessage): string | undefined {
+  const xff = headerList(req, 'x-forwarded-for').pop();
+  return xff !== undefined ? forwardedIp(xff) : forwardedIp(lastForwarded(req).for);
+}
+
 /** The viewer's IP address alone (no port): who an HLS player is, with its user agent. */
 export function viewerIp(req: IncomingMessage, listening: Listening): string {
   if (listening.trustProxy === true) {
-    const ip = forwardedIp(lastForwarded(req).for) ?? forwardedIp(headerList(req, 'x-forwarded-for').pop());
+    const ip = clientIp(req);
     if (ip !== undefined) return ip;
   }
   return req.socket.remoteAddress ?? '?';
