@@ -118,8 +118,10 @@ class FetchFailed extends Error {}
  * ever reaches a fetch), at start and every `refreshMs`, kept on disk so that a restart
  * serves the last one at once, and kept when a fetch fails.
  *
- * A fetch follows up to five `http(s)` redirects (guides are often behind one: GitHub
- * releases, CDNs); those are the configured server's answers, never a player's. It reads a
+ * Only the configured URL's server is ever asked: a fetch follows up to five redirects on
+ * that same server (scheme, host and port), and fails on one to another (say a CDN, or an
+ * address inside the network: give the URL it points to instead). No URL from a request
+ * ever reaches a fetch. It reads a
  * gzip or a plain body (by its first bytes), gives up past `timeoutMs` or `maxBytes`
  * unpacked, and refuses a body that is no XMLTV (no `<tv` in its first 64 KiB: an error
  * page does not replace a good guide). It sends the source's `ETag` and `Last-Modified`
@@ -345,7 +347,7 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** GETs `url`, following up to {@link MAX_REDIRECTS} `http(s)` redirects; 304 when `previous`'s validators still hold. */
+/** GETs `url`, following up to {@link MAX_REDIRECTS} redirects on its own server (a redirect elsewhere fails); 304 when `previous`'s validators still hold. */
 async function download(url: string, signal: AbortSignal, previous: { etag?: string; lastModified?: string } | undefined): Promise<'not-modified' | { body: IncomingMessage; validators: { etag?: string; lastModified?: string } }> {
   let target = new URL(url);
   for (let hop = 0; ; hop++) {
@@ -363,6 +365,9 @@ async function download(url: string, signal: AbortSignal, previous: { etag?: str
       if (hop >= MAX_REDIRECTS) throw new FetchFailed(`more than ${MAX_REDIRECTS} redirects`);
       const next = new URL(res.headers.location, target);
       if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new FetchFailed(`a redirect to ${next.protocol} (http and https only)`);
+      // The configured server only: a channels file's url-tvg must not reach other hosts
+      // (one inside the network, say) through a redirect.
+      if (next.origin !== new URL(url).origin) throw new FetchFailed(`redirected to another server (${next.origin}): a guide is fetched from its configured server only; give the URL ${next.href}`);
       target = next;
       continue;
     }

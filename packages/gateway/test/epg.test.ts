@@ -139,7 +139,7 @@ describe('the guide (EPG)', () => {
     expect((await statusOf(base)).epg).toMatchObject({ ok: true, source: guides.url('/guide.xml') });
   });
 
-  it('unpacks a gzip guide (a .gz file or Content-Encoding), follows a redirect, and sends the source its ETag back (304 keeps the guide)', async () => {
+  it('unpacks a gzip guide (a .gz file or Content-Encoding), follows a redirect on its server, and sends the source its ETag back (304 keeps the guide)', async () => {
     const xml = guideXml('gzipped', 400);
     guides.answers.set('/guide.xml.gz', { body: xml, gzip: 'file', etag: '"v1"' });
     guides.answers.set('/moved', { redirect: '/guide.xml.gz' });
@@ -172,6 +172,8 @@ describe('the guide (EPG)', () => {
       [{ body: '<!doctype html><html><body>Not here</body></html>' }, /not an XMLTV guide/],
       [{ body: guideXml('huge', 2_000) }, /larger than 65536 bytes/],
       ['hang', /no guide within 300 ms/],
+      // The same guide server by another name is another server: a redirect there is not followed.
+      [{ redirect: guides.url('/guide.xml').replace('127.0.0.1', 'localhost') }, /redirected to another server \(http:\/\/localhost:\d+\): a guide is fetched from its configured server only/],
     ];
     for (const [answer, why] of failures) {
       guides.answers.set('/guide.xml', answer);
