@@ -18,6 +18,9 @@ export interface EngineName {
 export type EngineResolver = (name: string) => Promise<readonly string[]>;
 
 /** The default {@link EngineResolver}: the system's resolver (`getaddrinfo`: `/etc/hosts`, then DNS), every address. */
+/** A name's resolution that takes longer than this (or than the refresh interval) fails: the engines known are kept. */
+export const RESOLVE_TIMEOUT_MS = 5_000;
+
 export const systemResolver: EngineResolver = async (name) => (await lookup(name, { all: true, verbatim: true })).map((a) => a.address);
 
 /** What {@link EngineDiscovery} needs. */
@@ -73,11 +76,19 @@ export class EngineDiscovery {
   private async refreshName(entry: EngineName): Promise<void> {
     const { log } = this.options;
     let answer: readonly string[];
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      answer = await this.options.resolve(entry.name);
+      // A resolver that never answers must hold up neither the start nor later refreshes.
+      const ms = Math.min(RESOLVE_TIMEOUT_MS, this.options.refreshMs);
+      answer = await Promise.race([
+        this.options.resolve(entry.name),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))),
+      ]);
     } catch (error) {
       log({ event: 'engine-down', reason: `cannot resolve ${entry.name}: ${error instanceof Error ? error.message : String(error)}` }, `engines by name: cannot resolve ${entry.name} (${error instanceof Error ? error.message : String(error)}); keeping its ${this.found.get(entry.name)?.size ?? 0} engines`);
       return;
+    } finally {
+      clearTimeout(timer);
     }
     if (this.stopped) return;
     const addresses = new Set(answer.filter((a) => typeof a === 'string' && /^[0-9A-Fa-f.:]{2,45}$/.test(a)));

@@ -106,6 +106,26 @@ describe('engines by name', () => {
     viewer.close();
   });
 
+  it('a resolver that never answers holds up neither the start nor later refreshes: it fails after the refresh interval (5 s at most)', async () => {
+    engines = [await fastEmulator()];
+    let hang = true;
+    const events: GatewayLogEvent[] = [];
+    const started = performance.now();
+    gateway = await startGateway({
+      engines: [],
+      engineNames: [{ name: 'slow.test', backendFor: () => tcpBackend({ port: engines[0]!.port, productKey: DEFAULT_PRODUCT_KEY }) }],
+      resolveEngineName: (name) => (hang ? new Promise<string[]>(() => undefined) : Promise.resolve(name === 'slow.test' ? ['10.0.0.9'] : [])),
+      engineRefreshMs: 200,
+      port: 0,
+      logger: (e) => events.push(e),
+    });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(events.some((e) => /cannot resolve slow\.test \(no answer within 200 ms\)/.test(e.message))).toBe(true);
+    // Refreshes go on: once it answers, the engine is there.
+    hang = false;
+    await waitFor(() => gateway!.status().engines.length === 1, 3_000, 'the engine once the name resolves');
+  });
+
   it('needs engines or engineNames', async () => {
     await expect(startGateway({ engines: [], port: 0 })).rejects.toThrow(/engineNames/);
   });
