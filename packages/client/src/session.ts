@@ -150,6 +150,9 @@ function loadRespId(line: string): number | undefined {
 /** Names of this machine: a URL on one of them is on the engine when the engine is reached on another. */
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
+/** The paths of the engine's own HTTP server (playback, HLS, stat, command, its server API and web UI). */
+const ENGINE_PATHS = ['/content/', '/ace/', '/hls/', '/server/', '/webui/'];
+
 /** A host without IPv6 brackets, lower-cased. */
 const bareHost = (host: string) => host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
 
@@ -167,11 +170,13 @@ function sameHost(a: string, b: string): boolean {
  * The URL a player should open for a URL the engine wrote (a playback, ad, stat or
  * command URL, or an HLS playlist's). Engines write the host they believe in: `127.0.0.1`
  * in TCP `START`, the request's `Host` over HTTP, and, in a container, its name or a
- * bridge address (`172.17.0.2`) that the client's machine cannot reach. So an `http:` or
- * `https:` URL whose host is not the one the client reaches the engine at (`engine.host`;
+ * bridge address (`172.17.0.2`) that the client's machine cannot reach. So an `http:` URL
+ * on one of the engine server's paths (`/content/`, `/ace/`, `/hls/`, `/server/`,
+ * `/webui/`) whose host is not the one the client reaches the engine at (`engine.host`;
  * loopback names count as one), or whose port is not the engine's HTTP port, gets that
  * host (IPv6 bracketed) and `engine.httpPort`; its path and query stay. A URL already
- * right, another scheme, or no URL at all comes back unchanged.
+ * right, another path or scheme (an ad server elsewhere, `https:`), or no URL at all
+ * comes back unchanged.
  *
  * @example
  * ```ts
@@ -186,7 +191,9 @@ export function rewritePlaybackUrl(url: string, engine: Pick<EngineInfo, 'host' 
   } catch {
     return url;
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return url;
+  // The engine's own HTTP server speaks http and serves these paths; any other URL (an
+  // ad or a statistics server elsewhere, https) is not the engine's and stays as written.
+  if (parsed.protocol !== 'http:' || !ENGINE_PATHS.some((p) => parsed.pathname.startsWith(p))) return url;
   const port = parsed.port === '' ? (parsed.protocol === 'https:' ? 443 : 80) : Number(parsed.port);
   if (sameHost(parsed.hostname, engine.host) && port === engine.httpPort) return url;
   parsed.hostname = urlHost(bareHost(engine.host));

@@ -298,11 +298,12 @@ describe('sharing and hosts', () => {
     expect(e.sessions[0]!.transcript.find((t) => t.line.startsWith('PLAYBACK'))!.line).toContain('http://127.0.0.1:');
   });
 
-  it('leaves URLs alone for a local engine; moves any other host onto the engine (url-rewrite.test.ts has every case)', () => {
-    expect(rewritePlaybackUrl('http://127.0.0.1:6878/x', { host: 'localhost', httpPort: 6878 })).toBe('http://127.0.0.1:6878/x');
-    // An engine writes only its own URLs: a host it names that the client does not reach it at is the engine's view of itself.
-    expect(rewritePlaybackUrl('http://cdn.example/x', { host: '10.0.0.2', httpPort: 6878 })).toBe('http://10.0.0.2:6878/x');
-    expect(rewritePlaybackUrl('http://127.0.0.1:6878/x?a=1', { host: 'box.lan', httpPort: 7000 })).toBe('http://box.lan:7000/x?a=1');
+  it("leaves URLs alone for a local engine; moves the engine server's URLs on any other host onto the engine, not other servers' (url-rewrite.test.ts has every case)", () => {
+    expect(rewritePlaybackUrl('http://127.0.0.1:6878/content/x', { host: 'localhost', httpPort: 6878 })).toBe('http://127.0.0.1:6878/content/x');
+    // A host it names on its own paths that the client does not reach it at is the engine's view of itself.
+    expect(rewritePlaybackUrl('http://engine-container/content/x', { host: '10.0.0.2', httpPort: 6878 })).toBe('http://10.0.0.2:6878/content/x');
+    expect(rewritePlaybackUrl('http://cdn.example/x', { host: '10.0.0.2', httpPort: 6878 })).toBe('http://cdn.example/x');
+    expect(rewritePlaybackUrl('http://127.0.0.1:6878/ace/r/x?a=1', { host: 'box.lan', httpPort: 7000 })).toBe('http://box.lan:7000/ace/r/x?a=1');
   });
 
   it('takes(1) of messages$ and unsubscribes cleanly', async () => {

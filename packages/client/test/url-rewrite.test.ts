@@ -24,26 +24,29 @@ describe('rewritePlaybackUrl', () => {
     // The container's own port (published elsewhere on the host): the port the client uses wins.
     expect(rewritePlaybackUrl('http://172.17.0.2:6878/content/ab/0', { host: '10.0.0.5', httpPort: 16878 })).toBe('http://10.0.0.5:16878/content/ab/0');
     // The right host on another port is moved too, onto the host as the client names it.
-    expect(rewritePlaybackUrl('http://192.168.1.10:9/x', engine)).toBe('http://192.168.1.10:6878/x');
-    expect(rewritePlaybackUrl('http://localhost:7000/x', { host: '127.0.0.1', httpPort: 6878 })).toBe('http://127.0.0.1:6878/x');
-    expect(rewritePlaybackUrl('https://acestream/x', engine)).toBe('https://192.168.1.10:6878/x');
+    expect(rewritePlaybackUrl('http://192.168.1.10:9/content/x', engine)).toBe('http://192.168.1.10:6878/content/x');
+    expect(rewritePlaybackUrl('http://localhost:7000/content/x', { host: '127.0.0.1', httpPort: 6878 })).toBe('http://127.0.0.1:6878/content/x');
+    // Not the engine's: https (the engine's server speaks http), or another server's paths (an ad, statistics).
+    expect(rewritePlaybackUrl('https://acestream/content/x', engine)).toBe('https://acestream/content/x');
+    expect(rewritePlaybackUrl('http://cdn.example/ads/spot.mp4', engine)).toBe('http://cdn.example/ads/spot.mp4');
+    expect(rewritePlaybackUrl('http://user:pw@stats.example/track?x=1', engine)).toBe('http://user:pw@stats.example/track?x=1');
   });
 
   it('brackets IPv6 engine hosts, and reads IPv6 URL hosts', () => {
     expect(rewritePlaybackUrl('http://172.17.0.2:6878/content/ab/0', { host: 'fd00::10', httpPort: 6878 })).toBe('http://[fd00::10]:6878/content/ab/0');
     expect(rewritePlaybackUrl('http://172.17.0.2:6878/content/ab/0', { host: '[fd00::10]', httpPort: 6878 })).toBe('http://[fd00::10]:6878/content/ab/0');
-    expect(rewritePlaybackUrl('http://[fd00::2]:6878/x', engine)).toBe('http://192.168.1.10:6878/x');
+    expect(rewritePlaybackUrl('http://[fd00::2]:6878/content/x', engine)).toBe('http://192.168.1.10:6878/content/x');
     // Already right, written either way: unchanged.
-    expect(rewritePlaybackUrl('http://[FD00::10]:6878/x', { host: 'fd00::10', httpPort: 6878 })).toBe('http://[FD00::10]:6878/x');
-    expect(rewritePlaybackUrl('http://[::1]:6878/x', { host: '127.0.0.1', httpPort: 6878 })).toBe('http://[::1]:6878/x');
+    expect(rewritePlaybackUrl('http://[FD00::10]:6878/content/x', { host: 'fd00::10', httpPort: 6878 })).toBe('http://[FD00::10]:6878/content/x');
+    expect(rewritePlaybackUrl('http://[::1]:6878/content/x', { host: '127.0.0.1', httpPort: 6878 })).toBe('http://[::1]:6878/content/x');
   });
 
   it('leaves a URL already right, another scheme, or no URL at all unchanged', () => {
     expect(rewritePlaybackUrl('http://192.168.1.10:6878/content/ab/0', engine)).toBe('http://192.168.1.10:6878/content/ab/0');
-    expect(rewritePlaybackUrl('http://BOX.lan:6878/x', { host: 'box.lan', httpPort: 6878 })).toBe('http://BOX.lan:6878/x');
-    expect(rewritePlaybackUrl('http://127.0.0.1:6878/x', { host: 'localhost', httpPort: 6878 })).toBe('http://127.0.0.1:6878/x');
-    expect(rewritePlaybackUrl('http://box.lan/x', { host: 'box.lan', httpPort: 80 })).toBe('http://box.lan/x');
-    expect(rewritePlaybackUrl('rtmp://172.17.0.2/live/x', engine)).toBe('rtmp://172.17.0.2/live/x');
+    expect(rewritePlaybackUrl('http://BOX.lan:6878/content/x', { host: 'box.lan', httpPort: 6878 })).toBe('http://BOX.lan:6878/content/x');
+    expect(rewritePlaybackUrl('http://127.0.0.1:6878/content/x', { host: 'localhost', httpPort: 6878 })).toBe('http://127.0.0.1:6878/content/x');
+    expect(rewritePlaybackUrl('http://box.lan/content/x', { host: 'box.lan', httpPort: 80 })).toBe('http://box.lan/content/x');
+    expect(rewritePlaybackUrl('rtmp://172.17.0.2/live/content/x', engine)).toBe('rtmp://172.17.0.2/live/content/x');
     expect(rewritePlaybackUrl('acestream://0b3e8c1f5e2d4a6b8c0d2e4f6a8b0c2d4e6f8a0b', engine)).toBe('acestream://0b3e8c1f5e2d4a6b8c0d2e4f6a8b0c2d4e6f8a0b');
     expect(rewritePlaybackUrl('/content/ab/0', engine)).toBe('/content/ab/0');
     expect(rewritePlaybackUrl('not a url', engine)).toBe('not a url');
