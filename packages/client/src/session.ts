@@ -194,7 +194,7 @@ export function rewritePlaybackUrl(url: string, engine: Pick<EngineInfo, 'host' 
   // The engine's own HTTP server speaks http and serves these paths; any other URL (an
   // ad or a statistics server elsewhere, https) is not the engine's and stays as written.
   if (parsed.protocol !== 'http:' || !ENGINE_PATHS.some((p) => parsed.pathname.startsWith(p))) return url;
-  const port = parsed.port === '' ? (parsed.protocol === 'https:' ? 443 : 80) : Number(parsed.port);
+  const port = parsed.port === '' ? 80 : Number(parsed.port);
   if (sameHost(parsed.hostname, engine.host) && port === engine.httpPort) return url;
   parsed.hostname = urlHost(bareHost(engine.host));
   parsed.port = String(engine.httpPort);

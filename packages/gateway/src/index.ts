@@ -24,6 +24,6 @@ export { deviceIdOf, isDeviceId, type TunerChannel, type TunerDevice } from './r
 export type { SourceState } from './stream.js';
 export { type ChannelSummary } from './routes/dashboard.js';
 export { startGateway, type Gateway } from './server.js';
-export { contentOfUrl, Lineup, NO_CHANNELS, parseChannels, type Channel, type ChannelEntry, type ChannelList, type M3uAttributes } from './channels.js';
+export { contentOfUrl, Lineup, MAX_SOURCES, NO_CHANNELS, parseChannels, type Channel, type ChannelEntry, type ChannelList, type M3uAttributes } from './channels.js';
 export { buildPlaylist, channelUrl, PlaylistCache, playlistPieces, type PlaylistCacheOptions, type PlaylistOptions } from './playlist.js';
 export { alignedOffset, Cursor, Ring, TS_PACKET, type CursorOptions, type Sink } from './ts/ring.js';
