@@ -6,10 +6,13 @@ const config = {
   testEnvironment: 'node',
   // Jest's default, one worker fewer than the cores, runs every suite in band on a
   // 2-core machine. Many suites mostly wait (on sockets, on spawned processes, on live
-  // media played in real time by ffmpeg and mpv), so two workers per core overlap them
-  // with the CPU-bound property suites: on 2 cores, the whole suite in CI mode took 149 s
-  // with 2 workers, 98 s with 3 and 84 s with 4 (same tree, same quiet machine).
-  maxWorkers: 2 * Math.max(1, availableParallelism()),
+  // media played in real time by ffmpeg and mpv), so more workers than cores overlap them
+  // with the CPU-bound property suites: with 63 suites, on 2 cores, the whole suite in CI
+  // mode took 149 s with 2 workers, 98 s with 3 and 84 s with 4. With 79 suites (Chromium,
+  // HAProxy, more gateways) the machine is busy throughout: 4 workers took 145-156 s and
+  // 240 s of CPU, and a test of exiting within a second missed by 130 ms; 3 workers took
+  // 142 s and 221 s of CPU (less time lost switching between them).
+  maxWorkers: Math.max(2, Math.ceil(1.5 * availableParallelism())),
   // CI runs on shared 2-core machines where a cold start (CLI tests spawning tsx
   // processes beside fast-check runs) can stretch a 1-second test past
   // jest's 5-second default. Tests that wait on the engine set their own deadlines.
