@@ -407,9 +407,10 @@ export class LiveStream {
   private onChunk(chunk: Buffer): void {
     if (this.chunkAttempt !== this.chunkFrom) {
       this.chunkAttempt = this.chunkFrom;
-      // Another engine session's bytes follow those in the ring: with the MPEG-TS read,
-      // they wait for their first key frame (at most a quarter of the ring).
-      if (this.hadBytes && this.settings.mpegts) this.splice = new SpliceAligner(Math.floor(this.settings.ringBytes / 4));
+      // Another engine session's bytes follow those in the ring, or those of a stream this
+      // one shares, joined mid-way: with the MPEG-TS read, they wait for their first key
+      // frame (at most a quarter of the ring).
+      if ((this.hadBytes || this.relaying !== undefined) && this.settings.mpegts) this.splice = new SpliceAligner(Math.floor(this.settings.ringBytes / 4));
       else if (this.hadBytes) this.newSource();
       if (this.splice === undefined) this.began = { position: this.ring.total, at: new Date() };
     }
@@ -422,7 +423,7 @@ export class LiveStream {
       const out = this.splice.push(chunk);
       if (out.length === 0) return;
       if (held) {
-        this.newSource();
+        if (this.hadBytes) this.newSource();
         this.began = { position: this.ring.total, at: new Date() };
       }
       for (const bytes of out) if (bytes.length > 0) this.append(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));

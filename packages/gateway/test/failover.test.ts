@@ -102,7 +102,7 @@ describe.each(['tcp', 'http'] as const)('a channel with backup sources, %s API',
 describe('one engine session per content, also across failovers', () => {
   it('a channel that moves to a source another stream plays shares that stream\'s engine session (an engine lets a second start of one content displace the first)', async () => {
     engine = await fastEmulator();
-    const file = ['#EXTINF:-1 tvg-id="a",A', 'acestream://nothing-here', '#EXTINF:-1 tvg-id="a",A backup', 'acestream://chan1', '#EXTINF:-1 tvg-id="b",B', 'acestream://no-such-thing', '#EXTINF:-1 tvg-id="b",B backup', 'acestream://chan1'].join('\n');
+    const file = ['#EXTINF:-1 tvg-id="a",A', 'acestream://nothing-here', '#EXTINF:-1 tvg-id="a",A backup', 'acestream://chan1', '#EXTINF:-1 tvg-id="b",B', 'acestream://no-such-thing', '#EXTINF:-1 tvg-id="b",B backup', 'acestream://chan1', '#EXTINF:-1 tvg-id="c",C', 'acestream://chan1'].join('\n');
     const events: GatewayLogEvent[] = [];
     gateway = await startGateway({ engines: [backends.tcp(engine)], port: 0, channels: parseChannels(file), lingerMs: 200, logger: (e) => events.push(e) });
     const base = `http://127.0.0.1:${gateway.port}`;
@@ -116,6 +116,12 @@ describe('one engine session per content, also across failovers', () => {
     const byKey = Object.fromEntries(gateway.status().streams.map((st) => [st.key, st]));
     expect(byKey['channel:b']).toMatchObject({ sharing: 'channel:a', source: { value: 'chan1' }, engine: expect.any(String) });
     expect(events.some((e) => e.event === 'session-share' && e.stream === 'channel:b')).toBe(true);
+    // c plays chan1 from the start: it shares it too, and its viewer starts on a key frame
+    // (the shared bytes, joined mid-way, wait for one), not wherever the bytes were.
+    const c = view(`${base}/channel/c.ts`, { maxBytes: 64 * 1024 });
+    expect((await c.response).headers['x-stream-join']).toBe('key-frame');
+    expect((await c.done).length).toBe(64 * 1024);
+    expect(chan1Starts()).toBe(1);
     // A viewer of chan1 by id joins the stream that owns the session.
     const byId = view(`${base}/ace/getstream?id=chan1`, { maxBytes: 64 * 1024 });
     expect((await byId.done).length).toBe(64 * 1024);
