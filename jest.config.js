@@ -19,6 +19,8 @@ const config = {
   testTimeout: 30_000,
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
   globalSetup: '<rootDir>/scripts/jest-global-setup.js',
+  // The long suites first, also in a fresh clone (no timings yet): scripts/jest-sequencer.js.
+  testSequencer: '<rootDir>/scripts/jest-sequencer.js',
   roots: ['<rootDir>/packages'],
   testMatch: ['**/test/**/*.test.ts'],
   extensionsToTreatAsEsm: ['.ts'],
