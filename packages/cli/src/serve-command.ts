@@ -90,16 +90,8 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
         },
         io.err,
       );
-      // SIGHUP reads the channels file again (as a change of the file does), and fetches the
-      // guide: once a burst of them is over (200 ms), however many came.
-      let hup: ReturnType<typeof setTimeout> | undefined;
-      const reload = () => {
-        clearTimeout(hup);
-        hup = setTimeout(() => {
-          serving.reload();
-          void serving.gateway.refreshGuide();
-        }, 200);
-      };
+      // SIGHUP reads the channels file again and fetches the guide (once per burst).
+      const reload = () => serving.hangup();
       process.on('SIGHUP', reload);
       const drainMs = own.drain ?? DEFAULT_DRAIN_MS;
       // SIGTERM drains (and the command exits 0): the program's own handler leaves it to us.
@@ -117,7 +109,6 @@ export function registerServe(program: Command, io: { readonly err: (line: strin
         await Promise.race([serving.drain(drainMs), again.then(() => io.err('ace-rx serve: closing at once'))]);
       }
       process.off('SIGHUP', reload);
-      clearTimeout(hup);
       io.err('ace-rx serve: closing');
       await serving.close();
     });

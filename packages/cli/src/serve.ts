@@ -59,8 +59,14 @@ export interface Serving {
   readonly gateway: Gateway;
   /** The embedded emulator, when no engine answered and `emulate` was set. */
   readonly emulator?: Emulator;
-  /** Reads the channels file again and serves it (a change of the file does this too); resolves with the list now served. Viewers stay. */
+  /** Reads the channels file again and serves it at once; resolves with the list now served. Viewers stay. */
   reload(): ChannelList;
+  /**
+   * What SIGHUP does: the channels file read again and the guide fetched again, once a
+   * burst of calls is over (300 ms), however many came. A change of the file reloads the
+   * same way, on the same timer.
+   */
+  hangup(): void;
   /** Closes the gateway, then the emulator. */
   close(): Promise<void>;
   /** Drains the gateway for up to `ms` (`Gateway.drain`), then closes it and the emulator. */
@@ -198,7 +204,23 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
       }
       return gateway.channels;
     };
-    const watcher = channelsPath === undefined ? undefined : watchFile(channelsPath, reload);
+    // One timer for the file's changes and SIGHUP: a burst of either reloads once.
+    let later: ReturnType<typeof setTimeout> | undefined;
+    let guideToo = false;
+    const reloadSoon = (guide: boolean) => {
+      guideToo ||= guide;
+      clearTimeout(later);
+      later = setTimeout(() => {
+        reload();
+        if (guideToo) void gateway.refreshGuide();
+        guideToo = false;
+      }, 300);
+    };
+    const watcher = channelsPath === undefined ? undefined : watchFile(channelsPath, () => reloadSoon(false));
+    const stopReloading = () => {
+      clearTimeout(later);
+      watcher?.close();
+    };
     // Once, whether a drain or a close (or a close during a drain) ends the gateway.
     let emulatorClosed: Promise<void> | undefined;
     const closeEmulator = () => (emulatorClosed ??= emulator?.close() ?? Promise.resolve());
@@ -206,13 +228,14 @@ export async function serve(options: ServeOptions, log: (line: string) => void):
       gateway,
       ...(emulator === undefined ? {} : { emulator }),
       reload,
+      hangup: () => reloadSoon(true),
       async close() {
-        watcher?.close();
+        stopReloading();
         await gateway.close();
         await closeEmulator();
       },
       async drain(ms) {
-        watcher?.close();
+        stopReloading();
         await gateway.drain(ms);
         await closeEmulator();
       },
@@ -255,28 +278,21 @@ function channelsSummary(list: ChannelList): string {
 }
 
 /**
- * Calls `onChange` once a file has changed and settled for 300 ms. The directory is
- * watched, not the file: editors and `mv` replace the file, which ends a watch on it.
+ * Calls `onChange` on every change of a file (the caller waits for a burst to settle). The
+ * directory is watched, not the file: editors and `mv` replace the file, which ends a
+ * watch on it.
  */
 function watchFile(path: string, onChange: () => void): { close(): void } {
-  let timer: ReturnType<typeof setTimeout> | undefined;
   let watcher: FSWatcher | undefined;
   try {
     watcher = watch(dirname(path), { persistent: false }, (_event, name) => {
-      if (name !== null && name !== basename(path)) return;
-      clearTimeout(timer);
-      timer = setTimeout(onChange, 300);
+      if (name === null || name === basename(path)) onChange();
     });
     watcher.on('error', () => watcher?.close());
   } catch {
     // No watch here (some network file systems): SIGHUP still reloads.
   }
-  return {
-    close() {
-      clearTimeout(timer);
-      watcher?.close();
-    },
-  };
+  return { close: () => watcher?.close() };
 }
 
 /** Whether something accepts a TCP connection at `host:port` within `ms`. */
