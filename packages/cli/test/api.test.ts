@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PRODUCT_KEY } from '@ace-rx/codec';
 import { startEmulator, type Emulator, type EmulatorOptions } from '@ace-rx/emulator';
-import { ace, DEAD_PORT, FAST_TIMING, fastEmulator, root, start, waitFor, WITHIN_A_SECOND } from './helpers.js';
+import { ace, DEAD_PORT, EMULATOR_BIN, FAST_TIMING, fastEmulator, root, start, waitFor, WITHIN_A_SECOND } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -46,8 +46,7 @@ const tcpLines = (e: Emulator) => e.sessions.flatMap((s) => s.transcript.filter(
 describe('over the HTTP API', () => {
   it('plays against an emulator started separately and the embedded one; info, --json, auto falling back, and a normal end sending method=stop', async () => {
     // The emulator as its own process, as a user would start it.
-    // (Bundled by the suites' global setup: a fifth of the CPU of a start through tsx.)
-    const child = spawn(process.execPath, [join(root, 'node_modules/.cache/ace-rx-test/ace-rx-emulator.mjs'), '--port', '0', '--http-port', '0'], {
+    const child = spawn(EMULATOR_BIN[0]!, [...EMULATOR_BIN.slice(1), '--port', '0', '--http-port', '0'], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],
     });

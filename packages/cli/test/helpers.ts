@@ -45,6 +45,9 @@ export interface Running {
  */
 export const ACE_RX: readonly string[] = [process.execPath, join(root, 'node_modules/.cache/ace-rx-test/ace-rx.mjs')];
 
+/** `ace-rx-emulator` (the emulator's bin), bundled by the same global setup: a separate engine process for the CLI to meet. */
+export const EMULATOR_BIN: readonly string[] = [process.execPath, join(root, 'node_modules/.cache/ace-rx-test/ace-rx-emulator.mjs')];
+
 /** The same command from the sources through tsx, as `pnpm ace-rx` runs it. */
 export const ACE_RX_TSX: readonly string[] = [process.execPath, '--import', 'tsx', '--conditions=@ace-rx/source', join(root, 'packages/cli/src/bin.ts')];
 
