@@ -70,14 +70,16 @@ const collect = (events: PlayEvent[]) => (event: PlayEvent) => events.push(event
 const errorOf = (p: Promise<unknown>) => p.then(() => new Error('expected a failure'), (e: unknown) => e);
 
 describe.each(BACKENDS)('play on the $name API', (backend) => {
-  async function emulator(): Promise<Emulator> {
-    engine = await startEmulator({ timing: FAST });
+  async function emulator(timing: Partial<typeof FAST> = {}): Promise<Emulator> {
+    engine = await startEmulator({ timing: { ...FAST, ...timing } });
     return engine;
   }
   const options = (e: Emulator): BackendOptions => ({ ...backend.options(e), pollMs: 10 });
 
   it('plays the seed: progress rising, then the playing URL with real bytes, then status; unsubscribing stops it', async () => {
-    const e = await emulator();
+    // The engine's progress follows the clock: a 40 ms prebuffer can pass between two polls
+    // of a loaded machine (one progress seen, in CI). 600 ms leaves dozens of 10 ms polls.
+    const e = await emulator({ prebufferMs: 600 });
     const events: PlayEvent[] = [];
     const sub = play(SEED_TARGET, options(e)).subscribe({ next: collect(events) });
     subscriptions.push(sub);
