@@ -15,7 +15,7 @@ import {
   ParseFailure,
   type FieldSpec,
 } from '@ace-rx/codec';
-import { arbCommonStatusFields, arbLoadSource, arbStartSource, CLIENT_KINDS, ENGINE_KINDS } from '@ace-rx/codec/arbitraries';
+import { arbCodePoint, arbCommonStatusFields, arbLoadSource, arbStartSource, CLIENT_KINDS, ENGINE_KINDS } from '@ace-rx/codec/arbitraries';
 import { readLines, withoutCr } from '../src/text.js';
 
 describe('command tables', () => {
@@ -61,6 +61,23 @@ describe('source and STATUS arbitraries', () => {
       { numRuns: 300 },
     );
     fc.assert(fc.property(arbCommonStatusFields, (fields) => expect(Object.keys(fields)).toHaveLength(10)), { numRuns: 50 });
+  });
+});
+
+describe('arbCodePoint', () => {
+  // fast-check's `unit: 'binary'`, as it builds it: every code point but the surrogates, in order.
+  const binary = fc.mapToConstant({ num: 0xd800, build: (i) => String.fromCodePoint(i) }, { num: 0x10ffff - 0xe000 + 1, build: (i) => String.fromCodePoint(0xe000 + i) });
+
+  it("draws what fast-check's binary unit draws, seed for seed", () => {
+    for (const seed of [1, 42, 4242]) expect(fc.sample(arbCodePoint, { seed, numRuns: 2000 })).toEqual(fc.sample(binary, { seed, numRuns: 2000 }));
+  });
+
+  it('draws one code point, never a lone surrogate, and reads back what it drew (so it shrinks without context)', () => {
+    const drawn = fc.sample(arbCodePoint, { seed: 7, numRuns: 5000 });
+    expect(drawn.filter((c) => [...c].length !== 1 || /\p{Cs}/u.test(c))).toEqual([]);
+    expect(drawn.every((c) => arbCodePoint.canShrinkWithoutContext(c))).toBe(true);
+    for (const c of ['\u{10ffff}', '\ud7ff', '\ue000', '\0']) expect(arbCodePoint.canShrinkWithoutContext(c)).toBe(true);
+    for (const other of ['', 'ab', '\ud800', '\udfff', 7, undefined]) expect(arbCodePoint.canShrinkWithoutContext(other)).toBe(false);
   });
 });
 

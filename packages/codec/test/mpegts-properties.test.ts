@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { arbChunks } from '@ace-rx/codec/arbitraries';
 import { TsScanner, type KeyFrame, type PatEvent, type PmtEvent } from '@ace-rx/codec/mpegts';
 import { concat, h264, h264AccessUnit, nal, packet, pes, pesPackets, psi, VIDEO_PID, AUDIO_PID, PMT_PID } from './mpegts-builders.js';
+import { expectEqual } from './expect-equal.js';
 
 const card = new Uint8Array(readFileSync(join(import.meta.dirname, '..', '..', 'emulator', 'src', 'media', 'assets', 'test-card.mpegts')));
 
@@ -71,7 +72,7 @@ describe('TsScanner properties', () => {
     expect(whole.events.filter(([kind]) => kind === 'key')).toHaveLength(4);
     fc.assert(
       fc.property(arbChunks(card), (chunks) => {
-        expect(observe(chunks)).toEqual(whole);
+        expectEqual(observe(chunks), whole);
       }),
       { numRuns: 200 },
     );
@@ -89,8 +90,8 @@ describe('TsScanner properties', () => {
       fc.property(fc.array(fc.tuple(fc.nat(), garbage), { maxLength: 6 }), fc.array(fc.nat(), { maxLength: 40 }), (inserts, cuts) => {
         const bytes = splice(card, inserts);
         const one = observe([bytes]);
-        expect(observe(cutAt(bytes, cuts))).toEqual(one);
-        expect(one.stats.bytes).toBe(bytes.length);
+        expectEqual(observe(cutAt(bytes, cuts)), one);
+        expectEqual(one.stats.bytes, bytes.length);
       }),
       { numRuns: 150 },
     );
@@ -101,7 +102,7 @@ describe('TsScanner properties', () => {
       fc.property(fc.array(fc.tuple(fc.nat(card.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 200 }), fc.array(fc.nat(), { maxLength: 20 }), (damage, cuts) => {
         const bytes = card.slice();
         for (const [at, value] of damage) bytes[at] = value;
-        expect(observe(cutAt(bytes, cuts))).toEqual(observe([bytes]));
+        expectEqual(observe(cutAt(bytes, cuts)), observe([bytes]));
       }),
       { numRuns: 150 },
     );
@@ -111,7 +112,7 @@ describe('TsScanner properties', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 2000 }), { maxLength: 20 }), (chunks) => {
         const seen = observe(chunks);
-        expect(seen.stats.bytes).toBe(chunks.reduce((n, c) => n + c.length, 0));
+        expectEqual(seen.stats.bytes, chunks.reduce((n, c) => n + c.length, 0));
       }),
       { numRuns: 300 },
     );
@@ -135,7 +136,7 @@ describe('TsScanner properties', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(noisePacket, real), { maxLength: 60 }), fc.array(fc.nat(), { maxLength: 20 }), (packets, cuts) => {
         const bytes = concat(psi(), ...packets);
-        expect(observe(cutAt(bytes, cuts))).toEqual(observe([bytes]));
+        expectEqual(observe(cutAt(bytes, cuts)), observe([bytes]));
       }),
       { numRuns: 300 },
     );

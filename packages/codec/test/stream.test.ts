@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { decodeEngineMessage, encodeEngineMessage, EngineDecoder, LineDecoder, type EngineFrame } from '@ace-rx/codec';
 import { arbChunks, arbEngineMessage } from '@ace-rx/codec/arbitraries';
 import { engineFixtures } from './fixtures.js';
+import { expectEqual } from './expect-equal.js';
 
 const RUNS = Number(process.env['FC_RUNS'] ?? (process.env['CI'] ? 2000 : 500));
 const utf8 = new TextEncoder();
@@ -37,8 +38,8 @@ function keyOrder(value: unknown, out: string[][] = []): string[][] {
 
 /** EngineDecoder's frames are the oracle's: equal, with the keys of every object in the same order. */
 function expectSameFrames(actual: EngineFrame[], expected: EngineFrame[]): void {
-  expect(actual).toEqual(expected);
-  expect(keyOrder(actual)).toEqual(keyOrder(expected));
+  expectEqual(actual, expected);
+  expectEqual(keyOrder(actual), keyOrder(expected));
 }
 
 // STATUS lines near the fast path's edges: parts of every state with plain fields

@@ -18,7 +18,7 @@
  */
 import * as E from '../either.js';
 import fc from 'fast-check';
-import { arbInfohash, arbKey, arbUnixSeconds } from '../arbitraries.js';
+import { arbCodePoint, arbInfohash, arbKey, arbUnixSeconds } from '../arbitraries.js';
 import { engineHttpError, engineServiceError, ENGINE_HTTP_ERROR_MESSAGES, type EngineHttpError, type EngineServiceError } from './errors.js';
 import type { AceReply, ServiceReply } from './envelope.js';
 import { START_PARAMS, type ContentSelector, type HttpStartRequest } from './requests.js';
@@ -30,7 +30,7 @@ import { STAT_STATUSES, type StatDiskCacheStats, type StatLivePos, type StatResp
 type Arb<T> = fc.Arbitrary<T>;
 
 /** Any text JSON carries (lone surrogates included). */
-export const arbJsonText: Arb<string> = fc.string({ unit: 'binary', maxLength: 24 });
+export const arbJsonText: Arb<string> = fc.string({ unit: arbCodePoint, maxLength: 24 });
 
 /** Numbers as JSON carries them exactly: finite, never `-0`. */
 export const arbJsonNumber: Arb<number> = fc.oneof(

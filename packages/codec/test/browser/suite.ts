@@ -18,7 +18,7 @@ import {
   type ClientMessage,
   type EngineMessage,
 } from '@ace-rx/codec';
-import { arbChunks, arbEngineMessage, arbText, clientMessageArbitraries, engineMessageArbitraries } from '@ace-rx/codec/arbitraries';
+import { arbChunks, arbCodePoint, arbEngineMessage, arbText, clientMessageArbitraries, engineMessageArbitraries } from '@ace-rx/codec/arbitraries';
 import { clientFixtures, engineFixtures, malformedClientLines, malformedEngineLines } from '../fixtures.js';
 import { httpCases } from './http-cases.js';
 import { mpegtsCases } from './mpegts-cases.js';
@@ -96,7 +96,7 @@ for (const [kind, arbitrary] of Object.entries(clientMessageArbitraries)) {
 }
 test('decoders never throw', () =>
   fc.assert(
-    fc.property(fc.string({ unit: 'binary' }), (line) => {
+    fc.property(fc.string({ unit: arbCodePoint }), (line) => {
       decodeEngineMessage(line);
       decodeClientMessage(line);
     }),
