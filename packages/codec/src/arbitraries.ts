@@ -39,6 +39,7 @@ import {
   startKeyedSchema,
 } from './schemas.js';
 import { TEXT_REFUSED, TOKEN_REFUSED } from './encode.js';
+import { webUrl } from './url-arbitrary.js';
 import { COMMON_STATUS_FIELDS, isKnownStatusState, STATUS_LAYOUTS, type StatusPart } from './status.js';
 
 type Arb<T> = fc.Arbitrary<T>;
@@ -91,7 +92,7 @@ export const arbToken: Arb<string> = fc
   .map((cs) => cs.join(''));
 
 /** A URL as engines and clients write them (no spaces). */
-export const arbUrl: Arb<string> = fc.webUrl({ withQueryParameters: true });
+export const arbUrl: Arb<string> = webUrl(arbCodePoint, { schemes: ['http', 'https'], query: true, fragment: false });
 
 /** A 40-hex-digit infohash. */
 export const arbInfohash: Arb<string> = fc.stringMatching(/^[0-9a-f]{40}$/);

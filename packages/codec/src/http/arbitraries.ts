@@ -19,6 +19,7 @@
 import * as E from '../either.js';
 import fc from 'fast-check';
 import { arbCodePoint, arbInfohash, arbKey, arbUnixSeconds } from '../arbitraries.js';
+import { webUrl } from '../url-arbitrary.js';
 import { engineHttpError, engineServiceError, ENGINE_HTTP_ERROR_MESSAGES, type EngineHttpError, type EngineServiceError } from './errors.js';
 import type { AceReply, ServiceReply } from './envelope.js';
 import { START_PARAMS, type ContentSelector, type HttpStartRequest } from './requests.js';
@@ -43,7 +44,7 @@ export const arbJsonNumber: Arb<number> = fc.oneof(
 export const arbHex40: Arb<string> = arbInfohash;
 
 /** An `http://host:port/...` URL as the engine writes them. */
-export const arbEngineUrl: Arb<string> = fc.webUrl({ validSchemes: ['http'], withQueryParameters: false });
+export const arbEngineUrl: Arb<string> = webUrl(arbCodePoint, { schemes: ['http'], query: false, fragment: false });
 
 /** Any JSON value that survives `JSON.stringify` then `JSON.parse` unchanged. */
 export const arbJsonValue: Arb<unknown> = fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
@@ -229,7 +230,7 @@ const arbQueryText: Arb<string> = fc.string({ unit: 'grapheme', maxLength: 16 })
 export const arbContentSelector: Arb<ContentSelector> = fc.oneof(
   fc.oneof(arbInfohash, arbQueryText.filter((s) => s !== '')).map((contentId): ContentSelector => ({ contentId })),
   arbInfohash.map((infohash): ContentSelector => ({ infohash })),
-  fc.webUrl({ withQueryParameters: true, withFragments: true }).map((url): ContentSelector => ({ url })),
+  webUrl(arbCodePoint, { schemes: ['http', 'https'], query: true, fragment: true }).map((url): ContentSelector => ({ url })),
   fc.tuple(arbInfohash, arbQueryText).map(([ih, dn]): ContentSelector => ({ magnet: `magnet:?xt=urn:btih:${ih}&dn=${dn}` })),
 );
 
