@@ -46,7 +46,9 @@ const playingOf = (events: StartEvent[]) => events[events.length - 1] as Extract
 
 describe("the seed's session over the HTTP API", () => {
   it('reads the version, prebuffers to the URL, fetches real bytes, stops: stat then answers unknown session', async () => {
-    const e = await emulator();
+    // Progress follows the clock: a 60 ms prebuffer can pass between two 10 ms polls of a
+    // loaded machine. 400 ms leaves room for many.
+    const e = await emulator({ timing: { prebufferMs: 400 } });
     const session = await open({ playerId: 'seed-player' });
     expect(session.engine).toEqual({ version: '3.1.16', versionCode: 3011600, httpPort: e.httpPort, authLevel: 0, host: '127.0.0.1' });
 

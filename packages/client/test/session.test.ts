@@ -45,7 +45,9 @@ const sentKinds = (e: Emulator, session = 0) => e.sessions[session]!.transcript.
 
 describe("the seed's whole session through the client", () => {
   it('handshakes with a key, loads, gets the PID, prebuffers to the URL, fetches real bytes, reports and shuts down', async () => {
-    const e = await emulator();
+    // Progress follows the clock: a 40 ms prebuffer can pass in two timer ticks of a loaded
+    // machine (CI saw two STATUS lines). 400 ms leaves room for many.
+    const e = await emulator({ timing: { prebufferMs: 400 } });
     const session = await open();
     expect(session.engine).toEqual({ version: '3.1.16', versionCode: 3011600, httpPort: e.httpPort, authLevel: 1, host: '127.0.0.1' });
 

@@ -22,7 +22,9 @@ const SEED_INFOHASH = '4c78e1cf0df23b4f5a16a106829ebed710cb52e0';
 
 describe("the seed's example session", () => {
   it('runs in the documented order, prebuffer progress rising to PLAY', async () => {
-    engine = await fastEmulator();
+    // Progress follows the clock: a 40 ms prebuffer can pass in two timer ticks of a loaded
+    // machine (CI saw two STATUS lines). 400 ms leaves room for many.
+    engine = await fastEmulator({ timing: { prebufferMs: 400 } });
     const client = await RawClient.connect(engine.port);
     clients.push(client);
     client.send('HELLOBG');
