@@ -7,10 +7,20 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { encodeEngineMessage } from '@ace-rx/codec';
 import { fileBytes, type Emulator, type EmulatorOptions } from '@ace-rx/emulator';
 import { ace, fastEmulator, root, start, waitFor, WITHIN_A_SECOND } from './helpers.js';
+
+/**
+ * The pnpm that runs this suite (`npm_execpath`, which `pnpm test` sets: the README's pinned
+ * one), else that pin through npx, whose start alone costs some 2 s of CPU.
+ */
+const PNPM: readonly string[] = (() => {
+  const running = process.env['npm_execpath'];
+  if (running === undefined || !/^pnpm(\.c?js)?$/.test(basename(running))) return ['npx', '-y', 'pnpm@12.21.0'];
+  return /\.c?js$/.test(running) ? [process.execPath, running] : [running];
+})();
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -248,7 +258,7 @@ describe("the user's paths and ids", () => {
     const run = await ace(['--port', String(e.port), 'play', 'series', '--output', 'via-pnpm.mkv'], {
       cwd: dir,
       env: { INIT_CWD: '' },
-      command: ['npx', '-y', 'pnpm@12.21.0', '--silent', '-w', 'ace-rx'],
+      command: [...PNPM, '--silent', '-w', 'ace-rx'],
       timeoutMs: 80_000,
     });
     expect(run.code).toBe(0);
