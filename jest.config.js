@@ -9,10 +9,13 @@ const config = {
   // media played in real time by ffmpeg and mpv), so more workers than cores overlap them
   // with the CPU-bound property suites: with 63 suites, on 2 cores, the whole suite in CI
   // mode took 149 s with 2 workers, 98 s with 3 and 84 s with 4. With 79 suites (Chromium,
-  // HAProxy, more gateways) the machine is busy throughout: 4 workers took 145-156 s and
-  // 240 s of CPU, and a test of exiting within a second missed by 130 ms; 3 workers took
-  // 142 s and 221 s of CPU (less time lost switching between them).
-  maxWorkers: Math.max(2, Math.ceil(1.5 * availableParallelism())),
+  // HAProxy, more gateways) and 240 s of CPU, 4 workers took 145-156 s and a test of exiting
+  // within a second missed by 130 ms; 3 took 142 s. Once the codec's property suites shed
+  // a third of their CPU (jest's expect asked only on failure; no fast-check binary-unit
+  // table per file), 3 workers left the cores idle a third of the time (131 s, 192 s of
+  // CPU) and 4 took 94 s twice (150 s of CPU), every test passing.
+  // At most 8: each worker holds its own emulators, gateways and media (a few hundred MB).
+  maxWorkers: Math.min(8, Math.max(2, 2 * availableParallelism())),
   // CI runs on shared 2-core machines where a cold start (CLI tests spawning tsx
   // processes beside fast-check runs) can stretch a 1-second test past
   // jest's 5-second default. Tests that wait on the engine set their own deadlines.
