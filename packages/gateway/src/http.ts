@@ -63,3 +63,20 @@ export function drained(res: ServerResponse, stallMs: number): Promise<void> {
     res.once('close', done);
   });
 }
+
+/**
+ * Answers 200 with `body` (never cached): a kept buffer at once, or pieces written as the
+ * client takes them, so the response holds one piece at most; a client that takes no byte
+ * for `stallMs` is dropped ({@link drained}). HEAD gets the headers only.
+ */
+export async function sendBody(res: ServerResponse, head: boolean, contentType: string, body: Buffer | Iterable<string>, stallMs: number): Promise<void> {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-store', ...(Buffer.isBuffer(body) ? { 'Content-Length': String(body.length) } : {}) });
+  if (head) return void res.end();
+  if (Buffer.isBuffer(body)) return void res.end(body);
+  for (const piece of body) {
+    if (res.destroyed) return;
+    if (!res.write(piece)) await drained(res, stallMs);
+  }
+  res.end();
+}

@@ -56,23 +56,24 @@ export function buildPlaylist(list: ChannelList, base: string, options: Playlist
   return [...playlistPieces(list, base, options)].join('');
 }
 
-/** Options of a {@link PlaylistCache}. */
+/** Options of a {@link PlaylistCache} (and of the gateway's other bodies built from the channel list). */
 export interface PlaylistCacheOptions {
-  /** Playlists kept at most (default 8: one per host, proto and token players use). */
+  /** Bodies kept at most (default 8: one per host, proto and token players use). */
   readonly maxEntries?: number;
-  /** Bytes kept at most, all playlists together (default 64 MiB); one larger than this is built for each request, never kept. */
+  /** Bytes kept at most, all bodies together (default 64 MiB); one larger than this is built for each request, never kept. */
   readonly maxBytes?: number;
 }
 
 /**
- * Built playlists, one per channel list and base URL and options, kept until the list
- * changes: concurrent and later fetches share one buffer instead of building their own.
- * The `Host` header is the player's to choose, so a base is built and kept only once it is
- * asked for a second time (the most recent 256 bases asked are remembered); the first time
- * the playlist is written out in pieces, held by nobody. Bounded: least recently used
- * playlists dropped first.
+ * Bodies built from a channel list (the playlist, the tuner's lineup, the dashboard's
+ * channels), one per key (the base URL and whatever else shapes the body), kept until the
+ * list changes: concurrent and later fetches share one buffer instead of building their
+ * own. The `Host` header is the client's to choose, so a key is built and kept only once
+ * it is asked for a second time (the most recent 256 keys asked are remembered); the
+ * first time the body is written out in pieces, held by nobody. Bounded: least recently
+ * used bodies dropped first.
  */
-export class PlaylistCache {
+export class ListBodies {
   private list: ChannelList | undefined;
   private readonly built = new Map<string, Buffer>();
   private readonly asked = new Set<string>();
@@ -85,20 +86,19 @@ export class PlaylistCache {
     this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
   }
 
-  /** Playlists kept now. */
+  /** Bodies kept now. */
   get size(): number {
     return this.built.size;
   }
 
-  /** The playlist of `list` at `base`: the kept buffer, or (a base asked for the first time, or one too large to keep) its pieces. */
-  get(list: ChannelList, base: string, options: PlaylistOptions = {}): Buffer | Iterable<string> {
+  /** The body of `list` under `key`: the kept buffer, or (a key asked for the first time, or a body too large to keep) its `pieces`. */
+  get(list: ChannelList, key: string, pieces: () => Iterable<string>): Buffer | Iterable<string> {
     if (list !== this.list) {
       this.list = list;
       this.built.clear();
       this.asked.clear();
       this.bytes = 0;
     }
-    const key = JSON.stringify([base, options.token ?? null, options.epgUrl ?? null]);
     const kept = this.built.get(key);
     if (kept !== undefined) {
       // Most recently used last.
@@ -109,9 +109,9 @@ export class PlaylistCache {
     if (!this.asked.has(key)) {
       this.asked.add(key);
       if (this.asked.size > 256) this.asked.delete(this.asked.values().next().value as string);
-      return playlistPieces(list, base, options);
+      return pieces();
     }
-    const body = Buffer.from(buildPlaylist(list, base, options));
+    const body = Buffer.from([...pieces()].join(''));
     if (body.length > this.maxBytes) return [body.toString()];
     this.built.set(key, body);
     this.bytes += body.length;
@@ -121,5 +121,43 @@ export class PlaylistCache {
       this.bytes -= b.length;
     }
     return body;
+  }
+}
+
+/**
+ * Built playlists, one per channel list and base URL and options, kept until the list
+ * changes: a base asked for the first time is written out in pieces,
+ * and kept from its second time on.
+ */
+export class PlaylistCache {
+  private readonly bodies: ListBodies;
+
+  constructor(options: PlaylistCacheOptions = {}) {
+    this.bodies = new ListBodies(options);
+  }
+
+  /** Playlists kept now. */
+  get size(): number {
+    return this.bodies.size;
+  }
+
+  /** The playlist of `list` at `base`: the kept buffer, or (a base asked for the first time, or one too large to keep) its pieces. */
+  get(list: ChannelList, base: string, options: PlaylistOptions = {}): Buffer | Iterable<string> {
+    return this.bodies.get(list, JSON.stringify([base, options.token ?? null, options.epgUrl ?? null]), () => playlistPieces(list, base, options));
+  }
+}
+
+/**
+ * The JSON text `JSON.stringify` writes for `items.map(toJson)` (or, with `wrap`, for
+ * `{ [wrap]: items.map(toJson) }`), then a newline, in pieces of `perPiece` items: a large
+ * list is never one string, nor one array of converted items, while it is written.
+ */
+export function* jsonArrayPieces<T>(items: readonly T[], toJson: (item: T) => unknown, wrap?: string, perPiece = 2_000): Generator<string> {
+  const open = wrap === undefined ? '[' : `{${JSON.stringify(wrap)}:[`;
+  const close = wrap === undefined ? ']\n' : ']}\n';
+  if (items.length === 0) return yield open + close;
+  for (let at = 0; at < items.length; at += perPiece) {
+    const text = items.slice(at, at + perPiece).map((item) => JSON.stringify(toJson(item))).join(',');
+    yield (at === 0 ? open : ',') + text + (at + perPiece >= items.length ? close : '');
   }
 }

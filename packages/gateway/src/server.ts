@@ -13,7 +13,7 @@ import { selectorOf } from './identity.js';
 import { makeLog } from './log.js';
 import { createMetrics } from './metrics.js';
 import { resolveOptions, type GatewayOptions } from './options.js';
-import { PlaylistCache } from './playlist.js';
+import { ListBodies, PlaylistCache } from './playlist.js';
 import type { GatewayContext } from './routes/context.js';
 import { serveAsset, serveChannels, servePage } from './routes/dashboard.js';
 import { HlsProxy } from './routes/hls-proxy.js';
@@ -103,7 +103,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const hls = new HlsProxy({ hlsIdleMs: settings.hlsIdleMs, token: settings.token, maxStreams: settings.limits.maxStreams }, pool, log);
   const listening = { host: settings.host, port: settings.port, trustProxy: settings.trustProxy };
   const guide = new Guide(settings.guide, log);
-  const ctx: GatewayContext = { settings, pool, streams, hls, metrics, log, listening, lineup, playlists: new PlaylistCache(), guide };
+  const ctx: GatewayContext = { settings, pool, streams, hls, metrics, log, listening, lineup, playlists: new PlaylistCache(), lists: new ListBodies(), guide };
   const sockets = new Set<Socket>();
   let closing = false;
   let draining: DrainState | undefined;

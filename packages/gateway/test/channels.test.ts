@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { get } from 'node:http';
 import type { Emulator } from '@ace-rx/emulator';
 import { buildPlaylist, parseChannels, PlaylistCache, playlistPieces, type Gateway } from '@ace-rx/gateway';
+import { jsonArrayPieces } from '../src/playlist.js';
 import { fastEmulator, gatewayFor, view, waitFor } from './helpers.js';
 
 const ID = (n: number) => `${n.toString(16).padStart(40, '0')}`;
@@ -163,6 +164,18 @@ describe('PlaylistCache', () => {
     expect(tiny.size).toBe(0);
   });
 
+  it('writes JSON in pieces as JSON.stringify writes it whole, wrapped or not, at every piece boundary', () => {
+    const toJson = (n: number) => ({ n, name: `C"${n}\u2028` });
+    for (const length of [0, 1, 2, 3, 4, 5, 7]) {
+      const items = Array.from({ length }, (_, i) => i);
+      for (const perPiece of [1, 2, 3, 2_000]) {
+        expect([...jsonArrayPieces(items, toJson, undefined, perPiece)].join('')).toBe(JSON.stringify(items.map(toJson)) + '\n');
+        expect([...jsonArrayPieces(items, toJson, 'channels', perPiece)].join('')).toBe(JSON.stringify({ channels: items.map(toJson) }) + '\n');
+        expect([...jsonArrayPieces(items, toJson, undefined, perPiece)]).toHaveLength(Math.max(1, Math.ceil(length / perPiece)));
+      }
+    }
+  });
+
   it('writes the same playlist in pieces as whole', () => {
     const list = parseChannels(Array.from({ length: 5_000 }, (_, i) => `#EXTINF:-1 group-title="G",C${i}\nacestream://c${i}`).join('\n'));
     const pieces = [...playlistPieces(list, 'http://gw', { token: 't' }, 1_000)];
@@ -249,6 +262,41 @@ describe('the channels on a gateway', () => {
     // Built per Host, each response held its own 15 MB (12: 180 MB; 50 held 1.56 GB).
     expect(after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers)).toBeLessThan(100 * 1024 * 1024);
   }, 60_000);
+
+  it('/lineup.json and /channels.json: pieces for a base asked once, then one kept body (with its length), per Host, and afresh after a reload', async () => {
+    engines = [await fastEmulator()];
+    const g = await gatewayFor(engines, { channels: parseChannels('#EXTINF:-1,One\nacestream://chan0\n#EXTINF:-1,Two\nacestream://chan1\n') });
+    gateway = g.gateway;
+    const fetchAs = async (path: string, host: string) => {
+      const r = await new Promise<{ length: string | undefined; body: string }>((resolve, reject) => {
+        get(`${g.base}${path}`, { agent: false, headers: { Host: host } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve({ length: res.headers['content-length'], body }));
+          res.on('error', reject);
+        }).on('error', reject);
+      });
+      return { kept: r.length !== undefined, json: JSON.parse(r.body) as unknown };
+    };
+    for (const path of ['/lineup.json', '/channels.json']) {
+      const first = await fetchAs(path, 'a.example:8000');
+      expect(first.kept).toBe(false);
+      expect(JSON.stringify(first.json)).toContain('http://a.example:8000/channel/one.ts');
+      for (let i = 0; i < 2; i++) expect(await fetchAs(path, 'a.example:8000')).toEqual({ kept: true, json: first.json });
+      // Another Host is another body, written in pieces its first time.
+      const other = await fetchAs(path, 'b.example');
+      expect(other.kept).toBe(false);
+      expect(JSON.stringify(other.json)).toContain('http://b.example/channel/two.ts');
+    }
+    gateway.setChannels(parseChannels('#EXTINF:-1,Three\nacestream://chan2\n'));
+    for (const path of ['/lineup.json', '/channels.json']) {
+      const after = await fetchAs(path, 'a.example:8000');
+      expect(after.kept).toBe(false);
+      expect(JSON.stringify(after.json)).toContain('/channel/three.ts');
+      expect(JSON.stringify(after.json)).not.toContain('/channel/one.ts');
+    }
+  });
 
   it('a reload leaves viewers connected, also those of a channel the new list no longer has', async () => {
     engines = [await fastEmulator()];

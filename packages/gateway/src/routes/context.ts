@@ -4,7 +4,7 @@ import type { Guide } from '../epg.js';
 import type { Log } from '../log.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Settings } from '../options.js';
-import type { PlaylistCache } from '../playlist.js';
+import type { ListBodies, PlaylistCache } from '../playlist.js';
 import type { StreamRegistry } from '../streams.js';
 import type { Listening } from './base.js';
 import type { HlsProxy } from './hls-proxy.js';
@@ -23,6 +23,8 @@ export interface GatewayContext {
   readonly lineup: Lineup;
   /** `/playlist.m3u` as built for each base URL, until the channels change. */
   readonly playlists: PlaylistCache;
+  /** `/lineup.json` and `/channels.json` as built for each base URL, until the channels change. */
+  readonly lists: ListBodies;
   /** The guide (`/epg.xml`): fetched, cached on disk, refreshed. */
   readonly guide: Guide;
 }

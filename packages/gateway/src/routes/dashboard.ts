@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
-import { sendJson } from '../http.js';
-import { channelUrl } from '../playlist.js';
+import { sendBody, sendJson } from '../http.js';
+import { channelUrl, jsonArrayPieces } from '../playlist.js';
 import { publicBase } from './base.js';
 import type { GatewayContext } from './context.js';
 
@@ -138,12 +138,13 @@ export interface ChannelSummary {
   readonly urls: { readonly ts: string; readonly m3u8: string };
 }
 
-/** `GET /channels.json`: the channels served now, for the dashboard. */
-export function serveChannels(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): void {
+/** `GET /channels.json`: the channels served now, for the dashboard; built once per base URL until the channels change (as `/playlist.m3u`). */
+export async function serveChannels(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const base = publicBase(req, ctx.listening);
   const token = ctx.settings.token;
-  const channels = ctx.lineup.list.channels.map(
-    (c): ChannelSummary => ({
+  const list = ctx.lineup.list;
+  const body = ctx.lists.get(list, JSON.stringify(['channels', base, token ?? null]), () =>
+    jsonArrayPieces(list.channels, (c): ChannelSummary => ({
       slug: c.slug,
       name: c.name,
       number: c.number,
@@ -152,7 +153,7 @@ export function serveChannels(ctx: GatewayContext, req: IncomingMessage, res: Se
       ...(c.tvgId === undefined ? {} : { tvgId: c.tvgId }),
       sources: c.sources.length,
       urls: { ts: channelUrl(base, c, 'ts', token), m3u8: channelUrl(base, c, 'm3u8', token) },
-    }),
+    }), 'channels'),
   );
-  sendJson(res, 200, { channels });
+  await sendBody(res, req.method === 'HEAD', 'application/json; charset=utf-8', body, ctx.settings.stallMs);
 }

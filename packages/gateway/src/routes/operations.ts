@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EngineStats } from '../backend.js';
 import type { GuideStatus } from '../epg.js';
-import { drained, sendJson } from '../http.js';
+import { sendBody, sendJson } from '../http.js';
 import type { SourceState } from '../stream.js';
 import { publicBase } from './base.js';
 import type { GatewayContext } from './context.js';
@@ -158,13 +158,5 @@ export async function servePlaylist(ctx: GatewayContext, req: IncomingMessage, r
   const base = publicBase(req, ctx.listening);
   const query = token === undefined ? '' : `?token=${encodeURIComponent(token)}`;
   const body = ctx.playlists.get(ctx.lineup.list, base, { ...(token === undefined ? {} : { token }), ...(ctx.guide.configured ? { epgUrl: `${base}/epg.xml${query}` } : {}) });
-  res.writeHead(200, { 'Content-Type': 'audio/x-mpegurl; charset=utf-8', 'Cache-Control': 'no-store' });
-  if (req.method === 'HEAD') return void res.end();
-  if (Buffer.isBuffer(body)) return void res.end(body);
-  // Written piece by piece as the player takes them: this response holds one piece at most.
-  for (const piece of body) {
-    if (res.destroyed) return;
-    if (!res.write(piece)) await drained(res, ctx.settings.stallMs);
-  }
-  res.end();
+  await sendBody(res, req.method === 'HEAD', 'audio/x-mpegurl; charset=utf-8', body, ctx.settings.stallMs);
 }

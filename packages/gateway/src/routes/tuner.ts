@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
-import { sendJson } from '../http.js';
-import { channelUrl } from '../playlist.js';
+import { sendBody, sendJson } from '../http.js';
+import { channelUrl, jsonArrayPieces } from '../playlist.js';
 import { publicBase } from './base.js';
 import type { GatewayContext } from './context.js';
 
@@ -105,18 +105,22 @@ export function serveDiscover(ctx: GatewayContext, req: IncomingMessage, res: Se
   sendJson(res, 200, device);
 }
 
-/** `GET /lineup.json`: every channel with its number, name and `/channel/<slug>.ts` URL. */
-export function serveLineup(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): void {
+/**
+ * `GET /lineup.json`: every channel with its number, name and `/channel/<slug>.ts` URL;
+ * built once per base URL until the channels change (as `/playlist.m3u`).
+ */
+export async function serveLineup(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const base = tunerBase(ctx, req);
-  const lineup = ctx.lineup.list.channels.map(
-    (c): TunerChannel => ({
+  const list = ctx.lineup.list;
+  const body = ctx.lists.get(list, JSON.stringify(['lineup', base]), () =>
+    jsonArrayPieces(list.channels, (c): TunerChannel => ({
       GuideNumber: String(c.number),
       GuideName: c.name,
       URL: channelUrl(base, c, 'ts'),
       HD: /\b(?:F?HD|UHD|4K|1080[pi]?|720p?)\b/i.test(c.name) ? 1 : 0,
-    }),
+    })),
   );
-  sendJson(res, 200, lineup);
+  await sendBody(res, req.method === 'HEAD', 'application/json; charset=utf-8', body, ctx.settings.stallMs);
 }
 
 /** `GET /lineup_status.json`: no scan runs, none is needed (the lineup is the channels file). */
