@@ -60,7 +60,7 @@ export function buildPlaylist(list: ChannelList, base: string, options: Playlist
 export interface PlaylistCacheOptions {
   /** Bodies kept at most (default 8: one per host, proto and token players use). */
   readonly maxEntries?: number;
-  /** Bytes kept at most, all bodies together (default 64 MiB); one larger than this is built for each request, never kept. */
+  /** Bytes kept at most, all bodies together (default 64 MiB); a body found larger than this is not kept, and written in pieces from then on. */
   readonly maxBytes?: number;
 }
 
@@ -77,6 +77,8 @@ export class ListBodies {
   private list: ChannelList | undefined;
   private readonly built = new Map<string, Buffer>();
   private readonly asked = new Set<string>();
+  /** Keys whose body was found larger than `maxBytes`: written in pieces from then on, never built whole again. */
+  private readonly tooLarge = new Set<string>();
   private bytes = 0;
   private readonly maxEntries: number;
   private readonly maxBytes: number;
@@ -97,6 +99,7 @@ export class ListBodies {
       this.list = list;
       this.built.clear();
       this.asked.clear();
+      this.tooLarge.clear();
       this.bytes = 0;
     }
     const kept = this.built.get(key);
@@ -106,13 +109,18 @@ export class ListBodies {
       this.built.set(key, kept);
       return kept;
     }
+    if (this.tooLarge.has(key)) return pieces();
     if (!this.asked.has(key)) {
       this.asked.add(key);
       if (this.asked.size > 256) this.asked.delete(this.asked.values().next().value as string);
       return pieces();
     }
     const body = Buffer.from([...pieces()].join(''));
-    if (body.length > this.maxBytes) return [body.toString()];
+    if (body.length > this.maxBytes) {
+      this.tooLarge.add(key);
+      if (this.tooLarge.size > 256) this.tooLarge.delete(this.tooLarge.values().next().value as string);
+      return body;
+    }
     this.built.set(key, body);
     this.bytes += body.length;
     for (const [k, b] of this.built) {

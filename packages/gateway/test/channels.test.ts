@@ -157,10 +157,14 @@ describe('PlaylistCache', () => {
     const other = parseChannels('acestream://bbb\n');
     expect(text(cache.get(other, 'http://a'))).toContain('/channel/bbb.ts');
     expect(cache.size).toBe(0);
-    // One larger than the byte bound is built for the request and not kept.
+    // One larger than the byte bound is built for the request and not kept; from then on it is written in pieces.
     const tiny = new PlaylistCache({ maxBytes: 10 });
     tiny.get(list, 'http://a');
     expect(text(tiny.get(list, 'http://a')).length).toBeGreaterThan(10);
+    expect(tiny.size).toBe(0);
+    const third = tiny.get(list, 'http://a');
+    expect(Buffer.isBuffer(third)).toBe(false);
+    expect(text(third)).toBe(buildPlaylist(list, 'http://a'));
     expect(tiny.size).toBe(0);
   });
 
