@@ -38,11 +38,23 @@ describe('surelyEqual', () => {
       [[1, 2], [1, 2, 3], false],
       [{ a: 1 }, { a: '1' }, false],
       [{ a: 1 }, { b: 1 }, false],
+      [[1, 2], Object.assign([1, 2], { x: 1 }), false],
     ];
     for (const [a, b, sure] of cases) {
       expect(surelyEqual(a, b)).toBe(sure);
       if (sure) expect(passes(a, b)).toBe(true);
     }
+  });
+
+  it('is unsure of cycles and of nesting deeper than 200, rather than overflowing the stack', () => {
+    const a: Record<string, unknown> = {};
+    a['self'] = a;
+    const b: Record<string, unknown> = {};
+    b['self'] = b;
+    expect(surelyEqual(a, b)).toBe(false);
+    const deep = (n: number): unknown => (n === 0 ? 1 : { d: deep(n - 1) });
+    expect(surelyEqual(deep(150), deep(150))).toBe(true);
+    expect(surelyEqual(deep(300), deep(300))).toBe(false);
   });
 });
 

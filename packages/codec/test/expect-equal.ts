@@ -13,18 +13,19 @@ const plain = (value: object): boolean => {
 
 /**
  * Whether `toEqual` passes for sure: `true` only where it does, `false` also where the
- * check is unsure (class instances other than typed arrays, symbol keys, sparse arrays),
+ * check is unsure (class instances other than typed arrays, symbol keys, sparse arrays,
+ * nesting deeper than 200, so also cycles),
  * which then go to `toEqual` itself. Like `toEqual`: primitives by `Object.is` (`0` is not
  * `-0`, `NaN` is `NaN`), plain objects of either prototype (`{}` or `Object.create(null)`)
  * by their keys with a defined value, arrays by element, typed arrays by type and bytes.
  */
-export function surelyEqual(a: unknown, b: unknown): boolean {
+export function surelyEqual(a: unknown, b: unknown, depth = 0): boolean {
   if (Object.is(a, b)) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || depth > 200) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) {
-      if (!(i in a) || !(i in b) || !surelyEqual(a[i], b[i])) return false;
+      if (!(i in a) || !(i in b) || !surelyEqual(a[i], b[i], depth + 1)) return false;
     }
     return keys(a).length === a.length && keys(b).length === b.length;
   }
@@ -42,7 +43,7 @@ export function surelyEqual(a: unknown, b: unknown): boolean {
   for (const key of keys(ra)) {
     if (ra[key] === undefined) continue;
     defined++;
-    if (!Object.prototype.hasOwnProperty.call(rb, key) || !surelyEqual(ra[key], rb[key])) return false;
+    if (!Object.prototype.hasOwnProperty.call(rb, key) || !surelyEqual(ra[key], rb[key], depth + 1)) return false;
   }
   for (const key of keys(rb)) if (rb[key] !== undefined) defined--;
   return defined === 0;
