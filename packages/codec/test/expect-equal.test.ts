@@ -39,6 +39,10 @@ describe('surelyEqual', () => {
       [{ a: 1 }, { a: '1' }, false],
       [{ a: 1 }, { b: 1 }, false],
       [[1, 2], Object.assign([1, 2], { x: 1 }), false],
+      [Object.assign(new Uint8Array([1, 2]), { extra: 1 }), new Uint8Array([1, 2]), false],
+      [Object.assign(new Uint8Array([1]), { [Symbol('s')]: 2 }), new Uint8Array([1]), false],
+      [Object.assign([1], { [Symbol('s')]: 2 }), [1], false],
+      [{ nodeType: 1, nodeName: 'A', isEqualNode: () => false }, { nodeType: 1, nodeName: 'A', isEqualNode: () => false }, false],
     ];
     for (const [a, b, sure] of cases) {
       expect(surelyEqual(a, b)).toBe(sure);
