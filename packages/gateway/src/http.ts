@@ -65,18 +65,19 @@ export function drained(res: ServerResponse, stallMs: number): Promise<void> {
 }
 
 /**
- * Answers 200 with `body` (never cached): a kept buffer at once, or pieces written as the
- * client takes them, so the response holds one piece at most; a client that takes no byte
- * for `stallMs` is dropped ({@link drained}). HEAD gets the headers only.
+ * Answers 200 with `body` (never cached): a kept buffer (with its `Content-Length`), or
+ * pieces written as the client takes them, so the response holds one piece at most. A
+ * client that takes no byte for `stallMs` is dropped ({@link drained}), also while a kept
+ * buffer goes out: its socket would hold the buffer, the last copy once the cache drops it.
+ * HEAD gets the headers only.
  */
 export async function sendBody(res: ServerResponse, head: boolean, contentType: string, body: Buffer | Iterable<string>, stallMs: number): Promise<void> {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-store', ...(Buffer.isBuffer(body) ? { 'Content-Length': String(body.length) } : {}) });
   if (head) return void res.end();
-  if (Buffer.isBuffer(body)) return void res.end(body);
-  for (const piece of body) {
+  for (const piece of Buffer.isBuffer(body) ? [body] : body) {
     if (res.destroyed) return;
     if (!res.write(piece)) await drained(res, stallMs);
   }
-  res.end();
+  if (!res.destroyed) res.end();
 }

@@ -93,8 +93,12 @@ export class ListBodies {
     return this.built.size;
   }
 
-  /** The body of `list` under `key`: the kept buffer, or (a key asked for the first time, or a body too large to keep) its `pieces`. */
-  get(list: ChannelList, key: string, pieces: () => Iterable<string>): Buffer | Iterable<string> {
+  /**
+   * The body of `list` under `key`: the kept buffer, or (a key asked for the first time, or
+   * a body too large to keep) its `pieces`. For a HEAD request (`head`): the kept buffer,
+   * else nothing (an empty iterable): a HEAD neither builds a body nor counts as asking.
+   */
+  get(list: ChannelList, key: string, pieces: () => Iterable<string>, head = false): Buffer | Iterable<string> {
     if (list !== this.list) {
       this.list = list;
       this.built.clear();
@@ -109,6 +113,7 @@ export class ListBodies {
       this.built.set(key, kept);
       return kept;
     }
+    if (head) return [];
     if (this.tooLarge.has(key)) return pieces();
     if (!this.asked.has(key)) {
       this.asked.add(key);
@@ -149,9 +154,13 @@ export class PlaylistCache {
     return this.bodies.size;
   }
 
-  /** The playlist of `list` at `base`: the kept buffer, or (a base asked for the first time, or one too large to keep) its pieces. */
-  get(list: ChannelList, base: string, options: PlaylistOptions = {}): Buffer | Iterable<string> {
-    return this.bodies.get(list, JSON.stringify([base, options.token ?? null, options.epgUrl ?? null]), () => playlistPieces(list, base, options));
+  /**
+   * The playlist of `list` at `base`: the kept buffer, or (a base asked for the first time,
+   * or one too large to keep) its pieces; for a HEAD request (`head`), the kept buffer or
+   * nothing, never building one.
+   */
+  get(list: ChannelList, base: string, options: PlaylistOptions = {}, head = false): Buffer | Iterable<string> {
+    return this.bodies.get(list, JSON.stringify([base, options.token ?? null, options.epgUrl ?? null]), () => playlistPieces(list, base, options), head);
   }
 }
 

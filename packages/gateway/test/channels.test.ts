@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { get } from 'node:http';
+import { once } from 'node:events';
+import { get, request } from 'node:http';
+import { connect } from 'node:net';
 import type { Emulator } from '@ace-rx/emulator';
 import { buildPlaylist, parseChannels, PlaylistCache, playlistPieces, type Gateway } from '@ace-rx/gateway';
 import { jsonArrayPieces } from '../src/playlist.js';
@@ -300,6 +302,36 @@ describe('the channels on a gateway', () => {
       expect(JSON.stringify(after.json)).toContain('/channel/three.ts');
       expect(JSON.stringify(after.json)).not.toContain('/channel/one.ts');
     }
+  });
+
+  it('a HEAD neither builds nor counts as asking; a client that stops reading a kept body is dropped after stallMs', async () => {
+    engines = [await fastEmulator()];
+    const list = parseChannels(Array.from({ length: 100_000 }, (_, i) => `#EXTINF:-1 group-title="G${i % 50}",C${i}\nacestream://c${i}`).join('\n'));
+    const g = await gatewayFor(engines, { channels: list, stallMs: 500 });
+    gateway = g.gateway;
+    const head = () =>
+      new Promise<string | undefined>((resolve, reject) => {
+        request(`${g.base}/channels.json`, { method: 'HEAD', agent: false }, (res) => (res.resume(), resolve(res.headers['content-length']))).on('error', reject).end();
+      });
+    // Two HEADs, then a GET: the GET is still the base's first ask, written in pieces.
+    expect(await head()).toBeUndefined();
+    expect(await head()).toBeUndefined();
+    const lengthOf = (url: string) => new Promise<string | undefined>((resolve, reject) => get(url, { agent: false }, (res) => (res.resume(), res.on('end', () => resolve(res.headers['content-length'])))).on('error', reject));
+    expect(await lengthOf(`${g.base}/channels.json`)).toBeUndefined();
+    const length = Number(await lengthOf(`${g.base}/channels.json`));
+    expect(length).toBeGreaterThan(16 * 1024 * 1024);
+    expect(await head()).toBe(String(length));
+    // A reader of the kept body that stops: after stallMs the gateway cuts it (its socket would hold the body).
+    const socket = connect(gateway.port, '127.0.0.1');
+    socket.pause();
+    socket.write(`GET /channels.json HTTP/1.1\r\nHost: ${new URL(g.base).host}\r\n\r\n`);
+    await new Promise((r) => setTimeout(r, 2_500));
+    let received = 0;
+    socket.on('data', (chunk: Buffer) => (received += chunk.length));
+    socket.resume();
+    await once(socket, 'close');
+    expect(received).toBeGreaterThan(0);
+    expect(received).toBeLessThan(length);
   });
 
   it('a reload leaves viewers connected, also those of a channel the new list no longer has', async () => {

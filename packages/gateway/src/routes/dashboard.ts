@@ -143,6 +143,7 @@ export async function serveChannels(ctx: GatewayContext, req: IncomingMessage, r
   const base = publicBase(req, ctx.listening);
   const token = ctx.settings.token;
   const list = ctx.lineup.list;
+  const head = req.method === 'HEAD';
   const body = ctx.lists.get(list, JSON.stringify(['channels', base, token ?? null]), () =>
     jsonArrayPieces(list.channels, (c): ChannelSummary => ({
       slug: c.slug,
@@ -154,6 +155,7 @@ export async function serveChannels(ctx: GatewayContext, req: IncomingMessage, r
       sources: c.sources.length,
       urls: { ts: channelUrl(base, c, 'ts', token), m3u8: channelUrl(base, c, 'm3u8', token) },
     }), 'channels'),
+    head,
   );
-  await sendBody(res, req.method === 'HEAD', 'application/json; charset=utf-8', body, ctx.settings.stallMs);
+  await sendBody(res, head, 'application/json; charset=utf-8', body, ctx.settings.stallMs);
 }

@@ -157,6 +157,7 @@ export async function servePlaylist(ctx: GatewayContext, req: IncomingMessage, r
   const token = ctx.settings.token;
   const base = publicBase(req, ctx.listening);
   const query = token === undefined ? '' : `?token=${encodeURIComponent(token)}`;
-  const body = ctx.playlists.get(ctx.lineup.list, base, { ...(token === undefined ? {} : { token }), ...(ctx.guide.configured ? { epgUrl: `${base}/epg.xml${query}` } : {}) });
-  await sendBody(res, req.method === 'HEAD', 'audio/x-mpegurl; charset=utf-8', body, ctx.settings.stallMs);
+  const head = req.method === 'HEAD';
+  const body = ctx.playlists.get(ctx.lineup.list, base, { ...(token === undefined ? {} : { token }), ...(ctx.guide.configured ? { epgUrl: `${base}/epg.xml${query}` } : {}) }, head);
+  await sendBody(res, head, 'audio/x-mpegurl; charset=utf-8', body, ctx.settings.stallMs);
 }

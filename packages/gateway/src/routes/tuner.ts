@@ -112,6 +112,7 @@ export function serveDiscover(ctx: GatewayContext, req: IncomingMessage, res: Se
 export async function serveLineup(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const base = tunerBase(ctx, req);
   const list = ctx.lineup.list;
+  const head = req.method === 'HEAD';
   const body = ctx.lists.get(list, JSON.stringify(['lineup', base]), () =>
     jsonArrayPieces(list.channels, (c): TunerChannel => ({
       GuideNumber: String(c.number),
@@ -119,8 +120,9 @@ export async function serveLineup(ctx: GatewayContext, req: IncomingMessage, res
       URL: channelUrl(base, c, 'ts'),
       HD: /\b(?:F?HD|UHD|4K|1080[pi]?|720p?)\b/i.test(c.name) ? 1 : 0,
     })),
+    head,
   );
-  await sendBody(res, req.method === 'HEAD', 'application/json; charset=utf-8', body, ctx.settings.stallMs);
+  await sendBody(res, head, 'application/json; charset=utf-8', body, ctx.settings.stallMs);
 }
 
 /** `GET /lineup_status.json`: no scan runs, none is needed (the lineup is the channels file). */
