@@ -139,8 +139,8 @@ export class ListBodies {
 
 /**
  * Built playlists, one per channel list and base URL and options, kept until the list
- * changes: a base asked for the first time is written out in pieces,
- * and kept from its second time on.
+ * changes: a base asked for the first time is written out in pieces, and kept from its
+ * second time on (at most `maxEntries` and `maxBytes`, least recently used dropped first).
  */
 export class PlaylistCache {
   private readonly bodies: ListBodies;
