@@ -10,9 +10,10 @@ import { relative } from 'node:path';
 /**
  * The longest suites (wall time in CI mode, slowest first, as measured with three workers),
  * by path from the root. Not re-sorted by later timings on purpose: this order starts two
- * CPU-bound codec property suites beside the suites that mostly wait, and in four
- * fresh-clone runs it took 90-97 s, where the order of four-worker timings (the waiting
- * suites first, the codec's later) took 114 and 118 s on the same tests.
+ * CPU-bound codec property suites beside the suites that mostly wait: three fresh-clone
+ * runs of the README's command took 90, 93 and 97 s (CPU 141-155 s), where the order of
+ * four-worker timings (the waiting suites first, the codec's later) took 114 and 118 s
+ * (CPU 191-195 s) on the same tests.
  */
 const LONG = [
   'packages/codec/test/http.test.ts',
