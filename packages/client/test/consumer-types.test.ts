@@ -51,6 +51,27 @@ export async function viaFinally(http: HttpEngineSession): Promise<void> {
 }
 `;
 
+/**
+ * The files both programs read outside their own directory (TypeScript's libs, rxjs's and
+ * the codec's declarations and sources), parsed once: the two programs differ only in the
+ * declarations they check.
+ */
+const shared = new Map<string, ts.SourceFile>();
+function sharingHost(options: ts.CompilerOptions, own: string): ts.CompilerHost {
+  const host = ts.createCompilerHost(options);
+  const read = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+    if (fileName.startsWith(own)) return read(fileName, languageVersion, onError, shouldCreate);
+    let file = shared.get(fileName);
+    if (file === undefined) {
+      file = read(fileName, languageVersion, onError, shouldCreate);
+      if (file !== undefined) shared.set(fileName, file);
+    }
+    return file;
+  };
+  return host;
+}
+
 /** Type-checks CONSUMER against the declarations with lib ES2022 only; the diagnostics' codes. */
 function consumerErrors(dts: Map<string, string>): number[] {
   // Inside the package, so that rxjs and @ace-rx/codec resolve from its node_modules.
@@ -60,7 +81,7 @@ function consumerErrors(dts: Map<string, string>): number[] {
     writeFileSync(join(dir, name), text);
   }
   writeFileSync(join(dir, 'consumer.ts'), CONSUMER);
-  const program = ts.createProgram([join(dir, 'consumer.ts')], {
+  const options: ts.CompilerOptions = {
     target: ts.ScriptTarget.ES2022,
     lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'], // dom only for `console`, as a browser consumer has it
     module: ts.ModuleKind.NodeNext,
@@ -70,7 +91,8 @@ function consumerErrors(dts: Map<string, string>): number[] {
     noEmit: true,
     skipLibCheck: true,
     types: [],
-  });
+  };
+  const program = ts.createProgram([join(dir, 'consumer.ts')], options, sharingHost(options, dir));
   // The consumer's and the declarations' own, and global ones (a missing global type has no
   // file); not those of the codec's sources, which resolve here in place of its dist.
   const root = dir;
