@@ -16,8 +16,9 @@ import { fileBytes, startEmulator, type Emulator, type EmulatorOptions } from '@
 import { createServer } from 'node:net';
 import { filter, firstValueFrom, lastValueFrom, Subscription, switchMap, toArray } from 'rxjs';
 import { waitFor } from './http-stub.js';
+import { FAST as CLIENT_FAST } from './timing.js';
 
-const FAST = { statusIntervalMs: 5, prebufferMs: 60, loadDelayMs: 5, bufferingAfterMs: 20, bufferingMs: 20, livePosIntervalMs: 10 };
+const FAST = { ...CLIENT_FAST, prebufferMs: 60 };
 const SEED = '4c78e1cf0df23b4f5a16a106829ebed710cb52e0';
 const SEED_TARGET = { type: 'INFOHASH', infohash: SEED, developerId: 0, affiliateId: 0, zoneId: 0 } as const;
 

@@ -24,7 +24,7 @@ import { startEmulator, type Emulator, type EmulatorOptions } from '@ace-rx/emul
 import { firstValueFrom, lastValueFrom, of, Subscription, toArray } from 'rxjs';
 import { scriptedEngine as scriptedEngineOn } from './scripted-engine.js';
 
-const FAST = { statusIntervalMs: 5, prebufferMs: 40, loadDelayMs: 5, bufferingAfterMs: 20, bufferingMs: 20, livePosIntervalMs: 10 };
+import { FAST } from './timing.js';
 const SEED = '4c78e1cf0df23b4f5a16a106829ebed710cb52e0';
 const SEED_PID = '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d';
 

@@ -7,7 +7,7 @@ import { DEFAULT_PRODUCT_KEY, fileBytes, startEmulator, type Emulator } from '@a
 import { filter, firstValueFrom, lastValueFrom, share, Subscription, take, takeWhile, timer, toArray } from 'rxjs';
 import { waitFor } from './http-stub.js';
 
-const FAST = { statusIntervalMs: 5, prebufferMs: 40, loadDelayMs: 5, bufferingAfterMs: 20, bufferingMs: 20, livePosIntervalMs: 10 };
+import { FAST } from './timing.js';
 const SEED = '4c78e1cf0df23b4f5a16a106829ebed710cb52e0';
 const SEED_TARGET = { type: 'INFOHASH', infohash: SEED, developerId: 0, affiliateId: 0, zoneId: 0 } as const;
 

@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { filter, firstValueFrom, lastValueFrom, Subscription, take, toArray } from 'rxjs';
 import { scriptedEngine as scriptedEngineOn } from './scripted-engine.js';
 
-const FAST = { statusIntervalMs: 5, prebufferMs: 40, loadDelayMs: 5, bufferingAfterMs: 20, bufferingMs: 20, livePosIntervalMs: 10 };
+import { FAST } from './timing.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

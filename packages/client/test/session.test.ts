@@ -17,7 +17,7 @@ import {
 import { DEFAULT_PRODUCT_KEY, fileBytes, startEmulator, type Emulator, type EmulatorOptions } from '@ace-rx/emulator';
 import { filter, firstValueFrom, lastValueFrom, share, Subscription, take, toArray, timer } from 'rxjs';
 
-const FAST = { statusIntervalMs: 5, prebufferMs: 40, loadDelayMs: 5, bufferingAfterMs: 20, bufferingMs: 20, livePosIntervalMs: 10 };
+import { FAST } from './timing.js';
 const SEED = '4c78e1cf0df23b4f5a16a106829ebed710cb52e0';
 
 let engine: Emulator | undefined;

@@ -8,8 +8,10 @@ import { connectHttp, livePosition, open, play, rewritePlaybackUrl, type Backend
 import { DEFAULT_PRODUCT_KEY, fileBytes, startEmulator, type Emulator } from '@ace-rx/emulator';
 import { filter, firstValueFrom, lastValueFrom, Subscription, take, toArray } from 'rxjs';
 import { waitFor } from './http-stub.js';
+import { FAST as CLIENT_FAST } from './timing.js';
 
-const FAST = { statusIntervalMs: 5, prebufferMs: 40, loadDelayMs: 5, bufferingAfterMs: 1e9, bufferingMs: 20, livePosIntervalMs: 10 };
+// No buffering episode while these tests play.
+const FAST = { ...CLIENT_FAST, bufferingAfterMs: 1e9 };
 const SEED = '4c78e1cf0df23b4f5a16a106829ebed710cb52e0';
 const SEED_TARGET = { type: 'INFOHASH', infohash: SEED, developerId: 0, affiliateId: 0, zoneId: 0 } as const;
 
